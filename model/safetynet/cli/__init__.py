@@ -1,0 +1,51 @@
+"""The ``safetynet`` command line: one Typer app, one module per subcommand family."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from safetynet.cli import calibrate, cases, params, report, run, scenario
+from safetynet.errors import SafetynetError
+
+app = typer.Typer(
+    name="safetynet",
+    help="Simulate and budget social assistance (社会救助兜底保障) per county.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the code version and the package data version."""
+    from safetynet import __version__
+
+    typer.echo(f"safetynet {__version__}")
+
+
+for _module in (params, scenario, cases, calibrate, run, report):
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors print one line naming file/key/expectation and exit with 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except SafetynetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors of the (vendored) click layer carry their own message and exit code 2.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
+        raise
