@@ -90,7 +90,9 @@ def to_num(df: pd.DataFrame, col: str, fname: str, *, allow_empty: bool = False)
         try:
             out.append(float(s))
         except ValueError:
-            raise BuildError(f"{fname}: column {col!r} row {i + 2}: not a number: {raw!r}") from None
+            raise BuildError(
+                f"{fname}: column {col!r} row {i + 2}: not a number: {raw!r}"
+            ) from None
     return pd.Series(out, index=df.index, dtype="float64")
 
 
@@ -239,6 +241,14 @@ CENSUS_FLOAT = {
     "housing_floor_area_per_capita_m2": "housing_floor_area_per_capita_m2",
 }
 SUMMABLE = CENSUS_INT + CENSUS_INT_OPTIONAL
+ID_COLS = (
+    "code",
+    "name_zh",
+    "county_type",
+    "county_type_zh",
+    "prefecture_code",
+    "prefecture_name_zh",
+)
 
 
 def load_census(src: Path) -> pd.DataFrame:
@@ -381,9 +391,7 @@ def build_counties(src: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
     for c in out.columns:
         if c in ("name_en", "pinyin", "prefecture_name_en"):
             rows.append((c, MACHINE, note_en, f"{cfile}: {id_src}"))
-        elif c in ("code", "name_zh", "county_type", "county_type_zh", "prefecture_code"):
-            rows.append((c, VERIFIED, "", f"{cfile}: {id_src}"))
-        elif c == "prefecture_name_zh":
+        elif c in ID_COLS:
             rows.append((c, VERIFIED, "", f"{cfile}: {id_src}"))
         elif c in ("code_census2020", "name_census2020_zh"):
             rows.append((c, VERIFIED, "", f"{INPUTS['census']}: {census_src}"))
@@ -397,7 +405,9 @@ def build_counties(src: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
                 )
             )
         elif c in CENSUS_PCT.values():
-            rows.append((c, DERIVED, "census percentage / 100", f"{INPUTS['census']}: {census_src}"))
+            rows.append(
+                (c, DERIVED, "census percentage / 100", f"{INPUTS['census']}: {census_src}")
+            )
         else:
             note = "10% long-form sample count" if c.endswith("_longform") else ""
             rows.append((c, VERIFIED, note, f"{INPUTS['census']}: {census_src}"))
@@ -418,8 +428,9 @@ def build_prefectures(
         got = int(counts.get(r["prefecture_code"], 0))
         if got != int(r["n_counties"]):
             errs.append(f"{r['prefecture_code']}: n_counties {r['n_counties']} but {got} counties")
-    if set(counts.index) - set(p["prefecture_code"]):
-        errs.append(f"counties in unknown prefectures {sorted(set(counts.index) - set(p['prefecture_code']))}")
+    unknown = sorted(set(counts.index) - set(p["prefecture_code"]))
+    if unknown:
+        errs.append(f"counties in unknown prefectures {unknown}")
     if errs:
         raise BuildError(f"{pfile}: column 'n_counties' mismatch: " + "; ".join(errs))
 
@@ -427,7 +438,13 @@ def build_prefectures(
     pc = read_input(src, "pref_census", ["city_code", "popu_2010", "age_15_59_2020", "age_60_2020"])
     pc = pc.set_index("city_code")
     out = p[
-        ["prefecture_code", "prefecture_name_zh", "prefecture_name_en", "prefecture_type", "n_counties"]
+        [
+            "prefecture_code",
+            "prefecture_name_zh",
+            "prefecture_name_en",
+            "prefecture_type",
+            "n_counties",
+        ]
     ].copy()
     out = out.sort_values("prefecture_code").reset_index(drop=True)
     cp = cpref.reindex(out["prefecture_code"])
@@ -443,11 +460,11 @@ def build_prefectures(
     pcx = pc.reindex(out["prefecture_code"])
     out["pop_total_2010"] = to_num(pcx, "popu_2010", pc_file, allow_empty=True).to_numpy()
     out["share_age_15_59"] = (
-        to_num(pcx, "age_15_59_2020", pc_file, allow_empty=True) / 100
-    ).round(6).to_numpy()
+        (to_num(pcx, "age_15_59_2020", pc_file, allow_empty=True) / 100).round(6).to_numpy()
+    )
     out["share_age_60_plus"] = (
-        to_num(pcx, "age_60_2020", pc_file, allow_empty=True) / 100
-    ).round(6).to_numpy()
+        (to_num(pcx, "age_60_2020", pc_file, allow_empty=True) / 100).round(6).to_numpy()
+    )
 
     pc_src = pc["source"].iloc[0] if "source" in pc.columns else ""
     census_src = cpref["source"].iloc[0]
@@ -462,7 +479,9 @@ def build_prefectures(
             st = DERIVED if note else VERIFIED
             rows.append((c, st, note, f"{pc_file}: {pc_src}"))
         elif c in CENSUS_PCT.values():
-            rows.append((c, DERIVED, "census percentage / 100", f"{INPUTS['census']}: {census_src}"))
+            rows.append(
+                (c, DERIVED, "census percentage / 100", f"{INPUTS['census']}: {census_src}")
+            )
         else:
             rows.append((c, VERIFIED, "", f"{INPUTS['census']}: {census_src}"))
     srcs = pd.DataFrame(rows, columns=["column", "status", "status_note", "source"])
@@ -601,7 +620,9 @@ def build_targets(src: Path, prov: pd.Series, province: str) -> pd.DataFrame:
 
     # civil-affairs monthly report (2019-05)
     sfile = INPUTS["stats"]
-    st = read_input(src, "stats", ["geo", "period", "source", "item", "value", "unit", "note", "status"])
+    st = read_input(
+        src, "stats", ["geo", "period", "source", "item", "value", "unit", "note", "status"]
+    )
     st["value"] = to_num(st, "value", sfile)
     stats_vals: dict[str, float] = {}
     for _, r in st.iterrows():
@@ -637,7 +658,9 @@ def build_targets(src: Path, prov: pd.Series, province: str) -> pd.DataFrame:
             if abs(seen[key][3] - float(r["value"])) > 0.5:
                 raise BuildError(f"{cfile}: {key} = {r['value']} disagrees with {sfile}")
             continue
-        rows.append((key, r["geo"], r["period"], float(r["value"]), unit, status, note, r["source"]))
+        rows.append(
+            (key, r["geo"], r["period"], float(r["value"]), unit, status, note, r["source"])
+        )
         seen[key] = rows[-1]
 
     # derived metrics, re-checked against the report
@@ -720,7 +743,9 @@ def build_targets(src: Path, prov: pd.Series, province: str) -> pd.DataFrame:
         columns=["key", "geo", "period", "value", "unit", "status", "status_note", "source"],
     )
     if out["key"].duplicated().any():
-        raise BuildError(f"internal: duplicate target key {out.loc[out['key'].duplicated(), 'key'].iloc[0]}")
+        raise BuildError(
+            f"internal: duplicate target key {out.loc[out['key'].duplicated(), 'key'].iloc[0]}"
+        )
     return out.sort_values("key").reset_index(drop=True)
 
 
@@ -748,7 +773,9 @@ def norm_income_period(p: str) -> tuple[str, str]:
 
 def build_income(src: Path) -> pd.DataFrame:
     fname = INPUTS["income"]
-    df = read_input(src, "income", ["geo", "period", "area", "item", "value", "unit", "status", "source"])
+    df = read_input(
+        src, "income", ["geo", "period", "area", "item", "value", "unit", "status", "source"]
+    )
     df["value"] = to_num(df, "value", fname)
     df["source"] = resolve_same(df["source"])
     rows = []
@@ -757,7 +784,17 @@ def build_income(src: Path) -> pd.DataFrame:
         period, pnote = norm_income_period(r["period"])
         note = "; ".join(x for x in (note, pnote) if x)
         rows.append(
-            (r["geo"], period, r["area"], r["item"], r["value"], r["unit"], status, note, r["source"])
+            (
+                r["geo"],
+                period,
+                r["area"],
+                r["item"],
+                r["value"],
+                r["unit"],
+                status,
+                note,
+                r["source"],
+            )
         )
     cols = ["geo", "period", "area", "item", "value", "unit", "status", "status_note", "source"]
     out = pd.DataFrame(rows, columns=cols)
@@ -768,7 +805,9 @@ def build_income(src: Path) -> pd.DataFrame:
 
 def build_standards(src: Path) -> tuple[pd.DataFrame, list[str]]:
     fname = INPUTS["standards"]
-    df = read_input(src, "standards", ["geo", "period", "item", "value", "unit", "status", "source"])
+    df = read_input(
+        src, "standards", ["geo", "period", "item", "value", "unit", "status", "source"]
+    )
     df["source"] = resolve_same(df["source"])
     gaps = []
     rows = []
@@ -785,9 +824,7 @@ def build_standards(src: Path) -> tuple[pd.DataFrame, list[str]]:
             monthly = round(v / 12.0, 4)
         else:
             monthly = math.nan
-        rows.append(
-            (r["geo"], r["period"], r["item"], v, unit, monthly, status, note, r["source"])
-        )
+        rows.append((r["geo"], r["period"], r["item"], v, unit, monthly, status, note, r["source"]))
     cols = [
         "geo",
         "period",
@@ -841,12 +878,12 @@ def build_literature(src: Path) -> pd.DataFrame:
         "study",
         "scope",
         "data",
-        "headline_verified",
+        "headline",
         "headline_status",
         "headline_status_note",
         "source",
         "numbers_from_memory",
-        "numbers_status",
+        "numbers_from_memory_status",
     ]
     return pd.DataFrame(rows, columns=cols).sort_values("study").reset_index(drop=True)
 
@@ -918,7 +955,9 @@ def main(argv: Sequence[str] | None = None, *, _print: Callable[[str], None] = p
     except BuildError as exc:
         print(f"build_refdata: error: {exc}", file=sys.stderr)
         return 1
-    _print(f"wrote {len(man['outputs']) + 1} files to {args.out} (data version {man['data_version']})")
+    _print(
+        f"wrote {len(man['outputs']) + 1} files to {args.out} (data version {man['data_version']})"
+    )
     return 0
 
 
