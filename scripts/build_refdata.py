@@ -653,6 +653,7 @@ def build_targets(src: Path, prov: pd.Series, province: str) -> pd.DataFrame:
         unit = "yuan" if item.endswith("_yuan") else "persons"
         if "person_times" in item:
             unit = "person-times"
+        item = item.removesuffix("_yuan")
         key = f"{scope_of(r['geo'], province)}_{item}_{period_slug(r['period'])}"
         if key in seen:
             if abs(seen[key][3] - float(r["value"])) > 0.5:

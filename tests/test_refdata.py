@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import subprocess
@@ -243,8 +244,6 @@ def test_data_version_matches_manifest() -> None:
     outputs = man["outputs"]
     assert isinstance(outputs, dict)
     for name, digest in outputs.items():
-        import hashlib
-
         assert hashlib.sha256((refdata.DATA_DIR / name).read_bytes()).hexdigest() == digest
 
 
