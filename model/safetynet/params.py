@@ -287,16 +287,18 @@ class ParameterSet:
         hit = self._snapshots.get(when)
         if hit is not None:
             return hit
-        tree: dict[str, Any] = {}
+        tree = _Node()
         for path, p in self._params.items():
             *branches, leaf = path.split(".")
             node = tree
             for b in branches:
-                node = node.setdefault(b, {})
+                node = node.setdefault(b, _Node())
             if isinstance(p, CountyParameter):
                 node[leaf] = CountyValues(path, {k: p.at(when, k) for k in p.keys})
             else:
-                node[leaf] = p.at(when)
+                value = p.at(when)
+                # a mapping value is handed out as a fresh dict (read with [key], .get, .items())
+                node[leaf] = dict(value) if isinstance(value, dict) else value
         snap = _to_branch("", tree)
         self._snapshots[when] = snap
         return snap
@@ -333,9 +335,13 @@ def _near(path: str, known: Iterable[str]) -> str:
     return f"got {path!r}" + (f"; did you mean {', '.join(close)}?" if close else "")
 
 
+class _Node(dict[str, Any]):
+    """A branch of the snapshot tree under construction (a plain dict is a mapping value)."""
+
+
 def _to_branch(prefix: str, tree: Mapping[str, Any]) -> Branch:
     values = {
-        k: _to_branch(f"{prefix}.{k}" if prefix else k, v) if isinstance(v, dict) else v
+        k: _to_branch(f"{prefix}.{k}" if prefix else k, v) if isinstance(v, _Node) else v
         for k, v in tree.items()
     }
     return Branch(prefix, values)
@@ -375,31 +381,36 @@ def _in_force(entries: Sequence[Entry], when: dt.date) -> Entry | None:
     return chosen
 
 
-def _scaled(value: Value, factor: float, where: str) -> Value:
+def _scaled(value: Value, factor: float, where: str, kind: str = "number") -> Value:
     if isinstance(value, bool | str):
         raise ParameterError("scenario", where, "a numeric parameter for a relative change")
     if isinstance(value, dict):
         return {k: v * factor for k, v in value.items()}
+    if kind == "integer":
+        return round(value * factor)
     return value * factor
 
 
-def _override_entries(entries: Sequence[Entry], ov: Override) -> tuple[Entry, ...]:
+def _override_entries(
+    entries: Sequence[Entry], ov: Override, kind: str = "number"
+) -> tuple[Entry, ...]:
+    """Entries with ``ov`` applied on ``[ov.start, ov.end)``; the old values resume at ``end``."""
     before = [e for e in entries if e.start < ov.start]
     current = _in_force(entries, ov.start) or entries[0]
     later = [e for e in entries if e.start > ov.start]
     if ov.end is not None:
         resume = _in_force(entries, ov.end) or entries[0]
         tail = [e for e in later if e.start > ov.end]
-        later_in_window = [e for e in later if e.start <= ov.end]
+        later_in_window = [e for e in later if e.start < ov.end]
     else:
         resume, tail, later_in_window = None, [], later
     ref = ov.reference
     if ov.relative is not None:
         f = 1.0 + ov.relative
-        head = [replace(current, start=ov.start, value=_scaled(current.value, f, ov.path),
+        head = [replace(current, start=ov.start, value=_scaled(current.value, f, ov.path, kind),
                         status="scenario", reference=ref)]  # fmt: skip
         window = [
-            replace(e, value=_scaled(e.value, f, ov.path), status="scenario", reference=ref)
+            replace(e, value=_scaled(e.value, f, ov.path, kind), status="scenario", reference=ref)
             for e in later_in_window
         ]
     else:
@@ -413,13 +424,27 @@ def _override_entries(entries: Sequence[Entry], ov: Override) -> tuple[Entry, ..
     return tuple(out)
 
 
+def _check_override(ov: Override) -> None:
+    if (ov.value is None) == (ov.relative is None):
+        raise ParameterError("scenario", ov.path, "exactly one of value or relative")
+    if ov.end is not None and ov.end <= ov.start:
+        raise ParameterError(
+            "scenario", f"{ov.path}.end", f"an end date after the start {ov.start}", str(ov.end)
+        )
+
+
 def _apply(p: AnyParameter, ov: Override) -> AnyParameter:
+    _check_override(ov)
     if isinstance(p, Parameter):
         if ov.counties or ov.keys:
             raise ParameterError("scenario", ov.path, "no counties/keys for a scalar parameter")
         if ov.value is not None:
             _check_value(p.type, ov.value, "scenario", ov.path, {})
-        return replace(p, entries=_override_entries(p.entries, ov))
+            if p.type == "mapping":
+                _check_same_keys(p.entries[0].value, ov.value, "scenario", ov.path)
+        return replace(p, entries=_override_entries(p.entries, ov, p.type))
+    if ov.value is not None:
+        _check_value(p.type, ov.value, "scenario", ov.path, {})
     keys = ov.keys or p.keys
     for k in keys:
         if k not in p.keys:
@@ -431,7 +456,7 @@ def _apply(p: AnyParameter, ov: Override) -> AnyParameter:
     new = dict(p.entries)
     for c in codes:
         for k in keys:
-            new[(c, k)] = _override_entries(p.entries[(c, k)], ov)
+            new[(c, k)] = _override_entries(p.entries[(c, k)], ov, p.type)
     return replace(p, entries=new, _cache={})
 
 
@@ -484,10 +509,15 @@ def _check_entry_meta(status: object, reference: object, file: str | Path, key: 
 
 def _header(doc: Mapping[str, Any], file: Path) -> tuple[str, str, str, str, str]:
     label = doc.get("label")
-    if not isinstance(label, dict) or not all(
-        isinstance(label.get(k), str) and label[k].strip() for k in ("zh", "en")
-    ):
+    if not isinstance(label, dict):
         raise ParameterError(file, "label", "a mapping with non-empty zh and en strings")
+    extra = sorted(str(k) for k in label if k not in ("zh", "en"))
+    if extra:  # e.g. an unquoted comma in a flow mapping: {en: Share of medical, schooling}
+        raise ParameterError(file, f"label.{extra[0]}", "only zh and en (quote text with commas)")
+    for lang in ("zh", "en"):
+        text = label.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise ParameterError(file, f"label.{lang}", "a non-empty label string")
     unit = doc.get("unit")
     if not isinstance(unit, str) or not unit.strip():
         raise ParameterError(file, "unit", "a non-empty unit string (e.g. yuan/person/month)")
@@ -534,7 +564,17 @@ def load_parameter_file(file: Path, path: str, county_codes: Sequence[str]) -> A
         note = item.get("note", "") or ""
         entries.append(Entry(start, value, item["status"], item["reference"].strip(), str(note)))
     _check_sorted([e.start for e in entries], file, "values")
+    if kind == "mapping":
+        for i, e in enumerate(entries[1:], start=1):
+            _check_same_keys(entries[0].value, e.value, file, f"values[{i}].value")
     return Parameter(path, zh, en, unit, desc, kind, tuple(entries), str(file))
+
+
+def _check_same_keys(first: object, value: object, file: str | Path, key: str) -> None:
+    """Every value of a mapping parameter has the same keys (rules may index any of them)."""
+    assert isinstance(first, dict) and isinstance(value, dict)
+    if set(value) != set(first):
+        raise ParameterError(file, key, f"the keys {sorted(first)}", f"got {sorted(value)}")
 
 
 def _check_sorted(starts: Sequence[dt.date], file: str | Path, key: str) -> None:
@@ -623,9 +663,9 @@ def _default_parameters() -> ParameterSet:
 
 def _load(root: Path, county_codes: Sequence[str] | None) -> ParameterSet:
     if county_codes is None:
-        from safetynet import refdata
+        from safetynet.refdata import counties
 
-        county_codes = [str(c) for c in refdata.counties().code]
+        county_codes = [str(c) for c in counties().code]
     if not root.is_dir():
         raise ParameterError(root, "<dir>", "a directory of parameter YAML files")
     params: dict[str, AnyParameter] = {}
