@@ -33,7 +33,7 @@ for _module in (params, scenario, cases, calibrate, run, report):
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line naming file/key/expectation and exit with 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except SafetynetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -49,3 +49,4 @@ def main(argv: list[str] | None = None) -> None:
             show()
             sys.exit(code)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)
