@@ -1,0 +1,486 @@
+"""The monthly model: a thin ``mesa.Model`` over vectorised household columns.
+
+One step is one month, a short ordered list of named phases::
+
+    prices -> life_events -> shocks -> assessment -> applications -> reviews
+           -> temporary_assistance -> benefits -> services -> record
+
+Households are the struct-of-arrays population (``safetynet.schema.Households``), sorted by
+county. The Mesa model owns time, the seeded generator and one ``CountyAgent`` per county; each
+county agent owns its random streams (keyed by purpose, county and replicate) and its
+year-to-date money for the services cap. Funding (transfers, county share, gap) is province-wide
+and is computed after the run from the recorded needs (``simulate.add_funding``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+
+from safetynet import assessment, outputs
+from safetynet.behaviour import initial, take_up, transitions
+from safetynet.cpi_path import CpiPath
+from safetynet.params import ParameterSet
+from safetynet.rules import dibao, price_subsidy, services, tekun, temporary
+from safetynet.schema import Households
+from safetynet.streams import stream
+
+# Programme codes of the ``programme`` column (see schema.py).
+NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
+DRAW_PURPOSES = ("work", "health", "apply", "review", "temporary")
+
+
+@dataclass(frozen=True)
+class ShockEvent:
+    """A disaster or epidemic hitting ``severity`` of the households of some counties."""
+
+    county_indices: tuple[int, ...]
+    start: dt.date
+    months: int
+    severity: float
+
+
+class CountyAgent(mesa.Agent):  # type: ignore[misc]
+    """One county: its slice of the household arrays, its random streams and its money YTD."""
+
+    def __init__(self, model: SafetyNetModel, index: int, start: int, stop: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.slice = slice(start, stop)
+        self.n = stop - start
+        self.streams = {
+            p: stream(model.seed, p, index, model.replicate) for p in (*DRAW_PURPOSES, "shocks")
+        }
+        self.assistance_ytd = 0.0
+        self.services_ytd = 0.0
+
+    def draw(self, purpose: str, out: np.ndarray) -> None:
+        """Fill this county's part of ``out`` with uniforms from its ``purpose`` stream."""
+        self.streams[purpose].random(self.n, dtype=np.float32, out=out[self.slice])
+
+    def new_year(self) -> None:
+        self.assistance_ytd = 0.0
+        self.services_ytd = 0.0
+
+
+class SafetyNetModel(mesa.Model):  # type: ignore[misc]
+    """Province model for one scenario and replicate."""
+
+    def __init__(
+        self,
+        households: Households,
+        params: ParameterSet,
+        months: Sequence[dt.date],
+        cpi: CpiPath,
+        county_index: np.ndarray,
+        prefecture_of_county: np.ndarray,
+        seed: int,
+        replicate: int,
+        shocks: Sequence[ShockEvent] = (),
+    ) -> None:
+        super().__init__(rng=np.random.default_rng([seed, replicate]))
+        self.seed = seed
+        self.replicate = replicate
+        self.hh = households
+        self.params = params
+        self.months = list(months)
+        self.cpi = cpi
+        # the CPI path starts before the first month so that lagged indices exist
+        self.cpi_offset = int(
+            (np.datetime64(self.months[0], "M") - cpi.months[0].astype("datetime64[M]")).astype(int)
+        )
+        self.shocks = list(shocks)
+        self.t = 0
+        # counties simulated here (indices into the county table), households sorted by county
+        self.county_index = np.asarray(county_index, dtype=np.int64)
+        self.prefectures, self.county_prefecture = np.unique(
+            np.asarray(prefecture_of_county), return_inverse=True
+        )
+        county = households["county"].astype(np.int64)
+        if np.any(np.diff(county) < 0):
+            raise ValueError("households must be sorted by county")
+        self.local = np.searchsorted(self.county_index, county)  # 0..len(county_index)-1
+        bounds = np.searchsorted(county, self.county_index, side="left")
+        ends = np.searchsorted(county, self.county_index, side="right")
+        self.county_agents = [
+            CountyAgent(self, int(c), int(s), int(e))
+            for c, s, e in zip(self.county_index, bounds, ends, strict=True)
+        ]
+        self.starts = bounds
+        n = households.n
+        self.u = {p: np.empty(n, dtype=np.float32) for p in DRAW_PURPOSES}
+        self.shock_left = np.zeros(n, dtype=np.int8)
+        self.last_benefit = np.zeros(n, dtype=np.float32)
+        self.months_since_job_gain = np.full(n, 99, dtype=np.int8)
+        self.temp_case = np.zeros(n, dtype=bool)
+        self.reference_wage = take_up.reference_wages(
+            households, self.local, len(self.county_index)
+        )
+        self.recorder = Recorder(len(self.county_index), len(self.months))
+        self.prev_groups = self.recorder.group_masks(self)
+        self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
+            ("prices", self.prices),
+            ("life_events", self.life_events),
+            ("shocks", self.apply_shocks),
+            ("assessment", self.assess),
+            ("applications", self.applications),
+            ("reviews", self.reviews),
+            ("temporary_assistance", self.temporary_assistance),
+            ("benefits", self.benefits),
+            ("services", self.services),
+            ("record", self.record),
+        )
+        self.a: assessment.Assessment | None = None
+        p0 = params.at(self.months[0]).dibao
+        self.standard_at_start = dibao.local_standard(p0, households["county"], households["urban"])
+        self.money: dict[str, np.ndarray] = {}
+
+    # ------------------------------------------------------------------ time
+    @property
+    def date(self) -> dt.date:
+        return self.months[self.t]
+
+    @property
+    def p(self) -> Any:
+        return self.params.at(self.date)
+
+    def step(self) -> None:
+        """Advance one month through the ordered phases."""
+        if self.date.month == 1:
+            for agent in self.county_agents:
+                agent.new_year()
+        for agent in self.county_agents:
+            for purpose in DRAW_PURPOSES:
+                agent.draw(purpose, self.u[purpose])
+        for _name, phase in self.phases:
+            phase()
+        self.t += 1
+
+    def run(self, progress: Callable[[int], None] | None = None) -> None:
+        for _ in self.months:
+            self.step()
+            if progress is not None:
+                progress(1)
+
+    # ------------------------------------------------------------------ phases
+    def prices(self) -> None:
+        """CPI of the index month -> trigger per activation unit -> subsidy per person by county."""
+        p = self.p.price_subsidy
+        k = self.cpi_offset + self.t - int(p.index_lag_months)
+        prov_cpi = float(self.cpi.cpi_yoy_pct[k])
+        prov_food = float(self.cpi.food_cpi_yoy_pct[k])
+        pref_food = np.array(
+            [
+                float(self.cpi.food_cpi_by_prefecture[c][k])
+                if c in self.cpi.food_cpi_by_prefecture
+                else prov_food
+                for c in self.prefectures
+            ]
+        )
+        pref_cpi = np.full(len(self.prefectures), prov_cpi)
+        unit = str(p.activation_unit)
+        cpi = price_subsidy.unit_index(unit, prov_cpi, pref_cpi, self.county_prefecture)
+        food = price_subsidy.unit_index(unit, prov_food, pref_food, self.county_prefecture)
+        c_hit = price_subsidy.cpi_trigger(p, cpi)
+        f_hit = price_subsidy.food_trigger(p, food)
+        trig = price_subsidy.triggered(c_hit, f_hit)
+        rise = price_subsidy.triggering_rise(cpi, food, c_hit, f_hit)
+        d = self.p.dibao
+        std_u = d.standard.urban[self.county_index]
+        std_r = d.standard.rural[self.county_index]
+        self.price_trigger = trig
+        self.price_rate_urban = price_subsidy.rate_per_person(p, std_u, rise) * trig
+        self.price_rate_rural = price_subsidy.rate_per_person(p, std_r, rise) * trig
+
+    def life_events(self) -> None:
+        """Demography, health and work; wages grow; counters age."""
+        b = self.p.behaviour
+        transitions.income_growth(self.hh, b)
+        self.reference_wage *= np.float32((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
+        self.events = transitions.demography_and_health(self.hh, self.u["health"], b)
+        _lost, gained = transitions.work(self.hh, self.u["work"], b, self.reference_wage)
+        np.minimum(self.months_since_job_gain + 1, 99, out=self.months_since_job_gain)
+        self.months_since_job_gain[gained] = 0
+
+    def apply_shocks(self) -> None:
+        """Scenario shocks: hit households lose income for the shock's duration."""
+        np.maximum(self.shock_left - 1, 0, out=self.shock_left)
+        for s in self.shocks:
+            if s.start != self.date:
+                continue
+            for agent in self.county_agents:
+                if agent.index in s.county_indices:
+                    hit = agent.streams["shocks"].random(agent.n) < s.severity
+                    self.shock_left[agent.slice][hit] = s.months
+
+    def assess(self) -> None:
+        """Apply the rules: to income as the administration assesses it, and to true income.
+
+        Decisions (applications, reviews) use the assessed income (persistent assessment
+        error, ``calibrated.assessment_noise``); checks that find inclusion errors and the
+        targeting measures use the true income.
+        """
+        p = self.p
+        loss = np.where(
+            self.shock_left > 0, np.float32(1.0 - p.behaviour.shock_income_loss), np.float32(1)
+        ).astype(np.float32)
+        noise = initial.assessment_factor(self.hh, float(p.calibrated.assessment_noise))
+        self.a = assessment.assess(self.hh, p, income_factor=noise * loss)
+        self.truth = assessment.assess(self.hh, p, income_factor=loss)
+
+    def applications(self) -> None:
+        """Pending cases are decided; willing eligible non-recipients apply (take-up)."""
+        a = self._a()
+        p = self.p
+        hh = self.hh
+        prog = hh["programme"]
+        pending = hh["pending_months"]
+        u = self.u["apply"]
+        # decide pending applications whose processing time is over (on assessed income)
+        due = pending == 0
+        admit_tekun = due & a.tekun
+        admit_whole = due & a.dibao_whole & ~admit_tekun
+        admit_single = due & ~a.dibao_whole & (a.single_persons > 0) & ~admit_tekun
+        willing = u < take_up.institution_share(hh["care_level"], p.behaviour)
+        mode = tekun.care_mode(willing, np.ones_like(willing))  # places for all willing: S3 二(二)
+        prog[admit_tekun] = mode[admit_tekun]
+        prog[admit_whole] = DIBAO_WHOLE
+        prog[admit_single] = DIBAO_SINGLE
+        pending[due] = -1
+        np.subtract(pending, 1, out=pending, where=pending > 0)
+        # new applications
+        t = initial.takeup_params(p)
+        ratio = a.standard / self.standard_at_start
+        size, urban = hh["size"], hh["urban"]
+        base = np.select(
+            [a.tekun, a.dibao_whole, a.single_persons > 0],
+            [
+                np.where(urban, t.tekun_urban, t.tekun_rural),
+                initial.takeup_probability(size, urban, t),
+                initial.takeup_probability(1, urban, t),
+            ],
+            0.0,
+        )
+        prob = take_up.take_up_probability(base, ratio, p.behaviour)
+        eligible = a.dibao_whole | (a.single_persons > 0) | a.tekun
+        idle = (prog == NONE) & (pending < 0) & (size > 0) & eligible
+        shocked = self.shock_left > 0
+        new = idle & take_up.applies(hh["propensity"], prob, u, shocked, p.behaviour)
+        delay = int(p.behaviour.processing_delay_months)
+        pending[new & ~shocked] = delay
+        pending[new & shocked] = 0  # urgent: decided at once (S4 四(十))
+
+    def reviews(self) -> None:
+        """Periodic review, checks on inclusion errors, gradual exit, exits on death."""
+        a = self._a()
+        b = self.p.behaviour
+        prog = self.hh["programme"]
+        left = self.hh["exit_months_left"]
+        u = self.u["review"]
+        on_dibao = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
+        on_tekun = (prog == TEKUN_DISPERSED) | (prog == TEKUN_INSTITUTIONAL)
+        review_p = np.float32(1.0 / float(b.review_interval_months))
+        reviewed = u < review_p
+        caught = (u >= review_p) & (u < review_p + np.float32(b.inclusion_detection_rate))
+        still = np.where(prog == DIBAO_SINGLE, a.single_persons > 0, a.dibao_whole) | a.tekun
+        true = self.truth
+        truly = (
+            np.where(prog == DIBAO_SINGLE, true.single_persons > 0, true.dibao_whole) | true.tekun
+        )
+        in_exit = left > 0
+        # gradual exit (渐退期) starts at a review, when work lifted income above the standard
+        by_work = (self.months_since_job_gain <= 12) & (
+            u < review_p * np.float32(b.gradual_exit_share_work)
+        )
+        start = dibao.gradual_exit_start(prog == DIBAO_WHOLE, still, by_work, left) & reviewed
+        new_left = dibao.gradual_exit_months_left(self.p.dibao, left, start, still)
+        ended = in_exit & (new_left == 0) & ~still
+        left[:] = new_left
+        # a review exits those the assessment finds ineligible; checks (data matching) find
+        # inclusion errors on true income (S3 三(三))
+        exit_now = on_dibao & ~in_exit & ~start & ((reviewed & ~still) | (caught & ~truly))
+        dead = self.hh["size"] == 0
+        tekun_exit = on_tekun & ((reviewed & ~a.tekun & ~a.dibao_whole) | dead)
+        out = exit_now | ended | (on_dibao & dead) | tekun_exit
+        prog[out] = NONE
+        left[out] = 0
+        self.last_benefit[out] = 0
+
+    def temporary_assistance(self) -> None:
+        """Crises among low-income households and shock victims -> temporary assistance."""
+        a = self._a()
+        b = self.p.behaviour
+        t = self.p.temporary
+        u = self.u["temporary"]
+        low = a.edge | a.dibao_whole | (self.hh["programme"] != NONE)
+        hit = self.shock_left > 0
+        crisis = low & ((u < b.temporary_incidence) | hit) & (self.hh["size"] > 0)
+        # the same uniform, rescaled, types and grades the case (independent of ``crisis``)
+        v = u / np.float32(max(float(b.temporary_incidence), 1e-9))
+        urgent = hit | (v < b.temporary_urgent_share)
+        severity = np.where(hit, 2, np.where(v < b.temporary_severe_share, 1, 0))
+        kind = np.where(urgent, 0, 1)
+        std = self.p.dibao.standard.urban[self.hh["county"]]
+        need = temporary.need(t, std, kind, severity, self.hh["size"], np.ones_like(std))
+        limit = temporary.case_by_case_limit(t, std)
+        self.temp_case = crisis
+        self.temp_amount = np.where(crisis, temporary.amount(need, limit, severity), 0.0)
+
+    def benefits(self) -> None:
+        """Dibao, tekun, price-linked and one-time subsidies paid this month (per household)."""
+        a = self._a()
+        p = self.p
+        prog = self.hh["programme"]
+        left = self.hh["exit_months_left"]
+        dibao_now = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
+        regular = np.where(prog == DIBAO_WHOLE, a.benefit_whole, a.benefit_single)
+        benefit = np.where(left > 0, dibao.gradual_exit_benefit(left, self.last_benefit), regular)
+        benefit = np.where(dibao_now, benefit, 0.0)
+        self.last_benefit = benefit.astype(np.float32)
+        tekun_now = (prog == TEKUN_DISPERSED) | (prog == TEKUN_INSTITUTIONAL)
+        persons = self.covered_persons(a)
+        rate = np.where(
+            self.hh["urban"], self.price_rate_urban[self.local], self.price_rate_rural[self.local]
+        )
+        price_persons = price_subsidy.covered_persons(
+            p.price_subsidy, prog, a.edge, persons, self.hh["size"]
+        )
+        once = price_subsidy.one_time_rate(self.params, self.date)
+        self.money = {
+            "dibao": benefit,
+            "tekun_basic": np.where(tekun_now, a.tekun_basic, 0.0),
+            "tekun_care": np.where(tekun_now, a.tekun_care, 0.0),
+            "temporary": self.temp_amount,
+            "price_subsidy": price_subsidy.household_subsidy(rate, price_persons),
+            "one_time_subsidy": price_subsidy.one_time_subsidy(once, prog, persons),
+        }
+
+    def covered_persons(self, a: assessment.Assessment) -> np.ndarray:
+        """Persons covered per household by its programme (whole, single-person, tekun)."""
+        prog = self.hh["programme"]
+        persons: np.ndarray = np.select(
+            [prog == DIBAO_WHOLE, prog == DIBAO_SINGLE, prog >= TEKUN_DISPERSED],
+            [self.hh["size"], np.maximum(a.single_persons, 1), self.hh["size"]],
+            0,
+        ).astype(np.int16)
+        return persons
+
+    def services(self) -> None:
+        """Purchased services demand per county, capped at the share of YTD spending."""
+        p = self.p
+        n = len(self.county_agents)
+        w = self.hh["weight"]
+        deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
+        asked = np.bincount(self.local, weights=deps, minlength=n)
+        demand = services.demand(p.services, asked * float(p.behaviour.services_demand_share))
+        month_other = sum(
+            np.bincount(self.local, weights=w * v, minlength=n) for v in self.money.values()
+        )
+        other_ytd = np.array([c.assistance_ytd for c in self.county_agents]) + month_other
+        paid_ytd = np.array([c.services_ytd for c in self.county_agents])
+        room = services.headroom(p.services, paid_ytd, other_ytd)
+        bought = services.allowed(demand, room)
+        for i, agent in enumerate(self.county_agents):
+            agent.assistance_ytd = float(other_ytd[i])
+            agent.services_ytd += float(bought[i])
+        self.county_money = {"services": bought}
+        self.services_demand = demand
+        self.services_unmet = services.unmet(demand, bought)
+        self.services_cap = room
+
+    def record(self) -> None:
+        self.recorder.record(self)
+
+    def _a(self) -> assessment.Assessment:
+        assert self.a is not None, "assessment phase must run first"
+        return self.a
+
+
+class Recorder:
+    """Monthly county aggregates (weighted), kept as numpy arrays (county × month [× k])."""
+
+    def __init__(self, n_counties: int, n_months: int) -> None:
+        self.n_counties = n_counties
+        shape = (n_counties, n_months)
+        g, m = len(outputs.GROUPS), len(outputs.PROGRAMMES)
+        self.arrays: dict[str, np.ndarray] = {}
+        for v in outputs.VARIABLES:
+            extra = {"group": (g,), "programme": (m,)}
+            dims = tuple(x for d in v.extra_dims for x in extra[d])
+            self.arrays[v.name] = np.zeros((*shape, *dims))
+
+    def _sum(self, model: SafetyNetModel, values: np.ndarray) -> np.ndarray:
+        return np.bincount(model.local, weights=values, minlength=self.n_counties)
+
+    def group_masks(self, model: SafetyNetModel) -> dict[str, np.ndarray]:
+        hh = model.hh
+        prog, urban = hh["programme"], hh["urban"]
+        left = hh["exit_months_left"]
+        edge = hh["edge"]
+        return {
+            "dibao_urban_whole": (prog == DIBAO_WHOLE) & urban & (left == 0),
+            "dibao_urban_single": (prog == DIBAO_SINGLE) & urban & (left == 0),
+            "dibao_rural_whole": (prog == DIBAO_WHOLE) & ~urban & (left == 0),
+            "dibao_rural_single": (prog == DIBAO_SINGLE) & ~urban & (left == 0),
+            "dibao_gradual_exit": ((prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)) & (left > 0),
+            "tekun_dispersed": prog == TEKUN_DISPERSED,
+            "tekun_institutional": prog == TEKUN_INSTITUTIONAL,
+            "edge": edge & (prog == NONE),
+            "temporary": model.temp_case.copy(),
+        }
+
+    def record(self, model: SafetyNetModel) -> None:
+        a = model._a()
+        truth = model.truth
+        t = model.t
+        hh = model.hh
+        w = hh["weight"].astype(np.float64)
+        hh["edge"][:] = a.edge & (hh["programme"] == NONE)
+        masks = self.group_masks(model)
+        persons = model.covered_persons(a).astype(np.float64)
+        persons_edge = hh["size"].astype(np.float64)
+        for gi, name in enumerate(outputs.GROUPS):
+            m = masks[name]
+            prev = model.prev_groups[name]
+            pp = persons_edge if name in ("edge", "temporary") else persons
+            self.arrays["cases_households"][:, t, gi] = self._sum(model, w * m)
+            self.arrays["cases_persons"][:, t, gi] = self._sum(model, w * pp * m)
+            self.arrays["entries_households"][:, t, gi] = self._sum(model, w * (m & ~prev))
+            self.arrays["exits_households"][:, t, gi] = self._sum(model, w * (prev & ~m))
+        model.prev_groups = masks
+        for pi, name in enumerate(outputs.PROGRAMMES):
+            if name == "services":
+                self.arrays["spending"][:, t, pi] = model.county_money["services"]
+            else:
+                self.arrays["spending"][:, t, pi] = self._sum(model, w * model.money[name])
+        self.arrays["budget_need"][:, t] = self.arrays["spending"][:, t, :].sum(axis=1)
+        self.arrays["price_trigger"][:, t] = model.price_trigger
+        self.arrays["price_subsidy_rate_urban"][:, t] = model.price_rate_urban
+        self.arrays["price_subsidy_rate_rural"][:, t] = model.price_rate_rural
+        self.arrays["services_demand"][:, t] = model.services_demand
+        self.arrays["services_cap"][:, t] = model.services_cap
+        self.arrays["services_unmet"][:, t] = model.services_unmet
+        prog = hh["programme"]
+        on_dibao = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
+        eligible = truth.dibao_whole | (truth.single_persons > 0)
+        self.arrays["eligible_households"][:, t] = self._sum(model, w * eligible)
+        self.arrays["eligible_covered_households"][:, t] = self._sum(
+            model, w * (eligible & on_dibao)
+        )
+        self.arrays["ineligible_covered_households"][:, t] = self._sum(
+            model, w * (~eligible & on_dibao & (hh["exit_months_left"] == 0))
+        )
+        p = model.p
+        ci = model.county_index
+        self.arrays["standard_urban"][:, t] = p.dibao.standard.urban[ci]
+        self.arrays["standard_rural"][:, t] = p.dibao.standard.rural[ci]
+        self.arrays["floor_urban"][:, t] = p.dibao.floor_urban
+        self.arrays["floor_rural"][:, t] = p.dibao.floor_rural
+        self.arrays["tekun_standard"][:, t] = p.tekun.basic_standard["all"][ci]
+        self.arrays["population_households"][:, t] = self._sum(model, w * (hh["size"] > 0))
+        self.arrays["population_persons"][:, t] = self._sum(model, w * hh["size"])

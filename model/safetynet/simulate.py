@@ -1,0 +1,321 @@
+"""Run a scenario: ``simulate(scenario) -> xarray.Dataset``, and save it with its run record.
+
+A run is scenario × replicates. Each replicate generates its population (streams keyed by
+county and replicate), sets the starting programme state at the calibration month, steps the
+monthly model to the end of the horizon and returns county × month arrays. Funding (transfers by
+the factor method, county budget, gap) is province-wide and is added once all counties are in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from safetynet import __version__, outputs, refdata
+from safetynet.behaviour.initial import initial_state
+from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
+from safetynet.model import SafetyNetModel, ShockEvent
+from safetynet.params import ParameterSet, load_parameters
+from safetynet.population import generate
+from safetynet.rules import funding
+from safetynet.scenario import Scenario, load_scenario
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything one replicate needs; small and picklable (sent to dask workers)."""
+
+    scenario: Scenario
+    replicate: int
+    sample_fraction: float
+    county_indices: tuple[int, ...]
+    months: int
+
+
+def run_replicate(
+    spec: RunSpec, params: ParameterSet | None = None, progress: ProgressFn | None = None
+) -> dict[str, np.ndarray]:
+    """Simulate one replicate; returns recorder arrays (county × month [× group/programme]).
+
+    Only (scenario, replicate, county) enter the random streams, so the result for a county
+    is the same whether it runs alone, with others, in this process or on a dask worker.
+    """
+    sc = spec.scenario
+    ps = params if params is not None else sc.parameters(load_parameters())
+    table = refdata.counties()
+    months = [_month(m) for m in sc.month_starts()[: spec.months]]
+    cpi = cpi_path(sc.cpi, _with_history(months), sc.seed, spec.replicate, params=ps)
+    idx = np.array(sorted(spec.county_indices), dtype=np.int64)
+    hh = generate(
+        table,
+        sample_fraction=spec.sample_fraction,
+        seed=sc.seed,
+        replicate=spec.replicate,
+        county_indices=list(idx),
+        params=ps,
+        date=months[0],
+    )
+    initial_state(hh, ps, months[0], sc.seed, spec.replicate)
+    shocks = [
+        ShockEvent(
+            tuple(int(i) for i in table.index_of(list(s.counties))), s.start, s.months, s.severity
+        )
+        for s in sc.shocks
+    ]
+    model = SafetyNetModel(
+        hh, ps, months, cpi, idx, table.prefecture_code[idx], sc.seed, spec.replicate, shocks
+    )
+    model.run(progress)
+    return model.recorder.arrays
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    *,
+    replicates: int | None = None,
+    sample_fraction: float | None = None,
+    months: int | None = None,
+    counties: Sequence[str] | None = None,
+    progress: ProgressFn | None = None,
+) -> xr.Dataset:
+    """Run ``scenario`` in this process and return the labelled Dataset (see outputs.py)."""
+    started = time.perf_counter()
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    ps = sc.parameters(load_parameters())
+    n_rep = replicates if replicates is not None else sc.replicates
+    specs = make_specs(sc, n_rep, sample_fraction, months, counties)
+    results = [run_replicate(s, ps, progress) for s in specs]
+    return assemble(sc, specs, results, ps, time.perf_counter() - started)
+
+
+def make_specs(
+    sc: Scenario,
+    replicates: int,
+    sample_fraction: float | None = None,
+    months: int | None = None,
+    counties: Sequence[str] | None = None,
+) -> list[RunSpec]:
+    table = refdata.counties()
+    idx = (
+        tuple(int(i) for i in table.index_of(list(counties)))
+        if counties
+        else tuple(range(len(table)))
+    )
+    frac = sample_fraction if sample_fraction is not None else sc.sample_fraction
+    n_months = min(months, sc.months) if months is not None else sc.months
+    return [RunSpec(sc, r, frac, idx, n_months) for r in range(replicates)]
+
+
+def assemble(
+    sc: Scenario,
+    specs: Sequence[RunSpec],
+    results: Sequence[dict[str, np.ndarray]],
+    ps: ParameterSet,
+    wall_time_s: float,
+) -> xr.Dataset:
+    """Stack replicate arrays into the Dataset, add prices, funding and the run record."""
+    table = refdata.counties()
+    idx = np.array(sorted(specs[0].county_indices), dtype=np.int64)
+    months = sc.month_starts()[: specs[0].months]
+    ds = outputs.empty_dataset(
+        [sc.name],
+        [s.replicate for s in specs],
+        [str(c) for c in table.code[idx]],
+        months,
+        county_coords={
+            "county_name_zh": table.name_zh[idx],
+            "county_name_en": table.name_en[idx],
+            "prefecture": table.prefecture_code[idx],
+            "prefecture_name_zh": table.prefecture_name_zh[idx],
+            "prefecture_name_en": table.prefecture_name_en[idx],
+        },
+    )
+    for name in ds.data_vars:
+        stacked = np.stack([r[str(name)] for r in results])  # replicate, county, month, ...
+        ds[name].values[0] = stacked
+    _add_prices(ds, sc, specs, ps)
+    add_funding(ds, ps)
+    ds.attrs["title"] = f"safetynet run: {sc.name}"
+    ds.attrs["run_record"] = json.dumps(
+        run_record(sc, specs, ps, wall_time_s), ensure_ascii=False, default=str
+    )
+    return ds
+
+
+def _with_history(months: Sequence[dt.date]) -> np.ndarray:
+    first = np.datetime64(months[0].isoformat()[:7]) - HISTORY_MONTHS
+    last = np.datetime64(months[-1].isoformat()[:7]) + 1
+    return np.arange(first, last, dtype="datetime64[M]")
+
+
+def _month(m: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(np.asarray(m).astype("datetime64[D]")))
+
+
+def _add_prices(ds: xr.Dataset, sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet) -> None:
+    months = np.array([_month(m) for m in ds.month.values.astype("datetime64[M]")])
+    paths: list[CpiPath] = [
+        cpi_path(sc.cpi, ds.month.values.astype("datetime64[M]"), sc.seed, s.replicate, params=ps)
+        for s in specs
+    ]
+    dims = ("scenario", "replicate", "month")
+    ds["cpi_yoy_pct"] = (dims, np.stack([p.cpi_yoy_pct for p in paths])[None])
+    ds["food_cpi_yoy_pct"] = (dims, np.stack([p.food_cpi_yoy_pct for p in paths])[None])
+    ds["cpi_status"] = (
+        ("scenario", "replicate", "month"),
+        np.stack([p.status for p in paths])[None],
+    )
+    for name, path in (
+        ("cpi_threshold_pct", "price_subsidy.cpi_threshold_pct"),
+        ("food_cpi_threshold_pct", "price_subsidy.food_cpi_threshold_pct"),
+    ):
+        values = [float(ps.value(path, m)) for m in months]  # type: ignore[arg-type]
+        ds[name] = (("scenario", "month"), np.array([values]))
+    for name, unit, zh, en in (
+        ("cpi_yoy_pct", "percent", "居民消费价格指数同比", "CPI year on year"),
+        ("food_cpi_yoy_pct", "percent", "食品价格指数同比", "Food CPI year on year"),
+        ("cpi_status", "-", "价格数据状态", "Status of the CPI value"),
+        ("cpi_threshold_pct", "percent", "CPI启动条件", "CPI trigger threshold"),
+        ("food_cpi_threshold_pct", "percent", "食品价格启动条件", "Food CPI trigger threshold"),
+    ):
+        ds[name].attrs.update({"units": unit, "long_name": en, "long_name_zh": zh})
+
+
+def add_funding(ds: xr.Dataset, ps: ParameterSet) -> None:
+    """Transfers by the factor method, county budget and gap, month by month (NAT 财社〔2017〕58号).
+
+    Factors per county: workload = persons covered; fiscal difficulty = rural population
+    (census proxy: no county fiscal data in the package); fiscal effort = the county's own
+    budget; performance = share of eligible households covered.
+    """
+    table = refdata.counties()
+    rural = table.pop_rural[table.index_of([str(c) for c in ds.county.values])].astype(float)
+    need = ds["budget_need"].values
+    persons = ds["cases_persons"].sum("group").values
+    eligible = ds["eligible_households"].values
+    covered = ds["eligible_covered_households"].values
+    months = [_month(m) for m in ds.month.values.astype("datetime64[M]")]
+    got = np.zeros(need.shape)
+    own = np.zeros(need.shape)
+    for t, when in enumerate(months):
+        p = ps.at(when).funding
+        for s in range(need.shape[0]):
+            for r in range(need.shape[1]):
+                n = need[s, r, :, t]
+                own[s, r, :, t] = funding.county_budget(p, n)
+                shares = funding.factor_shares(
+                    p,
+                    {
+                        "workload": persons[s, r, :, t],
+                        "fiscal_difficulty": rural,
+                        "fiscal_effort": own[s, r, :, t],
+                        "performance": covered[s, r, :, t] / np.maximum(eligible[s, r, :, t], 1e-9),
+                    },
+                )
+                got[s, r, :, t] = funding.transfers(funding.transfer_pool(p, n), shares)
+    ds["transfers"].values[:] = got
+    ds["county_budget"].values[:] = own
+    ds["funding_gap"].values[:] = funding.funding_gap(need, got, own)
+
+
+def code_version() -> str:
+    """Package version plus the git commit when run from a checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        commit = out.stdout.strip()
+    except OSError:
+        commit = ""
+    return f"{__version__}+{commit}" if commit else __version__
+
+
+def run_record(
+    sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet, wall_time_s: float
+) -> dict[str, Any]:
+    """What a reader needs to reproduce the run: code, scenario, parameter diff, seeds, data."""
+    base = load_parameters()
+    diff = [
+        {
+            "path": r.path,
+            "label_zh": r.label_zh,
+            "label_en": r.label_en,
+            "unit": r.unit,
+            "start": r.start.isoformat(),
+            "where": r.where,
+            "old": r.old,
+            "new": r.new,
+            "status": r.status,
+            "reference": r.reference,
+        }
+        for r in base.diff(ps)
+    ]
+    return {
+        "code_version": code_version(),
+        "scenario": {
+            "name": sc.name,
+            "title_zh": sc.title_zh,
+            "title_en": sc.title_en,
+            "description": sc.description,
+            "file": str(sc.source_path) if sc.source_path else "",
+            "sha256": sc.sha256,
+        },
+        "parameter_diff": diff,
+        "seeds": {"seed": sc.seed, "replicates": [s.replicate for s in specs]},
+        "replicates": len(specs),
+        "sample_fraction": specs[0].sample_fraction,
+        "months": specs[0].months,
+        "start": str(sc.start),
+        "data_version": refdata.data_version(),
+        "wall_time_s": round(wall_time_s, 3),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def save(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write the Dataset atomically: NetCDF (``.nc``) or Zarr (``.zarr``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".zarr":
+        raise NotImplementedError("zarr output needs the zarr package; use .nc")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nc", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def quantiles(ds: xr.Dataset, q: Sequence[float] = (0.1, 0.5, 0.9)) -> xr.Dataset:
+    """P10/P50/P90 (by default) over replicates, numeric variables only."""
+    num = ds[[v for v in ds.data_vars if np.issubdtype(ds[v].dtype, np.number)]]
+    out = num.quantile(list(q), dim="replicate")
+    for v in out.data_vars:
+        out[v].attrs = ds[v].attrs
+    return out
