@@ -49,4 +49,5 @@ def main(argv: list[str] | None = None) -> None:
             show()
             sys.exit(code)
         raise
-    sys.exit(rc if isinstance(rc, int) else 0)
+    if isinstance(rc, int) and rc != 0:
+        sys.exit(rc)

@@ -6,7 +6,6 @@ error names the file, the case and the key; nothing is run then).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -48,6 +47,4 @@ def cases_command(
     failed = sum(not r.passed for r in results)
     typer.echo(f"{len(results) - failed} passed, {failed} failed ({len(results)} cases)")
     if failed:
-        # sys.exit, not typer.Exit: the app runs with standalone_mode=False, which would turn
-        # typer.Exit into a return value and exit 0.
-        sys.exit(1)
+        raise typer.Exit(code=1)

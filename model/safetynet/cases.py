@@ -1,0 +1,1080 @@
+"""Rule cases (规则案例): small YAML files a civil-affairs officer can read and write.
+
+A case gives a month, optional parameter overrides, one household with its members (and/or a
+few counties), and the outputs the rules must give, with a margin. ``safetynet cases PATH...``
+and pytest (tests/test_cases.py) run the same files. The format and every variable name are
+documented in docs/cases.md; this module holds the loader, the one-household evaluation (it
+calls the functions of :mod:`safetynet.rules` in the engine's order) and the runner.
+
+Expected values may be arithmetic written as text, e.g. ``(640 - 300) * 2``; they are read by
+:func:`safe_eval`, which accepts numbers, + - * /, parentheses, unary minus, min() and max()
+only (never ``eval``).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+
+from safetynet import refdata
+from safetynet.errors import InputError, ParameterError
+from safetynet.outputs import PROGRAMMES
+from safetynet.params import CountyParameter, Override, Parameter, ParameterSet, load_parameters
+from safetynet.rules import (
+    CARE_LEVELS,
+    DIBAO,
+    DIBAO_SINGLE,
+    NONE,
+    PROGRAMME_NAMES,
+    checks,
+    dibao,
+    funding,
+    price_subsidy,
+    services,
+    tekun,
+    temporary,
+)
+
+DEFAULT_MARGIN = 0.01
+#: overrides in a case replace the parameter at every date from this day on
+EPOCH = dt.date(1900, 1, 1)
+MAX_EXPRESSION = 200
+
+CASE_KEYS = (
+    "name",
+    "description",
+    "reference",
+    "period",
+    "overrides",
+    "household",
+    "context",
+    "counties",
+    "expected",
+    "margin",
+)
+
+
+class CaseError(InputError):
+    """A case file or one of its cases is malformed: names the file, the case and the key."""
+
+
+# ------------------------------------------------------------------ safe arithmetic
+
+
+_BINOPS: dict[type[ast.operator], Callable[[float, float], float]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_FUNCS: dict[str, Callable[..., float]] = {"min": min, "max": max}
+
+
+def safe_eval(text: str) -> float:
+    """Value of a small arithmetic expression: numbers, + - * /, (), unary minus, min, max.
+
+    >>> safe_eval("(640 - 300) * 2")
+    680.0
+    >>> safe_eval("max(10, 640 * 0.031)")
+    19.84
+    """
+    if len(text) > MAX_EXPRESSION:
+        raise ValueError(f"expression longer than {MAX_EXPRESSION} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"not an arithmetic expression: {text!r}") from None
+    return float(_eval_node(tree.body))
+
+
+def _eval_node(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise ValueError(f"only numbers are allowed, got {node.value!r}")
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _eval_node(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = _eval_node(node.left), _eval_node(node.right)
+        if isinstance(node.op, ast.Div) and right == 0.0:
+            raise ValueError("division by zero")
+        return _BINOPS[type(node.op)](left, right)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCS
+        and node.args
+        and not node.keywords
+    ):
+        return float(_FUNCS[node.func.id](*(_eval_node(a) for a in node.args)))
+    raise ValueError("only numbers, + - * /, parentheses, unary minus, min() and max() are allowed")
+
+
+# ------------------------------------------------------------------ variables
+
+
+@dataclass(frozen=True)
+class Var:
+    """A case variable: kind (number, integer, bool, label, code, list), unit, default, labels."""
+
+    name: str
+    kind: str
+    unit: str
+    default: Any
+    zh: str
+    en: str
+    choices: tuple[str, ...] = ()
+
+
+DISABILITIES = ("none", "physical", "visual", "hearing", "speech", "intellectual", "mental",
+                "multiple")  # fmt: skip
+PROGRAMME_LABELS = tuple(PROGRAMME_NAMES[k] for k in sorted(PROGRAMME_NAMES))
+CHOICES: dict[str, tuple[str, ...]] = {
+    "disability": DISABILITIES,
+    "care_level": CARE_LEVELS,
+    "programme": PROGRAMME_LABELS,
+    "temporary_kind": ("none", *temporary.KINDS),
+    "temporary_severity": temporary.SEVERITIES,
+    "dibao_category": dibao.TIERS,
+}
+
+# name | kind | unit | default ("" = required or computed) | 中文 | English
+_MEMBER = """
+age | integer | years | | 年龄 | Age in completed years (required)
+disability | label | - | none | 残疾类别 | Kind of disability
+disability_grade | integer | grade | 0 | 残疾等级 | Grade 1–4 (1 = most severe), 0 = none
+serious_illness | bool | - | false | 重病患者 | Seriously ill
+works | bool | - | false | 就业 | Has work (counts as a worker)
+care_level | label | - | able | 自理能力 | Self-care: able / partly / unable
+income_wage | number | yuan/month | 0 | 工资性收入 | Wage income
+income_farm | number | yuan/month | 0 | 经营性收入 | Farm and business income
+income_transfer | number | yuan/month | 0 | 转移性收入 | Transfer income (pensions, …)
+"""
+_HOUSEHOLD = """
+members | list | - | | 家庭成员 | List of members (required)
+urban | bool | - | | 城镇户 | Urban (urban standard) or rural residence (required)
+county | code | - | | 所在县 | County code (default: the first county, 530102)
+income_wage | number | yuan/month | 0 | 工资性收入 | Wage income not given per member
+income_farm | number | yuan/month | 0 | 经营性收入 | Farm/business income not given per member
+income_transfer | number | yuan/month | 0 | 转移性收入 | Transfer income not given per member
+assets | number | yuan | 0 | 金融资产 | Financial assets of the household
+exp_medical | number | yuan/month | 0 | 医疗支出 | Out-of-pocket medical spending
+exp_schooling | number | yuan/month | 0 | 教育支出 | Schooling spending
+exp_disability | number | yuan/month | 0 | 残疾支出 | Disability-related spending
+has_supporter | bool | - | false | 有法定赡养人 | A legally obliged supporter able to support
+tuopin | bool | - | false | 脱贫户 | Out-of-poverty household (not used by the rules)
+care_level | label | - | | 自理能力 | Most dependent member (default: from the members)
+programme | label | - | none | 上月救助类别 | Programme last month
+covered_persons | integer | persons | | 上月保障人数 | Persons covered last month (default: size)
+exit_months_left | integer | months | 0 | 渐退剩余月数 | Gradual-exit months left last month
+benefit_last_month | number | yuan/month | 0 | 上月低保金 | Dibao paid last month
+rise_from_work | bool | - | false | 因就业增收 | Income rose through work or a new business
+willing_institution | bool | - | false | 愿意集中供养 | Wants institutional care (tekun)
+institution_place | bool | - | true | 有供养床位 | An institution place is available
+temporary_kind | label | - | none | 临时救助类型 | none / urgent 急难型 / expenditure 支出型
+temporary_severity | label | - | moderate | 困难程度 | moderate / severe / major
+temporary_duration_months | number | months | 1 | 困难持续月数 | Months the difficulty lasts
+"""
+_CONTEXT = """
+cpi_yoy_pct | number | percent | 0 | CPI同比 | Province CPI YoY of the index month
+food_cpi_yoy_pct | number | percent | 0 | 食品CPI同比 | Province food CPI YoY of the index month
+prefecture_cpi_yoy_pct | number | percent | nan | 州市CPI同比 | Prefecture CPI YoY (or province)
+prefecture_food_cpi_yoy_pct | number | percent | nan | 州市食品CPI同比 | Prefecture food CPI YoY
+local_cpi_threshold_pct | number | percent | nan | 地方CPI启动条件 | Local CPI threshold
+local_food_cpi_threshold_pct | number | percent | nan | 地方食品启动条件 | Local food threshold
+services_paid_ytd | number | yuan | 0 | 本年已购服务 | County services paid this year so far
+assistance_spending_ytd | number | yuan | nan | 本年其他救助支出 | Other spending YTD (none: no cap)
+"""
+_COUNTY = """
+code | code | - | | 县代码 | County code (required)
+workload | number | - | 0 | 任务量 | Workload factor (e.g. caseload)
+fiscal_difficulty | number | - | 0 | 财政困难程度 | Fiscal difficulty factor
+fiscal_effort | number | - | 0 | 财政努力程度 | Fiscal effort factor
+performance | number | - | 0 | 工作绩效 | Performance factor
+standard_urban | number | yuan/person/month | | 城市低保标准 | Urban standard (or parameters)
+standard_rural | number | yuan/person/month | | 农村低保标准 | Rural standard (or parameters)
+tekun_standard | number | yuan/person/month | | 特困基本生活标准 | Tekun standard (or parameters)
+services_paid | number | yuan | 0 | 购买服务支出 | Purchased services paid in the year
+assistance_spending | number | yuan | 0 | 救助资金总支出 | Spending in the year incl. services
+temporary_per_case | number | yuan/case | 0 | 临时救助人次均 | Per case this year
+temporary_per_case_last_year | number | yuan/case | nan | 上年人次均 | Per case last year
+band_route | bool | - | false | 按增幅确定标准 | Standard set by the 10% rise route
+price_trigger_months | integer | months | 0 | 联动启动月数 | Months the price trigger held
+price_paid_months | integer | months | 0 | 已发放月数 | Months the price subsidy was paid
+"""
+_HOUSEHOLD_OUT = """
+size | integer | persons | | 家庭人口 | Members
+dibao_standard | number | yuan/person/month | | 低保标准 | County standard for the residence type
+counted_income | number | yuan/month | | 核算家庭收入 | Income counted after deductions
+per_capita_income | number | yuan/person/month | | 家庭人均收入 | Counted income per member
+asset_limit | number | yuan | | 资产上限 | Financial asset limit
+assets_ok | bool | - | | 财产符合规定 | Assets within the limit
+able_bodied | integer | persons | | 有劳动能力人数 | Members presumed able to work
+tekun_eligible | bool | - | | 符合特困条件 | Eligible for tekun
+dibao_eligible | bool | - | | 符合整户低保条件 | Eligible for whole-household dibao
+dibao_category | label | - | | 分档类别 | class_a / class_b / class_c (tiered formula)
+dibao_benefit_per_person | number | yuan/person/month | | 人均低保金 | Benefit per person
+edge | bool | - | | 低保边缘家庭 | Dibao-edge family
+single_person_candidates | integer | persons | | 可单人保人数 | Members who may be covered alone
+single_person_count | integer | persons | | 单人保人数 | Members covered alone
+gradual_exit_start | bool | - | | 进入渐退期 | Gradual exit starts this month
+exit_months_left | integer | months | | 渐退剩余月数 | Exit months left, counting this month
+gradual_exit | bool | - | | 渐退期内 | Paid under the gradual exit this month
+programme | label | - | | 救助类别 | Programme this month
+covered_persons | integer | persons | | 保障人数 | Persons covered this month
+dibao_benefit | number | yuan/month | | 低保金 | Dibao paid to the household
+tekun_standard | number | yuan/person/month | | 特困基本生活标准 | County tekun standard
+tekun_floor | number | yuan/person/month | | 特困标准下限 | multiple × urban dibao standard
+tekun_basic | number | yuan/month | | 特困基本生活费 | Tekun basic living paid
+tekun_care | number | yuan/month | | 照料护理补贴 | Tekun care subsidy paid
+temporary_need | number | yuan/case | | 临时救助测算额 | Assessed need
+temporary_limit | number | yuan/case | | 一事一议起点 | Ordinary limit (case by case above)
+temporary_case_by_case | bool | - | | 一事一议 | Need above the ordinary limit
+temporary_amount | number | yuan/case | | 临时救助金 | Amount granted
+temporary_township_approves | bool | - | | 乡镇审批 | Township approves (within its limit)
+temporary_advance | number | yuan/case | | 先行救助 | Advance paid within 48 hours
+price_index_month | label | - | | 所用物价指数月份 | Month of the index used (YYYY-MM)
+price_cpi_trigger | bool | - | | CPI启动 | CPI reaches its threshold
+price_food_trigger | bool | - | | 食品CPI启动 | Food CPI reaches its threshold
+price_trigger | bool | - | | 联动机制启动 | Either index triggers
+price_rise_pct | number | percent | | 计算涨幅 | Rise the subsidy is computed on
+price_rate | number | yuan/person/month | | 价格临时补贴标准 | Subsidy per covered person
+price_persons | integer | persons | | 补贴人数 | Members receiving the subsidy
+price_subsidy | number | yuan/month | | 价格临时补贴 | Price subsidy paid to the household
+one_time_subsidy | number | yuan | | 一次性生活补贴 | One-time living subsidy paid
+services_dependants | integer | persons | | 需服务人数 | Dependants needing visits and care
+services_demand | number | yuan/month | | 服务需求 | Cost of the services demanded
+services_headroom | number | yuan | | 服务可用额度 | Room left under the cap (inf: no cap)
+services_allowed | number | yuan/month | | 购买服务 | Services bought
+services_unmet | number | yuan/month | | 未满足需求 | Demand not bought
+total_paid | number | yuan/month | | 救助金合计 | Dibao + tekun + temporary + price + one-time
+"""
+_COUNTY_OUT = """
+budget_need | number | yuan | | 资金需求 | Sum of the spending lines
+transfer_pool | number | yuan | | 上级补助资金总额 | transfer_share × total need (one value)
+factor_share | number | share | | 因素法分配比例 | County's weighted factor share
+transfers | number | yuan | | 上级补助资金 | Transfers to the county
+county_budget | number | yuan | | 县级预算 | County's own budget
+funding_gap | number | yuan | | 资金缺口 | need − transfers − county budget
+tekun_floor_amount | number | yuan/person/month | | 特困标准下限 | multiple × urban standard
+services_cap_amount | number | yuan | | 购买服务上限 | cap_share × assistance spending
+rise_band_limit_urban | number | yuan/person/month | | 城市增幅上限 | urban floor × (1 + band)
+rise_band_limit_rural | number | yuan/person/month | | 农村增幅上限 | rural floor × (1 + band)
+"""
+
+
+def _default(kind: str, text: str) -> Any:
+    if text == "":
+        return None
+    if kind == "bool":
+        return text == "true"
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text)
+    return text
+
+
+def _table(text: str) -> tuple[Var, ...]:
+    out = []
+    for line in text.strip().splitlines():
+        name, kind, unit, default, zh, en = (x.strip() for x in line.split("|"))
+        out.append(Var(name, kind, unit, _default(kind, default), zh, en, CHOICES.get(name, ())))
+    return tuple(out)
+
+
+MEMBER_VARS = _table(_MEMBER)
+HOUSEHOLD_VARS = _table(_HOUSEHOLD)
+CONTEXT_VARS = _table(_CONTEXT)
+COUNTY_VARS = (
+    *_table(_COUNTY)[:1],
+    *(Var(f"spending_{k}", "number", "yuan", 0.0, f"{k}支出", f"Need for {k}") for k in PROGRAMMES),
+    *_table(_COUNTY)[1:],
+)
+HOUSEHOLD_OUTPUTS = _table(_HOUSEHOLD_OUT)
+COUNTY_OUTPUTS = (
+    *_table(_COUNTY_OUT),
+    *(
+        Var(f"check_{name}", "bool", "-", None, zh, en)
+        for name, (zh, en) in checks.LABELS.items()
+        if name != "local_threshold"
+    ),
+)
+INPUTS: dict[str, dict[str, Var]] = {
+    "member": {v.name: v for v in MEMBER_VARS},
+    "household": {v.name: v for v in HOUSEHOLD_VARS},
+    "context": {v.name: v for v in CONTEXT_VARS},
+    "county": {v.name: v for v in COUNTY_VARS},
+}
+OUTPUTS: dict[str, Var] = {v.name: v for v in (*HOUSEHOLD_OUTPUTS, *COUNTY_OUTPUTS)}
+HOUSEHOLD_OUTPUT_NAMES = frozenset(v.name for v in HOUSEHOLD_OUTPUTS)
+
+
+# ------------------------------------------------------------------ cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """One rule case, validated."""
+
+    file: str
+    name: str
+    period: dt.date
+    overrides: tuple[Override, ...]
+    household: Mapping[str, Any] | None
+    context: Mapping[str, Any]
+    counties: tuple[Mapping[str, Any], ...]
+    expected: Mapping[str, Any]
+    margin: float
+    description: str = ""
+    reference: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{Path(self.file).name}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One expected output compared with the rules' value."""
+
+    variable: str
+    expected: Any
+    actual: Any
+    ok: bool
+    diff: float | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """A case with its compared rows."""
+
+    case: Case
+    rows: tuple[Row, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+
+class _Where:
+    """Builds CaseErrors that name the file and the case."""
+
+    def __init__(self, file: str, case: str) -> None:
+        self.file = file
+        self.case = case
+
+    def error(self, key: str, expected: str, got: str = "") -> CaseError:
+        return CaseError(self.file, f"case {self.case!r}: {key}", expected, got)
+
+
+def _unknown(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=2)
+    return f"got {key!r}" + (f"; did you mean {' or '.join(close)}?" if close else "")
+
+
+def _check_value(w: _Where, key: str, var: Var, value: Any) -> Any:
+    """Validate one input value against its variable spec; returns the normalised value."""
+    kind = var.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise w.error(key, "true or false", f"got {value!r}")
+        return value
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise w.error(key, "a whole number", f"got {value!r}")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise w.error(key, f"a number ({var.unit})", f"got {value!r}")
+        if not math.isfinite(float(value)):
+            raise w.error(key, "a finite number", f"got {value!r}")
+        return float(value)
+    if kind == "label":
+        if value not in var.choices:
+            raise w.error(key, f"one of {list(var.choices)}", f"got {value!r}")
+        return value
+    if kind == "code":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise w.error(key, "a county code such as 530102", f"got {value!r}")
+        return str(value)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _inputs(
+    w: _Where, where: str, raw: Any, group: str, required: Sequence[str] = ()
+) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise w.error(where, "a mapping of variable: value", f"got {type(raw).__name__}")
+    known = INPUTS[group]
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or key not in known:
+            raise w.error(
+                f"{where}.{key}",
+                f"a known {group} variable (docs/cases.md)",
+                _unknown(str(key), known),
+            )
+        if key == "members":
+            continue
+        out[key] = _check_value(w, f"{where}.{key}", known[key], value)
+    for key in required:
+        if key not in raw:
+            raise w.error(f"{where}.{key}", "a value (required)")
+    for name, var in known.items():
+        if name not in out and name != "members":
+            out.setdefault(name, var.default)
+    return out
+
+
+def _household(w: _Where, raw: Any) -> dict[str, Any]:
+    hh = _inputs(w, "household", raw, "household", required=("urban", "members"))
+    members = raw["members"]
+    if not isinstance(members, list) or not members:
+        raise w.error("household.members", "a non-empty list of members")
+    hh["members"] = [
+        _inputs(w, f"household.members[{i}]", m, "member", required=("age",))
+        for i, m in enumerate(members)
+    ]
+    for i, m in enumerate(hh["members"]):
+        if m["age"] < 0:
+            raise w.error(f"household.members[{i}].age", "an age ≥ 0", f"got {m['age']}")
+        if (m["disability"] == "none") != (m["disability_grade"] == 0):
+            raise w.error(
+                f"household.members[{i}]",
+                "disability and disability_grade (1–4) given together",
+                f"got {m['disability']!r} grade {m['disability_grade']}",
+            )
+        if not 0 <= m["disability_grade"] <= 4:
+            raise w.error(f"household.members[{i}].disability_grade", "a grade 1–4")
+    return hh
+
+
+def _period(w: _Where, raw: Any) -> dt.date:
+    if isinstance(raw, dt.date):
+        return raw.replace(day=1)
+    if isinstance(raw, str):
+        for fmt in ("%Y-%m", "%Y-%m-%d"):
+            try:
+                return dt.datetime.strptime(raw.strip(), fmt).date().replace(day=1)
+            except ValueError:
+                continue
+    raise w.error("period", "a month like 2022-08", f"got {raw!r}")
+
+
+def _overrides(w: _Where, raw: Any, params: ParameterSet, period: dt.date) -> tuple[Override, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise w.error("overrides", "a mapping of parameter path: value")
+    out: list[Override] = []
+    for path, value in raw.items():
+        key = f"overrides.{path}"
+        path = str(path)
+        if path in params:
+            p = params[path]
+            if isinstance(p, CountyParameter):
+                out += _county_override(w, key, p, value)
+            else:
+                out.append(_scalar_override(w, key, p, value))
+            continue
+        parent, _, sub = path.rpartition(".")
+        if parent in params and isinstance(params[parent], Parameter):
+            mp = params[parent]
+            assert isinstance(mp, Parameter)
+            if mp.type == "mapping":
+                out.append(_mapping_key_override(w, key, mp, sub, value, out, period))
+                continue
+        raise w.error(
+            key, "a known parameter path (docs/architecture.md)", _unknown(path, params.paths())
+        )
+    return tuple(out)
+
+
+def _scalar_override(w: _Where, key: str, p: Parameter, value: Any) -> Override:
+    kinds = {
+        "number": "a number",
+        "integer": "a whole number",
+        "bool": "true or false",
+        "string": "a text value",
+        "mapping": "a mapping of key: number",
+    }
+    if p.type == "number" and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    probe = Override(p.path, EPOCH, value=value, reference="case")
+    try:
+        ParameterSet({p.path: p}).with_overrides([probe])
+    except ParameterError as exc:
+        raise w.error(key, kinds.get(p.type, p.type), exc.got or f"got {value!r}") from None
+    return probe
+
+
+def _mapping_key_override(
+    w: _Where,
+    key: str,
+    p: Parameter,
+    sub: str,
+    value: Any,
+    earlier: list[Override],
+    period: dt.date,
+) -> Override:
+    base = dict(p.at(period))  # type: ignore[arg-type]
+    for ov in earlier:  # several keys of the same mapping
+        if ov.path == p.path and isinstance(ov.value, dict):
+            base = dict(ov.value)
+    if sub not in base:
+        raise w.error(key, f"a key of {p.path}: {sorted(base)}", f"got {sub!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise w.error(key, "a number", f"got {value!r}")
+    base[sub] = float(value)
+    earlier[:] = [ov for ov in earlier if ov.path != p.path]
+    return Override(p.path, EPOCH, value=base, reference="case")
+
+
+def _county_override(w: _Where, key: str, p: CountyParameter, value: Any) -> list[Override]:
+    def number(k: str, v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise w.error(k, "a number", f"got {v!r}")
+        return float(v)
+
+    def by_key(k: str, v: Any, counties: tuple[str, ...] | None) -> list[Override]:
+        if not isinstance(v, dict):
+            if len(p.keys) != 1:
+                raise w.error(k, f"a mapping of {list(p.keys)}: number", f"got {v!r}")
+            v = {p.keys[0]: v}
+        out = []
+        for sub, x in v.items():
+            if sub not in p.keys:
+                raise w.error(f"{k}.{sub}", f"one of {list(p.keys)}", _unknown(str(sub), p.keys))
+            out.append(
+                Override(
+                    p.path,
+                    EPOCH,
+                    value=number(f"{k}.{sub}", x),
+                    counties=counties,
+                    keys=(sub,),
+                    reference="case",
+                )
+            )
+        return out
+
+    if isinstance(value, dict) and value and all(str(k) in p.county_codes for k in value):
+        return [o for c, v in value.items() for o in by_key(f"{key}.{c}", v, (str(c),))]
+    return by_key(key, value, None)
+
+
+def _expected(w: _Where, raw: Any, has_household: bool, n_counties: int) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not raw:
+        raise w.error("expected", "a non-empty mapping of output variable: value")
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        key = f"expected.{name}"
+        if name not in OUTPUTS:
+            raise w.error(
+                key, "a known output variable (docs/cases.md)", _unknown(str(name), OUTPUTS)
+            )
+        var = OUTPUTS[name]
+        if name in HOUSEHOLD_OUTPUT_NAMES:
+            if not has_household:
+                raise w.error(key, "a household section for this household output")
+            out[name] = _expected_value(w, key, var, value)
+            continue
+        if n_counties == 0:
+            raise w.error(key, "a counties section for this county output")
+        if name == "transfer_pool":
+            out[name] = _expected_value(w, key, var, value)
+        elif isinstance(value, list):
+            if len(value) != n_counties:
+                raise w.error(key, f"{n_counties} values (one per county)", f"got {len(value)}")
+            out[name] = [_expected_value(w, f"{key}[{i}]", var, v) for i, v in enumerate(value)]
+        else:
+            out[name] = [_expected_value(w, key, var, value)] * n_counties
+    return out
+
+
+def _expected_value(w: _Where, key: str, var: Var, value: Any) -> Any:
+    if var.kind == "number":
+        if isinstance(value, str):
+            try:
+                return safe_eval(value)
+            except ValueError as exc:
+                raise w.error(
+                    key, "a number or arithmetic like (640 - 300) * 2", str(exc)
+                ) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise w.error(key, "a number", f"got {value!r}")
+        return float(value)
+    if var.kind == "label":
+        if not isinstance(value, str) or (var.choices and value not in var.choices):
+            raise w.error(
+                key,
+                f"one of {list(var.choices)}" if var.choices else "a text value",
+                f"got {value!r}",
+            )
+        return value
+    return _check_value(w, key, var, value)
+
+
+def parse_case(raw: Any, file: str, index: int, params: ParameterSet) -> Case:
+    """Validate one case mapping read from ``file`` (``index`` = its position, from 0)."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    w = _Where(file, str(name) if isinstance(name, str) and name.strip() else f"#{index + 1}")
+    if not isinstance(raw, dict):
+        raise w.error("<case>", "a mapping with name, period, household or counties, expected")
+    for key in raw:
+        if key not in CASE_KEYS:
+            raise w.error(str(key), f"one of {list(CASE_KEYS)}", _unknown(str(key), CASE_KEYS))
+    if not isinstance(name, str) or not name.strip():
+        raise w.error("name", "a non-empty name")
+    if "period" not in raw:
+        raise w.error("period", "a month like 2022-08 (missing)")
+    period = _period(w, raw["period"])
+    household = _household(w, raw["household"]) if "household" in raw else None
+    counties_raw = raw.get("counties", [])
+    if not isinstance(counties_raw, list):
+        raise w.error("counties", "a list of counties")
+    counties = tuple(
+        _inputs(w, f"counties[{i}]", c, "county", required=("code",))
+        for i, c in enumerate(counties_raw)
+    )
+    codes = set(refdata.counties().code.tolist())
+    for i, c in enumerate(counties):
+        if c["code"] not in codes:
+            raise w.error(
+                f"counties[{i}].code", "a county code of the county table", repr(c["code"])
+            )
+    if household is not None and household["county"] not in (None, *codes):
+        raise w.error(
+            "household.county", "a county code of the county table", repr(household["county"])
+        )
+    if household is None and not counties:
+        raise w.error("household", "a household or a counties section")
+    context = _inputs(w, "context", raw.get("context", {}) or {}, "context")
+    margin = raw.get("margin", DEFAULT_MARGIN)
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or margin < 0:
+        raise w.error("margin", "a number ≥ 0", f"got {margin!r}")
+    for key in ("description", "reference"):
+        if key in raw and not isinstance(raw[key], str):
+            raise w.error(key, "text")
+    return Case(
+        file=file,
+        name=name.strip(),
+        period=period,
+        overrides=_overrides(w, raw.get("overrides"), params, period),
+        household=household,
+        context=context,
+        counties=counties,
+        expected=_expected(w, raw.get("expected"), household is not None, len(counties)),
+        margin=float(margin),
+        description=str(raw.get("description", "")),
+        reference=str(raw.get("reference", "")),
+    )
+
+
+def load_case_file(path: Path, params: ParameterSet | None = None) -> list[Case]:
+    """Read and validate every case of one YAML file (a list of cases)."""
+    params = params if params is not None else load_parameters()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseError(path, "<file>", "a readable case file", str(exc)) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "<file>"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = " (quote text that contains ': ')" if "mapping values" in problem else ""
+        raise CaseError(path, where, "valid YAML", f"{problem}{hint}") from None
+    if not isinstance(doc, list) or not doc:
+        raise CaseError(path, "<file>", "a non-empty YAML list of cases")
+    cases = [parse_case(raw, str(path), i, params) for i, raw in enumerate(doc)]
+    seen: set[str] = set()
+    for c in cases:
+        if c.name in seen:
+            raise CaseError(path, f"case {c.name!r}", "a name used once in the file", "duplicate")
+        seen.add(c.name)
+    return cases
+
+
+def case_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The YAML case files named by ``paths`` (files, or folders searched recursively)."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted([*p.rglob("*.yaml"), *p.rglob("*.yml")])
+            if not found:
+                raise CaseError(p, "<dir>", "a folder with *.yaml case files")
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise CaseError(p, "<path>", "an existing case file or folder")
+    return files
+
+
+def load_cases(paths: Iterable[Path | str], params: ParameterSet | None = None) -> list[Case]:
+    """Every case of the files and folders in ``paths``, validated before any is run."""
+    params = params if params is not None else load_parameters()
+    return [c for f in case_files(paths) for c in load_case_file(f, params)]
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def _arr(x: Any, dtype: Any = np.float64) -> npt.NDArray[Any]:
+    return np.array([x], dtype=dtype)
+
+
+def household_columns(household: Mapping[str, Any], elderly_age: int) -> dict[str, Any]:
+    """The schema columns (docs/architecture.md "Households") of one case household, as
+    length-1 arrays: counts by age band and disability band derived from the members."""
+    table = refdata.counties()
+    m = household["members"]
+    ages = np.array([x["age"] for x in m], dtype=np.int64)
+    grades = np.array([x["disability_grade"] for x in m], dtype=np.int64)
+    disabled = np.array([x["disability"] != "none" for x in m])
+    mental_kind = np.array([x["disability"] in ("intellectual", "mental") for x in m])
+    severe = disabled & (grades >= 1) & (grades <= dibao.SEVERE_BAND_TOP)
+    mental = mental_kind & (grades > dibao.SEVERE_BAND_TOP) & (grades <= dibao.MENTAL_BAND_TOP)
+    band_16_17 = (ages >= tekun.BAND_16_17_LOW) & (ages <= tekun.BAND_16_17_HIGH)
+    care = household["care_level"] or max((x["care_level"] for x in m), key=CARE_LEVELS.index)
+    covered = household["covered_persons"]
+    h: dict[str, Any] = {
+        "county": table.index_of([household["county"] or str(table.code[0])]),
+        "urban": _arr(household["urban"], np.bool_),
+        "size": _arr(len(m), np.int64),
+        "n_0_15": _arr((ages < tekun.BAND_16_17_LOW).sum(), np.int64),
+        "n_16_17": _arr(band_16_17.sum(), np.int64),
+        "n_60p": _arr((ages >= elderly_age).sum(), np.int64),
+        "n_workers": _arr(sum(x["works"] for x in m), np.int64),
+        "n_disabled_severe": _arr(severe.sum(), np.int64),
+        "n_disabled_mental": _arr(mental.sum(), np.int64),
+        "n_ill": _arr(sum(x["serious_illness"] for x in m), np.int64),
+        "care_level": _arr(CARE_LEVELS.index(care), np.int64),
+        "programme": _arr(PROGRAMME_LABELS.index(household["programme"]), np.int64),
+        "covered_persons": _arr(len(m) if covered is None else covered, np.int64),
+        "exit_months_left": _arr(household["exit_months_left"], np.int64),
+    }
+    h["n_18_59"] = h["size"] - h["n_0_15"] - h["n_16_17"] - h["n_60p"]
+    for col in ("income_wage", "income_farm", "income_transfer"):
+        h[col] = _arr(household[col] + sum(x[col] for x in m))
+    for col in ("assets", "exp_medical", "exp_schooling", "exp_disability"):
+        h[col] = _arr(household[col])
+    h["has_supporter"] = _arr(household["has_supporter"], np.bool_)
+    return h
+
+
+def evaluate_household(
+    params: ParameterSet, period: dt.date, household: Mapping[str, Any], context: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Every household output of one case household, computed with the rule functions.
+
+    ``params`` already carries the case's overrides. Order: standard and income, asset test,
+    tekun, whole-household dibao, edge and single-person inclusion, gradual exit, benefits,
+    temporary assistance, price subsidy, services.
+    """
+    ps = params.at(period)
+    d, k, t, ps_p, sv = ps.dibao, ps.tekun, ps.temporary, ps.price_subsidy, ps.services
+    h = household_columns(household, int(k.elderly_age))
+    idx, size, care = h["county"], h["size"], h["care_level"]
+    severe, mental, n_ill = h["n_disabled_severe"], h["n_disabled_mental"], h["n_ill"]
+
+    # dibao standard, income and assets
+    std = dibao.local_standard(d, idx, h["urban"])
+    inc = dibao.counted_income(
+        d,
+        h["income_wage"],
+        h["income_farm"],
+        h["income_transfer"],
+        h["exp_medical"],
+        h["exp_schooling"],
+        h["exp_disability"],
+    )
+    pci = dibao.per_capita_income(inc, size)
+    ok = dibao.assets_ok(d, h["assets"], size, std)
+    # tekun before dibao: a tekun person is not also on dibao
+    able = tekun.able_bodied_members(k, h["n_16_17"], h["n_18_59"], severe, mental)
+    is_tekun = tekun.eligible(able, h["n_workers"], h["has_supporter"], pci, std, ok)
+    whole = dibao.eligible_whole(pci, std, ok) & ~is_tekun
+    edge = dibao.edge_family(d, pci, std, ok, whole | is_tekun)
+    cand = dibao.single_person_candidates(d, size, severe, mental, n_ill)
+    n_single = dibao.single_person_count(edge, cand)
+    category = dibao.benefit_category(able, severe, n_ill, mental, h["n_60p"])
+    # gradual exit of households that were on whole-household dibao
+    start = dibao.gradual_exit_start(
+        h["programme"] == DIBAO,
+        whole | is_tekun,
+        _arr(household["rise_from_work"], np.bool_),
+        h["exit_months_left"],
+    )
+    left = dibao.gradual_exit_months_left(d, h["exit_months_left"], start, whole | is_tekun)
+    in_exit = (left > 0) & ~whole & ~is_tekun
+    mode = tekun.care_mode(
+        _arr(household["willing_institution"], np.bool_),
+        _arr(household["institution_place"], np.bool_),
+    )
+    programme = np.select(
+        [is_tekun, whole, in_exit, n_single > 0], [mode, DIBAO, DIBAO, DIBAO_SINGLE], NONE
+    )
+    persons = np.select(
+        [is_tekun | whole, in_exit, n_single > 0], [size, h["covered_persons"], n_single], 0
+    )
+    pay_whole = dibao.whole_household_benefit(d, pci, std, size, whole, category, cand)
+    pay_exit = dibao.gradual_exit_benefit(
+        np.where(in_exit, left, 0), _arr(household["benefit_last_month"])
+    )
+    pay_single = np.where(
+        programme == DIBAO_SINGLE, dibao.single_person_benefit(d, pci, std, n_single), 0.0
+    )
+    dibao_paid = pay_whole + pay_exit + pay_single
+    # tekun payments
+    tekun_persons = np.where(is_tekun, persons, 0)
+    tekun_basic = tekun.basic_living(k, idx, tekun_persons)
+    tekun_care = tekun.care_subsidy(k, care, tekun_persons)
+    # temporary assistance (standard unified for urban and rural: the urban standard)
+    kind_name = household["temporary_kind"]
+    has_event = kind_name != "none"
+    kind = _arr(temporary.KINDS.index(kind_name) if has_event else 0, np.int64)
+    severity = _arr(temporary.SEVERITIES.index(household["temporary_severity"]), np.int64)
+    std_temp = np.asarray(d.standard.urban[idx], dtype=np.float64)
+    need = temporary.need(
+        t, std_temp, kind, severity, size, _arr(household["temporary_duration_months"])
+    )
+    limit = temporary.case_by_case_limit(t, std_temp)
+    granted = temporary.amount(need, limit, severity)
+    advance = temporary.advance_payment(t, kind, granted)
+    if not has_event:
+        need = limit * 0.0
+        granted = need
+        advance = need
+    # price-linked subsidy on the index of the lagged month, per activation unit
+    unit = str(ps_p.activation_unit)
+    pref0 = np.zeros(1, dtype=np.int64)
+    cpi = price_subsidy.unit_index(
+        unit, context["cpi_yoy_pct"], _arr(context["prefecture_cpi_yoy_pct"]), pref0
+    )
+    food = price_subsidy.unit_index(
+        unit, context["food_cpi_yoy_pct"], _arr(context["prefecture_food_cpi_yoy_pct"]), pref0
+    )
+    c_hit = price_subsidy.cpi_trigger(ps_p, cpi, _arr(context["local_cpi_threshold_pct"]))
+    f_hit = price_subsidy.food_trigger(ps_p, food, _arr(context["local_food_cpi_threshold_pct"]))
+    rise = price_subsidy.triggering_rise(cpi, food, c_hit, f_hit)
+    rate = price_subsidy.rate_per_person(ps_p, std, rise)
+    price_n = price_subsidy.covered_persons(ps_p, programme, edge, persons, size)
+    price = price_subsidy.household_subsidy(rate, price_n)
+    one_time = price_subsidy.one_time_subsidy(
+        price_subsidy.one_time_rate(params, period), programme, persons
+    )
+    index_m = price_subsidy.index_month(period, int(ps_p.index_lag_months))
+    # purchased services against the county's year-to-date cap
+    deps = services.dependants(programme, care)
+    demand = services.demand(sv, deps)
+    spent = context["assistance_spending_ytd"]
+    if math.isnan(spent):
+        room = np.full(1, np.inf)
+    else:
+        room = services.headroom(sv, _arr(context["services_paid_ytd"]), _arr(spent))
+    bought = services.allowed(demand, room)
+    total = dibao_paid + tekun_basic + tekun_care + granted + price + one_time
+
+    def f(a: npt.NDArray[Any]) -> float:
+        return float(a.reshape(-1)[0])
+
+    def i(a: npt.NDArray[Any]) -> int:
+        return int(a.reshape(-1)[0])
+
+    def b(a: npt.NDArray[Any]) -> bool:
+        return bool(a.reshape(-1)[0])
+
+    return {
+        "size": i(size),
+        "dibao_standard": f(std),
+        "counted_income": f(inc),
+        "per_capita_income": f(pci),
+        "asset_limit": f(dibao.asset_limit(d, size, std)),
+        "assets_ok": b(ok),
+        "able_bodied": i(able),
+        "tekun_eligible": b(is_tekun),
+        "dibao_eligible": b(whole),
+        "dibao_category": dibao.TIERS[i(category)],
+        "dibao_benefit_per_person": f(dibao.benefit_per_person(d, pci, std, category)),
+        "edge": b(edge),
+        "single_person_candidates": i(cand),
+        "single_person_count": i(np.where(programme == DIBAO_SINGLE, n_single, 0)),
+        "gradual_exit_start": b(start),
+        "exit_months_left": i(left),
+        "gradual_exit": b(in_exit),
+        "programme": PROGRAMME_NAMES[i(programme)],
+        "covered_persons": i(persons),
+        "dibao_benefit": f(dibao_paid),
+        "tekun_standard": f(tekun.basic_standard(k, idx)),
+        "tekun_floor": f(tekun.standard_floor(k, d.standard.urban[idx])),
+        "tekun_basic": f(tekun_basic),
+        "tekun_care": f(tekun_care),
+        "temporary_need": f(need),
+        "temporary_limit": f(limit),
+        "temporary_case_by_case": has_event and b(temporary.is_case_by_case(need, limit)),
+        "temporary_amount": f(granted),
+        "temporary_township_approves": has_event and b(temporary.township_approves(t, granted)),
+        "temporary_advance": f(advance),
+        "price_index_month": index_m.strftime("%Y-%m"),
+        "price_cpi_trigger": b(c_hit),
+        "price_food_trigger": b(f_hit),
+        "price_trigger": b(price_subsidy.triggered(c_hit, f_hit)),
+        "price_rise_pct": f(rise),
+        "price_rate": f(rate),
+        "price_persons": i(price_n.astype(np.int64)),
+        "price_subsidy": f(price),
+        "one_time_subsidy": f(one_time),
+        "services_dependants": i(deps),
+        "services_demand": f(demand),
+        "services_headroom": f(room),
+        "services_allowed": f(bought),
+        "services_unmet": f(services.unmet(demand, bought)),
+        "total_paid": f(total),
+    }
+
+
+def evaluate_counties(
+    params: ParameterSet, period: dt.date, counties: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Every county output (money and checks) for the counties of a case, in their order."""
+    ps = params.at(period)
+    table = refdata.counties()
+    idx = table.index_of([c["code"] for c in counties])
+
+    def col(name: str, default: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
+        vals = [c[name] for c in counties]
+        if default is not None:
+            return np.array(
+                [v if v is not None else default[j] for j, v in enumerate(vals)], dtype=np.float64
+            )
+        return np.array(vals, dtype=np.float64)
+
+    need = funding.budget_need({k: col(f"spending_{k}") for k in PROGRAMMES})
+    shares = funding.factor_shares(ps.funding, {k: col(k) for k in funding.FACTORS})
+    pool = funding.transfer_pool(ps.funding, need)
+    got = funding.transfers(pool, shares)
+    own = funding.county_budget(ps.funding, need)
+    std_u = col("standard_urban", ps.dibao.standard.urban[idx])
+    std_r = col("standard_rural", ps.dibao.standard.rural[idx])
+    tk = col("tekun_standard", ps.tekun.basic_standard.all[idx])
+    route = np.array([c["band_route"] for c in counties], dtype=np.bool_)
+    results = [
+        checks.standard_floor(ps.dibao, std_u, "urban"),
+        checks.standard_floor(ps.dibao, std_r, "rural"),
+        checks.tekun_floor(ps.tekun, tk, std_u),
+        checks.tekun_provincial_floor(ps.tekun, tk),
+        checks.services_cap(ps.services, col("services_paid"), col("assistance_spending")),
+        checks.temporary_per_case(col("temporary_per_case"), col("temporary_per_case_last_year")),
+        checks.rise_band(ps.dibao, std_u, "urban", route),
+        checks.rise_band(ps.dibao, std_r, "rural", route),
+        checks.price_paid(col("price_trigger_months"), col("price_paid_months")),
+    ]
+    by_name = {c.name: c for c in results}
+    out: dict[str, Any] = {
+        "budget_need": need.tolist(),
+        "transfer_pool": float(pool),
+        "factor_share": shares.tolist(),
+        "transfers": got.tolist(),
+        "county_budget": own.tolist(),
+        "funding_gap": funding.funding_gap(need, got, own).tolist(),
+        "tekun_floor_amount": by_name["tekun_floor"].limit.tolist(),
+        "services_cap_amount": by_name["services_cap"].limit.tolist(),
+        "rise_band_limit_urban": by_name["rise_band_urban"].limit.tolist(),
+        "rise_band_limit_rural": by_name["rise_band_rural"].limit.tolist(),
+    }
+    for c in results:
+        out[f"check_{c.name}"] = c.ok.tolist()
+    return out
+
+
+def case_parameters(case: Case, params: ParameterSet) -> ParameterSet:
+    """The parameter set of a case: ``params`` with the case's overrides applied."""
+    if not case.overrides:
+        return params
+    try:
+        return params.with_overrides(case.overrides)
+    except ParameterError as exc:
+        raise CaseError(
+            case.file, f"case {case.name!r}: overrides.{exc.key}", exc.expected, exc.got
+        ) from None
+
+
+def evaluate(case: Case, params: ParameterSet) -> dict[str, Any]:
+    """All outputs of a case (household and/or county outputs)."""
+    cp = case_parameters(case, params)
+    out: dict[str, Any] = {}
+    if case.household is not None:
+        out.update(evaluate_household(cp, case.period, case.household, case.context))
+    if case.counties:
+        out.update(evaluate_counties(cp, case.period, case.counties))
+    return out
+
+
+def _compare(var: Var, expected: Any, actual: Any, margin: float) -> Row:
+    if var.kind == "number":
+        diff = float(actual) - float(expected)
+        ok = (math.isfinite(diff) and abs(diff) <= margin) or float(actual) == float(expected)
+        return Row(var.name, expected, actual, ok, diff)
+    return Row(var.name, expected, actual, expected == actual)
+
+
+def run_case(case: Case, params: ParameterSet) -> CaseResult:
+    """Evaluate a case and compare every expected output with the rules' value."""
+    try:
+        got = evaluate(case, params)
+    except CaseError:
+        raise
+    except (ValueError, KeyError) as exc:  # e.g. an override the rules cannot use
+        raise CaseError(
+            case.file, f"case {case.name!r}", "inputs the rules accept", str(exc).strip("'\"")
+        ) from None
+    rows: list[Row] = []
+    for name, expected in case.expected.items():
+        var = OUTPUTS[name]
+        actual = got[name]
+        if isinstance(expected, list):
+            for j, (e, a) in enumerate(zip(expected, actual, strict=True)):
+                row = _compare(var, e, a, case.margin)
+                rows.append(Row(f"{name}[{j}]", row.expected, row.actual, row.ok, row.diff))
+        else:
+            rows.append(_compare(var, expected, actual, case.margin))
+    return CaseResult(case, tuple(rows))
+
+
+def run_cases(cases: Sequence[Case], params: ParameterSet | None = None) -> list[CaseResult]:
+    """Run every case; returns one result per case, in order."""
+    params = params if params is not None else load_parameters()
+    return [run_case(c, params) for c in cases]
+
+
+def format_result(result: CaseResult, verbose: bool = False) -> list[str]:
+    """Lines for the terminal: PASS/FAIL with the case, then the failing (or all) outputs."""
+    head = "PASS" if result.passed else "FAIL"
+    lines = [f"{head}  {result.case.id}"]
+    for r in result.rows:
+        if r.ok and not verbose:
+            continue
+        mark = "ok " if r.ok else "!! "
+        if r.diff is not None:
+            lines.append(
+                f"    {mark}{r.variable}: expected {r.expected:g}, got {r.actual:g} "
+                f"(difference {r.diff:+.4g}, margin {result.case.margin:g})"
+            )
+        else:
+            lines.append(f"    {mark}{r.variable}: expected {r.expected!r}, got {r.actual!r}")
+    return lines

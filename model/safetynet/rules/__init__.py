@@ -1,0 +1,77 @@
+"""Pure policy rules (政策规则), one module per programme; see docs/rules.md for the full list.
+
+Every rule is a small function over numpy arrays (one element per household, or per county for
+money and checks) and a parameter branch at a date (``p = params.at(month).dibao``). Rules draw
+no random numbers, do no I/O and never modify their inputs. Money is float64 yuan per month.
+
+Programme codes are those of the household column ``programme`` (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: household ``programme`` codes (docs/architecture.md, "Households")
+NONE: Final = 0
+DIBAO: Final = 1
+DIBAO_SINGLE: Final = 2
+TEKUN_DISPERSED: Final = 3
+TEKUN_INSTITUTIONAL: Final = 4
+
+PROGRAMME_NAMES: Final[dict[int, str]] = {
+    NONE: "none",
+    DIBAO: "dibao",
+    DIBAO_SINGLE: "dibao_single",
+    TEKUN_DISPERSED: "tekun_dispersed",
+    TEKUN_INSTITUTIONAL: "tekun_institutional",
+}
+
+#: ``care_level`` codes and the keys of ``tekun.care_subsidy``
+CARE_LEVELS: Final = ("able", "partly", "unable")
+
+
+def as_float(x: npt.ArrayLike) -> FloatArray:
+    """``x`` as a float64 array (no copy when it already is one)."""
+    return np.asarray(x, dtype=np.float64)
+
+
+def as_int(x: npt.ArrayLike) -> IntArray:
+    """``x`` as an int64 array (no copy when it already is one)."""
+    return np.asarray(x, dtype=np.int64)
+
+
+def as_bool(x: npt.ArrayLike) -> BoolArray:
+    """``x`` as a bool array (no copy when it already is one)."""
+    return np.asarray(x, dtype=np.bool_)
+
+
+def mapping_value(mapping: Any, key: str, path: str) -> float:
+    """One entry of a mapping parameter, with an error naming the parameter when it is absent.
+
+    >>> mapping_value({"able": 0.0, "unable": 600.0}, "unable", "tekun.care_subsidy")
+    600.0
+    """
+    try:
+        return float(mapping[key])
+    except KeyError:
+        raise KeyError(f"parameter {path} has no key {key!r}; keys: {sorted(mapping)}") from None
+
+
+def lookup(mapping: Any, keys: tuple[str, ...], codes: npt.ArrayLike, path: str) -> FloatArray:
+    """Values of a mapping parameter picked per element by an integer code into ``keys``.
+
+    >>> lookup({"a": 1.0, "b": 5.0}, ("a", "b"), [1, 0, 1], "x").tolist()
+    [5.0, 1.0, 5.0]
+    """
+    table = np.array([mapping_value(mapping, k, path) for k in keys], dtype=np.float64)
+    idx = as_int(codes)
+    if idx.size and (idx.min() < 0 or idx.max() >= len(keys)):
+        raise ValueError(f"{path}: codes must lie in 0..{len(keys) - 1} ({', '.join(keys)})")
+    return table[idx]
