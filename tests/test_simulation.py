@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 from safetynet import outputs
 from safetynet.scenario import load_scenario
-from safetynet.simulate import (
+from safetynet.simulation import (
     make_specs,
     quantiles,
     run_replicate,
@@ -113,7 +113,7 @@ def test_province_totals_equal_sum_of_households(tmp_path: Path) -> None:
     spec = make_specs(sc, 1, counties=COUNTIES)[0]
     captured: dict[str, object] = {}
 
-    import safetynet.simulate as sim
+    import safetynet.simulation as sim
 
     original = sim.SafetyNetModel.run
 

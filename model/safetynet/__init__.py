@@ -17,13 +17,13 @@ __all__ = ["__version__", "load_scenario", "simulate"]
 
 if TYPE_CHECKING:
     from safetynet.scenario import load_scenario
-    from safetynet.simulate import simulate
+    from safetynet.simulation import simulate
 
 
 def __getattr__(name: str) -> Any:
     # Lazy: importing safetynet stays cheap for the CLI and for tools that only read data.
     if name == "simulate":
-        from safetynet.simulate import simulate
+        from safetynet.simulation import simulate
 
         return simulate
     if name == "load_scenario":

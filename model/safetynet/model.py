@@ -222,14 +222,14 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         """Apply the rules: to income as the administration assesses it, and to true income.
 
         Decisions (applications, reviews) use the assessed income (persistent assessment
-        error, ``calibrated.assessment_noise``); checks that find inclusion errors and the
+        error and undetected income, ``calibrated.*``); checks that find inclusion errors and the
         targeting measures use the true income.
         """
         p = self.p
         loss = np.where(
             self.shock_left > 0, np.float32(1.0 - p.behaviour.shock_income_loss), np.float32(1)
         ).astype(np.float32)
-        noise = initial.assessment_factor(self.hh, float(p.calibrated.assessment_noise))
+        noise = initial.assessment_factor(self.hh, initial.takeup_params(p))
         self.a = assessment.assess(self.hh, p, income_factor=noise * loss)
         self.truth = assessment.assess(self.hh, p, income_factor=loss)
 
@@ -256,16 +256,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         # new applications
         t = initial.takeup_params(p)
         ratio = a.standard / self.standard_at_start
-        size, urban = hh["size"], hh["urban"]
-        base = np.select(
-            [a.tekun, a.dibao_whole, a.single_persons > 0],
-            [
-                np.where(urban, t.tekun_urban, t.tekun_rural),
-                initial.takeup_probability(size, urban, t),
-                initial.takeup_probability(1, urban, t),
-            ],
-            0.0,
-        )
+        size = hh["size"]
+        base = initial.base_take_up(a, size, hh["urban"], t)
         prob = take_up.take_up_probability(base, ratio, p.behaviour)
         eligible = a.dibao_whole | (a.single_persons > 0) | a.tekun
         idle = (prog == NONE) & (pending < 0) & (size > 0) & eligible

@@ -21,7 +21,7 @@ import xarray as xr
 from safetynet import refdata
 from safetynet.params import load_parameters
 from safetynet.scenario import Scenario, load_scenario
-from safetynet.simulate import RunSpec, assemble, code_version, make_specs, run_replicate, save
+from safetynet.simulation import RunSpec, assemble, code_version, make_specs, run_replicate, save
 
 
 def part_key(spec: RunSpec) -> str:

@@ -45,7 +45,7 @@ def run(
 ) -> None:
     """Run a scenario: simulate, save results.nc (with run record) and write the report."""
     from safetynet.scenario import load_scenario
-    from safetynet.simulate import save, simulate
+    from safetynet.simulation import save, simulate
 
     if sample is not None and not 0 < sample <= 1:
         raise InputError("--sample", "sample", "a fraction in (0, 1]", str(sample))
@@ -89,7 +89,7 @@ def sweep(
 ) -> None:
     """Run scenarios × replicates on dask.distributed; resumes finished runs; merges results."""
     from safetynet.scenario import load_scenario
-    from safetynet.simulate import save
+    from safetynet.simulation import save
     from safetynet.sweep import sweep as run_sweep
 
     scs = [load_scenario(s) for s in scenarios]  # validate everything before starting

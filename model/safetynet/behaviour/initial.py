@@ -1,0 +1,206 @@
+"""Programme state at the start month (初始状态): who is on dibao or tekun, edge, pending.
+
+The administration sees each household's counted income with an assessment error: wage and farm
+income are missed entirely for the households with the lowest ``assess_z`` (a share
+``calibrated.undetected_income_share_urban`` / ``_rural``: informal earnings that checks do not
+find) and multiplied by exp(``calibrated.assessment_noise_urban`` / ``_rural`` × ``assess_z``) for
+the others (pensions are known from records). On that assessed income the rules (via
+:mod:`safetynet.assessment`) decide tekun, whole-household and single-person dibao eligibility. An
+eligible household is covered when its persistent ``propensity`` is below its take-up probability,
+so near-threshold ineligible households with understated income are covered too (inclusion error)
+and eligible households with overstated income or low propensity are not (exclusion error).
+Institutional care and pending applications are drawn on ``stream(seed, "initial", county,
+replicate)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from safetynet import assessment
+from safetynet.behaviour import take_up
+from safetynet.params import Branch, ParameterSet
+from safetynet.rules import tekun as tekun_rules
+from safetynet.schema import Households
+from safetynet.streams import stream
+
+__all__ = [
+    "TakeUp",
+    "assessed",
+    "assessment_factor",
+    "coverage",
+    "initial_state",
+    "takeup_params",
+    "takeup_probability",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class TakeUp:
+    """Calibrated take-up and assessment parameters (``calibrated.*``).
+
+    ``urban`` / ``rural``: probability that an eligible one-person household is covered;
+    ``size_slope``: change in the log-odds of urban take-up per extra member (rural take-up does not
+    depend on size: there is no rural household count to fit it to); ``tekun_urban`` /
+    ``tekun_rural``: probability that a tekun-eligible household is covered; ``noise_*``: log-sd of
+    assessed / true market income; ``undetected_*``: share of households whose market income the
+    assessment misses.
+    """
+
+    urban: float
+    rural: float
+    size_slope: float
+    tekun_urban: float
+    tekun_rural: float
+    noise_urban: float
+    noise_rural: float
+    undetected_urban: float
+    undetected_rural: float
+
+
+def takeup_params(p: Branch) -> TakeUp:
+    """Read ``calibrated.*`` from a parameter snapshot (``params.at(date)``)."""
+    c = p.calibrated
+    return TakeUp(
+        urban=float(c.takeup_urban),
+        rural=float(c.takeup_rural),
+        size_slope=float(c.takeup_size_slope),
+        tekun_urban=float(c.tekun_takeup_urban),
+        tekun_rural=float(c.tekun_takeup_rural),
+        noise_urban=float(c.assessment_noise_urban),
+        noise_rural=float(c.assessment_noise_rural),
+        undetected_urban=float(c.undetected_income_share_urban),
+        undetected_rural=float(c.undetected_income_share_rural),
+    )
+
+
+def assessment_factor(hh: Households, t: TakeUp) -> npt.NDArray[np.float32]:
+    """Assessed / true wage and farm income per household, ratio: 0 where ``assess_z`` is
+    below the ``undetected`` quantile of N(0,1), else exp(noise × assess_z) (urban or rural
+    values by the household's residence)."""
+    urban = hh["urban"]
+    z = hh["assess_z"]
+    shares = np.clip([t.undetected_rural, t.undetected_urban], 0.0, 1.0)
+    cut = special.ndtri(shares).astype(np.float32)[urban.astype(np.int64)]
+    noise = np.where(urban, np.float32(t.noise_urban), np.float32(t.noise_rural))
+    return np.where(z < cut, np.float32(0.0), np.exp(noise * z)).astype(np.float32)
+
+
+def assessed(hh: Households, p: Branch, t: TakeUp) -> assessment.Assessment:
+    """The rules applied to the income the administration sees (see module docstring)."""
+    return assessment.assess(hh, p, income_factor=assessment_factor(hh, t))
+
+
+def takeup_probability(size: npt.ArrayLike, urban: npt.ArrayLike, t: TakeUp) -> FloatArray:
+    """Take-up probability of an eligible household: logistic(logit(base) + slope × (size − 1)),
+    base = ``t.urban`` or ``t.rural`` by residence; slope = ``t.size_slope`` (urban) or 0."""
+    is_urban = np.asarray(urban, dtype=bool)
+    base = np.where(is_urban, t.urban, t.rural)
+    slope = np.where(is_urban, t.size_slope, 0.0)
+    logit = special.logit(np.clip(base, 1e-12, 1 - 1e-12))
+    extra = np.asarray(size, dtype=np.float64) - 1.0
+    return np.asarray(special.expit(logit + slope * extra), dtype=np.float64)
+
+
+def coverage(hh: Households, a: assessment.Assessment, t: TakeUp) -> tuple[IntArray, IntArray]:
+    """Programme code (0 none, 1 dibao whole, 2 dibao single, 3 tekun) and persons covered.
+
+    Deterministic given the household's ``propensity``: tekun-eligible households are covered when
+    propensity < ``t.tekun_urban`` / ``t.tekun_rural``; whole-household dibao when propensity <
+    take-up(size); single-person dibao (members of edge families who qualify alone) when propensity
+    < take-up(1). Institutional vs dispersed tekun is decided in :func:`initial_state`.
+    """
+    u = hh["propensity"].astype(np.float64)
+    size = hh["size"].astype(np.int64)
+    urban = hh["urban"]
+    tk = a.tekun & (u < np.where(urban, t.tekun_urban, t.tekun_rural))
+    whole = a.dibao_whole & ~tk & (u < takeup_probability(size, urban, t))
+    single = (a.single_persons > 0) & ~tk & ~whole & (u < takeup_probability(1, urban, t))
+    programme = np.select([tk, whole, single], [TEKUN_DISPERSED, DIBAO_WHOLE, DIBAO_SINGLE], NONE)
+    persons = np.select([tk | whole, single], [size, np.asarray(a.single_persons)], 0)
+    return programme.astype(np.int64), persons.astype(np.int64)
+
+
+def base_take_up(
+    a: assessment.Assessment, size: npt.ArrayLike, urban: npt.ArrayLike, t: TakeUp
+) -> FloatArray:
+    """Calibrated take-up probability for the programme each household is eligible for:
+    tekun, whole-household dibao (by size) or single-person dibao (as a one-person household)."""
+    is_urban = np.asarray(urban, dtype=bool)
+    out: FloatArray = np.select(
+        [a.tekun, a.dibao_whole, a.single_persons > 0],
+        [
+            np.where(is_urban, t.tekun_urban, t.tekun_rural),
+            takeup_probability(size, is_urban, t),
+            takeup_probability(1, is_urban, t),
+        ],
+        0.0,
+    )
+    return out
+
+
+def _county_rows(county: npt.NDArray[Any]) -> list[tuple[int, IntArray]]:
+    """(county, row positions in order) for each county present."""
+    order = np.argsort(county, kind="stable")
+    values, starts = np.unique(county[order], return_index=True)
+    ends = [*starts[1:].tolist(), int(order.size)]
+    return [(int(c), order[s:e]) for c, s, e in zip(values, starts, ends, strict=True)]
+
+
+def initial_state(
+    hh: Households, params: ParameterSet, when: dt.date, seed: int, replicate: int
+) -> None:
+    """Set the programme state columns of ``hh`` in place for the start month ``when``.
+
+    ``programme``, ``covered_persons`` from :func:`coverage` on the assessed income; tekun
+    households choose institutional care with ``behaviour.tekun_institution_share`` by
+    self-care level (places for all who are willing, S3 二(二)); ``edge`` = dibao-edge family
+    not covered; ``exit_months_left`` = 0 (no one starts in a gradual exit); eligible
+    households not covered but willing to take up (see :func:`base_take_up`) have a pending
+    application with probability application probability × processing delay, decided in
+    1..delay months (``pending_months`` counts down to the decision, −1 = none): none is
+    decided in the start month itself, so the start month shows the calibrated caseload.
+    """
+    p = params.at(when)
+    t = takeup_params(p)
+    a = assessed(hh, p, t)
+    programme, persons = coverage(hh, a, t)
+    n = hh.n
+    u_inst = np.empty(n, dtype=np.float32)
+    u_pend = np.empty(n, dtype=np.float32)
+    for county, rows in _county_rows(hh["county"]):
+        draws = stream(seed, "initial", county, replicate).random((2, rows.size), dtype=np.float32)
+        u_inst[rows] = draws[0]
+        u_pend[rows] = draws[1]
+    willing = u_inst < take_up.institution_share(hh["care_level"], p.behaviour)
+    mode = tekun_rules.care_mode(willing, np.ones(n, dtype=bool))
+    programme = np.where(programme == TEKUN_DISPERSED, mode, programme)
+    delay = int(p.behaviour.processing_delay_months)
+    eligible = a.tekun | a.dibao_whole | (a.single_persons > 0)
+    # only households willing to take up apply (the same test as the monthly applications
+    # phase); at the start they are covered already unless active discovery is in force
+    base = base_take_up(a, hh["size"], hh["urban"], t)
+    willing_take_up = hh["propensity"] < take_up.take_up_probability(base, np.ones(n), p.behaviour)
+    waiting = eligible & (programme == NONE) & willing_take_up
+    prob = take_up.application_probability(
+        a.expected_benefit_pp, np.zeros(n, dtype=bool), p
+    ).astype(np.float64)
+    pending = waiting & (u_pend < np.minimum(prob * delay, 1.0)) & (delay > 0)
+    due = 1 + np.floor(u_pend / np.maximum(prob, 1e-12)).astype(np.int64)
+    hh["programme"] = programme
+    hh["covered_persons"] = persons
+    hh["exit_months_left"] = np.zeros(n, dtype=np.int8)
+    hh["edge"] = a.edge & (programme == NONE)
+    hh["pending_months"] = np.where(pending, np.clip(due, 1, max(delay, 1)), -1)

@@ -1,0 +1,89 @@
+"""The planners' report (HTML, PDF, Excel) and the comparison of two runs.
+
+``write_report(ds, out_dir)`` writes ``report.html``, ``report.pdf`` and ``report.xlsx``;
+``load_results(path)`` reads a run's results file with clear errors; ``compare_runs`` gives the
+differences between two runs. See docs/report.md.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import xarray as xr
+
+from safetynet.errors import InputError
+from safetynet.report.compare import Comparison, compare_runs
+from safetynet.report.content import ReportData, build
+from safetynet.report.i18n import check_lang
+from safetynet.report.results import load_results, validate_dataset
+
+__all__ = [
+    "REPORT_FILES",
+    "Comparison",
+    "ReportData",
+    "build",
+    "compare_runs",
+    "load_results",
+    "validate_dataset",
+    "write_report",
+]
+
+REPORT_FILES: dict[str, str] = {"html": "report.html", "pdf": "report.pdf", "xlsx": "report.xlsx"}
+
+
+def _out_dir(out_dir: Path) -> Path:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, "--out", "a folder for the report", "it is a file")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(out_dir, "--out", "a folder that can be created", str(exc)) from None
+    return out_dir
+
+
+def write_report(
+    ds: xr.Dataset,
+    out_dir: Path,
+    lang: str = "zh",
+    baseline: xr.Dataset | None = None,
+    *,
+    source: str = "",
+) -> dict[str, Path]:
+    """Write report.html, report.pdf and report.xlsx for the run ``ds`` into ``out_dir``.
+
+    ``baseline``: a run to compare with (parameter table, changes, comparison sheets); with
+    several scenarios in ``ds`` and no baseline, the first scenario is the baseline and the last
+    is reported. ``source``: the results file name shown in the run record. All three files are
+    written to temporary names first and renamed at the end: on error nothing is left behind.
+    Returns {"html": path, "pdf": path, "xlsx": path}.
+    """
+    from safetynet.report.excel import write_excel
+    from safetynet.report.html import render_html
+    from safetynet.report.pdf import write_pdf
+    from safetynet.report.view import build_report
+
+    lang = check_lang(lang)
+    validate_dataset(ds, source or "<dataset>")
+    if baseline is not None:
+        validate_dataset(baseline, "<baseline>")
+    data = build(ds, baseline)
+    report = build_report(data, lang, source)
+    out = _out_dir(Path(out_dir))
+    targets = {k: out / name for k, name in REPORT_FILES.items()}
+    temps: dict[str, Path] = {}
+    try:
+        for k, target in targets.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out)
+            os.close(fd)
+            temps[k] = Path(tmp)
+        temps["html"].write_text(render_html(report), encoding="utf-8")
+        write_pdf(report, temps["pdf"])
+        write_excel(data, lang, temps["xlsx"], source)
+        for k, target in targets.items():
+            os.replace(temps[k], target)
+    finally:
+        for leftover in temps.values():
+            leftover.unlink(missing_ok=True)
+    return targets

@@ -1,0 +1,210 @@
+"""Differences between two runs: caseloads and money by programme, per province, prefecture and
+county and year (long tables), plus period totals for printing.
+
+Both runs are reduced to one scenario each and restricted to their common counties and months.
+Values are replicate means; ``diff = b − a``; ``diff_pct`` is relative to ``a``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from safetynet.outputs import GROUPS, PROGRAMMES
+from safetynet.report.tables import (
+    FLOW_GROUPS,
+    FUNDING,
+    ID_COLUMNS,
+    LEVELS,
+    align,
+    caseloads,
+    money,
+)
+
+#: caseload groups whose name is also a programme's get their own measure name
+GROUP_MEASURE: dict[str, str] = {g: (f"{g}_cases" if g in PROGRAMMES else g) for g in GROUPS}
+#: measure -> (unit, kind): flows are summed over years, stocks taken at the last year
+MEASURES: dict[str, tuple[str, str]] = {
+    **{p: ("yuan", "flow") for p in (*PROGRAMMES, *FUNDING)},
+    **{
+        GROUP_MEASURE[g]: ("person-cases", "flow") if g in FLOW_GROUPS else ("persons", "stock")
+        for g in GROUPS
+    },
+    "dibao_total": ("persons", "stock"),
+    "tekun_total": ("persons", "stock"),
+}
+COMPARE_COLUMNS: tuple[str, ...] = (
+    "level",
+    *ID_COLUMNS,
+    "measure",
+    "unit",
+    "a",
+    "b",
+    "diff",
+    "diff_pct",
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Long tables of a − b differences per level; names of the two runs."""
+
+    name_a: str
+    name_b: str
+    by_level: dict[str, pd.DataFrame]
+    aligned: bool  # True when the runs had to be cut to their common counties / months
+
+
+def _long(ds1: xr.Dataset, level: str) -> pd.DataFrame:
+    m = money(ds1, level)
+    c = caseloads(ds1, level)
+    ids = list(ID_COLUMNS)
+    parts = [
+        m.melt(id_vars=ids, value_vars=[*PROGRAMMES, *FUNDING], var_name="measure"),
+        c.rename(columns=GROUP_MEASURE).melt(
+            id_vars=ids,
+            value_vars=[*GROUP_MEASURE.values(), "dibao_total", "tekun_total"],
+            var_name="measure",
+        ),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _pct(diff: pd.Series, base: pd.Series) -> pd.Series:
+    b = base.to_numpy(dtype=float)
+    d = diff.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(b != 0, d / b * 100.0, np.nan)
+    return pd.Series(out, index=diff.index)
+
+
+def compare_runs(
+    a1: xr.Dataset, b1: xr.Dataset, name_a: str = "A", name_b: str = "B"
+) -> Comparison:
+    """Compare two single-scenario runs at every level (see the module docstring)."""
+    same = (
+        a1.sizes["county"] == b1.sizes["county"]
+        and a1.sizes["month"] == b1.sizes["month"]
+        and bool(np.array_equal(a1["county"].values, b1["county"].values))
+        and bool(np.array_equal(a1["month"].values, b1["month"].values))
+    )
+    a1, b1 = align(a1, b1)
+    out: dict[str, pd.DataFrame] = {}
+    for level in LEVELS:
+        la, lb = _long(a1, level), _long(b1, level)
+        key = ["area", "year", "measure"]
+        df = la.merge(lb[[*key, "value"]], on=key, suffixes=("_a", "_b"))
+        df = df.rename(columns={"value_a": "a", "value_b": "b"})
+        df["diff"] = df["b"] - df["a"]
+        df["diff_pct"] = _pct(df["diff"], df["a"])
+        df["unit"] = df["measure"].map(lambda m: MEASURES[m][0])
+        df["level"] = level
+        out[level] = df[list(COMPARE_COLUMNS)].reset_index(drop=True)
+    return Comparison(name_a, name_b, out, aligned=not same)
+
+
+def period_totals(long: pd.DataFrame) -> pd.DataFrame:
+    """Whole-period a, b, diff per area and measure: flows summed, stocks at the last year."""
+    kind = long["measure"].map(lambda m: MEASURES[m][1])
+    flows = long[kind == "flow"].groupby(["area", "measure"], sort=False)[["a", "b"]].sum()
+    last_year = long.groupby("area")["year"].transform("max")
+    stocks = long[(kind == "stock") & (long["year"] == last_year)].set_index(["area", "measure"])[
+        ["a", "b"]
+    ]
+    tot = pd.concat([flows, stocks])
+    names = long.drop_duplicates("area").set_index("area")[["name_zh", "name_en"]]
+    tot = tot.reset_index().join(names, on="area")
+    tot["unit"] = tot["measure"].map(lambda m: MEASURES[m][0])
+    tot["diff"] = tot["b"] - tot["a"]
+    tot["diff_pct"] = _pct(tot["diff"], tot["a"])
+    order = {m: i for i, m in enumerate(MEASURES)}
+    area_order = {a: i for i, a in enumerate(names.index)}
+    tot["_a"] = tot["area"].map(area_order)
+    tot["_m"] = tot["measure"].map(order)
+    tot = tot.sort_values(["_a", "_m"]).drop(columns=["_a", "_m"])
+    return tot[
+        ["area", "name_zh", "name_en", "measure", "unit", "a", "b", "diff", "diff_pct"]
+    ].reset_index(drop=True)
+
+
+def run_name(ds: xr.Dataset, fallback: str) -> str:
+    """A run's scenario name from its run record (else ``fallback``)."""
+    from safetynet.report.tables import run_record
+
+    scen = run_record(ds, fallback).get("scenario")
+    if isinstance(scen, dict) and scen.get("name"):
+        return str(scen["name"])
+    return fallback
+
+
+def compare_files(a: Path | str, b: Path | str) -> Comparison:
+    """Load two results files (clear errors if missing or wrong) and compare them (B − A)."""
+    from safetynet.report.results import load_results
+    from safetynet.report.tables import select_scenario
+
+    da, db = load_results(a), load_results(b)
+    return compare_runs(
+        select_scenario(da), select_scenario(db), run_name(da, str(a)), run_name(db, str(b))
+    )
+
+
+def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[str, Path]:
+    """Write compare.csv (every level, long: a, b, diff by area, year and measure) and
+    compare.xlsx (province and prefectures long, counties as one column of B − A per measure),
+    atomically. Returns {"xlsx": path, "csv": path}."""
+    from openpyxl import Workbook
+
+    from safetynet.report import excel
+    from safetynet.report.i18n import check_lang, t, unit
+
+    check_lang(lang)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = {"xlsx": out_dir / "compare.xlsx", "csv": out_dir / "compare.csv"}
+    long = pd.concat([cmp.by_level[lv] for lv in LEVELS], ignore_index=True)
+    long.insert(0, "run_b", cmp.name_b)
+    long.insert(0, "run_a", cmp.name_a)
+    wb = Workbook()
+    readme = wb.active
+    readme.title = t("sheet_readme", lang)
+    readme.append([t("tab_compare_province", lang)])
+    readme.append(["A", cmp.name_a])
+    readme.append(["B", cmp.name_b])
+    readme.append([t("diff", lang), "B − A"])
+    for lv in ("province", "prefecture"):
+        df = cmp.by_level[lv].copy()
+        df["measure_label"] = df["measure"].map(lambda m: t(m, lang))
+        df["unit_label"] = df["unit"].map(lambda u: unit(u, lang))
+        cols = (
+            *excel.id_columns(lang),
+            excel.XCol("measure_label", label=t("measure", lang)),
+            excel.XCol("unit_label", label=t("unit", lang)),
+            excel.XCol("a", "", excel.DEC2, f"A {cmp.name_a}"),
+            excel.XCol("b", "", excel.DEC2, f"B {cmp.name_b}"),
+            excel.XCol("diff", "", excel.DEC2, "B − A"),
+            excel.XCol("diff_pct", "percent", "0.0", t("diff_pct", lang)),
+        )
+        sheet = excel.Sheet(f"sheet_compare_{lv}", df, cols, 3)
+        excel.write_sheet(wb, t(sheet.key, lang), sheet, lang)
+    county = excel.compare_sheets(cmp, lang)[-1]
+    excel.write_sheet(wb, t(county.key, lang), county, lang)
+    temps: dict[str, Path] = {}
+    try:
+        for k, target in targets.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
+            os.close(fd)
+            temps[k] = Path(tmp)
+        wb.save(temps["xlsx"])
+        long.to_csv(temps["csv"], index=False, encoding="utf-8-sig")
+        for k, target in targets.items():
+            os.replace(temps[k], target)
+    finally:
+        for leftover in temps.values():
+            leftover.unlink(missing_ok=True)
+    return targets
