@@ -84,7 +84,7 @@ def small() -> tuple[Households, Any]:
 
 
 def test_initial_state_is_consistent(small: tuple[Households, Any]) -> None:
-    hh, ps = small
+    hh, _ = small
     hh.validate()
     prog = hh["programme"]
     assert set(np.unique(prog).tolist()) == {0, 1, 2, 3, 4}
@@ -95,9 +95,9 @@ def test_initial_state_is_consistent(small: tuple[Households, Any]) -> None:
     assert not hh["edge"][on].any()
     assert (hh["pending_months"][on] == -1).all()
     assert (hh["exit_months_left"] == 0).all()
-    delay = int(ps.at(WHEN).behaviour.processing_delay_months)
-    pending = hh["pending_months"][hh["pending_months"] >= 0]
-    assert pending.size > 0 and pending.min() >= 1 and pending.max() <= max(delay, 1)
+    # at the calibration month every eligible household willing to take up is covered, so no
+    # application is pending (the same take-up test as the monthly applications phase)
+    assert (hh["pending_months"] == -1).all()
     # institutional care is more common for those who cannot look after themselves
     tekun = prog >= 3
     inst = prog == 4
@@ -115,7 +115,22 @@ def test_initial_state_reproducible(small: tuple[Households, Any]) -> None:
     initial.initial_state(other, ps, WHEN, seed=6, replicate=0)
     # coverage is set by the household's own propensity; only institution/pending use "initial"
     np.testing.assert_array_equal(hh["programme"] > 0, other["programme"] > 0)
-    assert not np.array_equal(hh["pending_months"], other["pending_months"])
+    assert not np.array_equal(hh["programme"] == 4, other["programme"] == 4)
+
+
+def test_pending_applications_when_discovery_brings_in_non_takers(
+    small: tuple[Households, Any],
+) -> None:
+    """From 2021-07 active discovery makes some eligible non-recipients willing: they start
+    with a pending application decided in 1..delay months."""
+    _, ps = small
+    when = dt.date(2022, 1, 1)
+    hh = population.generate(sample_fraction=0.004, seed=5, params=ps, date=when)
+    initial.initial_state(hh, ps, when, seed=5, replicate=0)
+    delay = int(ps.at(when).behaviour.processing_delay_months)
+    pending = hh["pending_months"][hh["pending_months"] >= 0]
+    assert pending.size > 0 and pending.min() >= 1 and pending.max() <= max(delay, 1)
+    assert (hh["programme"][hh["pending_months"] >= 0] == 0).all()
 
 
 # --------------------------------------------------------------------------- inner solves
