@@ -7,7 +7,7 @@ the circumstances the rules see, never the rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,11 @@ class Assessment:
     tekun_basic: np.ndarray  # tekun basic living if covered, yuan/household/month
     tekun_care: np.ndarray  # tekun care subsidy if covered, yuan/household/month
     expected_benefit_pp: np.ndarray  # what an applicant expects per person, yuan/person/month
+
+
+def take(a: Assessment, rows: np.ndarray) -> Assessment:
+    """The assessment of a subset of households (``rows``: integer positions)."""
+    return Assessment(**{f.name: getattr(a, f.name)[rows] for f in fields(Assessment)})
 
 
 def assess(hh: ColumnStore, p: Any, income_factor: np.ndarray | None = None) -> Assessment:

@@ -33,6 +33,9 @@ from safetynet.streams import stream
 # Programme codes of the ``programme`` column (see schema.py).
 NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
 DRAW_PURPOSES = ("work", "health", "apply", "review", "temporary")
+# Caseload groups held by programme state (mutually exclusive); "temporary" is a monthly flow.
+PROGRAMME_GROUPS = outputs.GROUPS[: outputs.GROUPS.index("temporary")]
+NO_GROUP = len(PROGRAMME_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             households, self.local, len(self.county_index)
         )
         self.recorder = Recorder(len(self.county_index), len(self.months))
-        self.prev_groups = self.recorder.group_masks(self)
+        self.prev_codes = self.recorder.group_codes(self)
+        self.prev_temp = self.temp_case.copy()
         self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
             ("prices", self.prices),
             ("life_events", self.life_events),
@@ -253,19 +257,19 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         prog[admit_single] = DIBAO_SINGLE
         pending[due] = -1
         np.subtract(pending, 1, out=pending, where=pending > 0)
-        # new applications
-        t = initial.takeup_params(p)
-        ratio = a.standard / self.standard_at_start
+        # new applications: only eligible, idle households can apply (evaluated on that subset)
         size = hh["size"]
-        base = initial.base_take_up(a, size, hh["urban"], t)
-        prob = take_up.take_up_probability(base, ratio, p.behaviour)
         eligible = a.dibao_whole | (a.single_persons > 0) | a.tekun
-        idle = (prog == NONE) & (pending < 0) & (size > 0) & eligible
-        shocked = self.shock_left > 0
-        new = idle & take_up.applies(hh["propensity"], prob, u, shocked, p.behaviour)
+        rows = np.flatnonzero((prog == NONE) & (pending < 0) & (size > 0) & eligible)
+        sub = assessment.take(a, rows)
+        base = initial.base_take_up(sub, size[rows], hh["urban"][rows], initial.takeup_params(p))
+        ratio = sub.standard / self.standard_at_start[rows]
+        prob = take_up.take_up_probability(base, ratio, p.behaviour)
+        shocked = self.shock_left[rows] > 0
+        new = take_up.applies(hh["propensity"][rows], prob, u[rows], shocked, p.behaviour)
         delay = int(p.behaviour.processing_delay_months)
-        pending[new & ~shocked] = delay
-        pending[new & shocked] = 0  # urgent: decided at once (S4 四(十))
+        pending[rows[new & ~shocked]] = delay
+        pending[rows[new & shocked]] = 0  # urgent: decided at once (S4 四(十))
 
     def reviews(self) -> None:
         """Periodic review, checks on inclusion errors, gradual exit, exits on death."""
@@ -370,9 +374,11 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
         asked = np.bincount(self.local, weights=deps, minlength=n)
         demand = services.demand(p.services, asked * float(p.behaviour.services_demand_share))
-        month_other = sum(
-            np.bincount(self.local, weights=w * v, minlength=n) for v in self.money.values()
-        )
+        self.county_spending = {
+            name: np.bincount(self.local, weights=w * v, minlength=n)
+            for name, v in self.money.items()
+        }
+        month_other = sum(self.county_spending.values())
         other_ytd = np.array([c.assistance_ytd for c in self.county_agents]) + month_other
         paid_ytd = np.array([c.services_ytd for c in self.county_agents])
         room = services.headroom(p.services, paid_ytd, other_ytd)
@@ -380,7 +386,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         for i, agent in enumerate(self.county_agents):
             agent.assistance_ytd = float(other_ytd[i])
             agent.services_ytd += float(bought[i])
-        self.county_money = {"services": bought}
+        self.county_spending["services"] = bought
         self.services_demand = demand
         self.services_unmet = services.unmet(demand, bought)
         self.services_cap = room
@@ -409,22 +415,28 @@ class Recorder:
     def _sum(self, model: SafetyNetModel, values: np.ndarray) -> np.ndarray:
         return np.bincount(model.local, weights=values, minlength=self.n_counties)
 
-    def group_masks(self, model: SafetyNetModel) -> dict[str, np.ndarray]:
+    def group_codes(self, model: SafetyNetModel) -> np.ndarray:
+        """Caseload group of each household (index into GROUPS; programme groups are
+        mutually exclusive; NO_GROUP for the rest). Temporary assistance is kept apart."""
         hh = model.hh
         prog, urban = hh["programme"], hh["urban"]
-        left = hh["exit_months_left"]
-        edge = hh["edge"]
-        return {
-            "dibao_urban_whole": (prog == DIBAO_WHOLE) & urban & (left == 0),
-            "dibao_urban_single": (prog == DIBAO_SINGLE) & urban & (left == 0),
-            "dibao_rural_whole": (prog == DIBAO_WHOLE) & ~urban & (left == 0),
-            "dibao_rural_single": (prog == DIBAO_SINGLE) & ~urban & (left == 0),
-            "dibao_gradual_exit": ((prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)) & (left > 0),
-            "tekun_dispersed": prog == TEKUN_DISPERSED,
-            "tekun_institutional": prog == TEKUN_INSTITUTIONAL,
-            "edge": edge & (prog == NONE),
-            "temporary": model.temp_case.copy(),
-        }
+        steady = hh["exit_months_left"] == 0
+        whole, single = prog == DIBAO_WHOLE, prog == DIBAO_SINGLE
+        codes: np.ndarray = np.select(
+            [
+                whole & urban & steady,
+                single & urban & steady,
+                whole & ~urban & steady,
+                single & ~urban & steady,
+                (whole | single) & ~steady,
+                prog == TEKUN_DISPERSED,
+                prog == TEKUN_INSTITUTIONAL,
+                hh["edge"] & (prog == NONE),
+            ],
+            list(range(len(PROGRAMME_GROUPS))),
+            NO_GROUP,
+        )
+        return codes
 
     def record(self, model: SafetyNetModel) -> None:
         a = model._a()
@@ -433,23 +445,36 @@ class Recorder:
         hh = model.hh
         w = hh["weight"].astype(np.float64)
         hh["edge"][:] = a.edge & (hh["programme"] == NONE)
-        masks = self.group_masks(model)
-        persons = model.covered_persons(a).astype(np.float64)
-        persons_edge = hh["size"].astype(np.float64)
-        for gi, name in enumerate(outputs.GROUPS):
-            m = masks[name]
-            prev = model.prev_groups[name]
-            pp = persons_edge if name in ("edge", "temporary") else persons
-            self.arrays["cases_households"][:, t, gi] = self._sum(model, w * m)
-            self.arrays["cases_persons"][:, t, gi] = self._sum(model, w * pp * m)
-            self.arrays["entries_households"][:, t, gi] = self._sum(model, w * (m & ~prev))
-            self.arrays["exits_households"][:, t, gi] = self._sum(model, w * (prev & ~m))
-        model.prev_groups = masks
+        n_c, k = self.n_counties, NO_GROUP + 1
+        codes = self.group_codes(model)
+        prev = model.prev_codes
+        size = hh["size"].astype(np.float64)
+        persons = np.where(
+            codes == PROGRAMME_GROUPS.index("edge"),
+            size,
+            model.covered_persons(a).astype(np.float64),
+        )
+        moved = w * (codes != prev)
+
+        def by_group(key: np.ndarray, values: np.ndarray) -> np.ndarray:
+            out = np.bincount(model.local * k + key, weights=values, minlength=n_c * k)
+            return out.reshape(n_c, k)[:, :NO_GROUP]
+
+        g = slice(0, NO_GROUP)
+        self.arrays["cases_households"][:, t, g] = by_group(codes, w)
+        self.arrays["cases_persons"][:, t, g] = by_group(codes, w * persons)
+        self.arrays["entries_households"][:, t, g] = by_group(codes, moved)
+        self.arrays["exits_households"][:, t, g] = by_group(prev, moved)
+        model.prev_codes = codes
+        temp, temp_prev = model.temp_case, model.prev_temp
+        gi = outputs.GROUPS.index("temporary")
+        self.arrays["cases_households"][:, t, gi] = self._sum(model, w * temp)
+        self.arrays["cases_persons"][:, t, gi] = self._sum(model, w * size * temp)
+        self.arrays["entries_households"][:, t, gi] = self._sum(model, w * (temp & ~temp_prev))
+        self.arrays["exits_households"][:, t, gi] = self._sum(model, w * (temp_prev & ~temp))
+        model.prev_temp = temp.copy()
         for pi, name in enumerate(outputs.PROGRAMMES):
-            if name == "services":
-                self.arrays["spending"][:, t, pi] = model.county_money["services"]
-            else:
-                self.arrays["spending"][:, t, pi] = self._sum(model, w * model.money[name])
+            self.arrays["spending"][:, t, pi] = model.county_spending[name]
         self.arrays["budget_need"][:, t] = self.arrays["spending"][:, t, :].sum(axis=1)
         self.arrays["price_trigger"][:, t] = model.price_trigger
         self.arrays["price_subsidy_rate_urban"][:, t] = model.price_rate_urban
