@@ -374,7 +374,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
         asked = np.bincount(self.local, weights=deps, minlength=n)
         demand = services.demand(p.services, asked * float(p.behaviour.services_demand_share))
-        self.county_spending = {
+        self.county_spending: dict[str, np.ndarray] = {
             name: np.bincount(self.local, weights=w * v, minlength=n)
             for name, v in self.money.items()
         }
