@@ -124,6 +124,9 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.reference_wage = take_up.reference_wages(
             households, self.local, len(self.county_index)
         )
+        self.job_gain_rate = transitions.stationary_gain_rate(
+            households, self.local, len(self.county_index), float(self.p.behaviour.job_loss_rate)
+        )
         self.recorder = Recorder(len(self.county_index), len(self.months))
         self.prev_codes = self.recorder.group_codes(self)
         self.prev_temp = self.temp_case.copy()
@@ -207,7 +210,9 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         transitions.income_growth(self.hh, b)
         self.reference_wage *= np.float32((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
         self.events = transitions.demography_and_health(self.hh, self.u["health"], b)
-        _lost, gained = transitions.work(self.hh, self.u["work"], b, self.reference_wage)
+        _lost, gained = transitions.work(
+            self.hh, self.u["work"], b, self.reference_wage, self.job_gain_rate
+        )
         np.minimum(self.months_since_job_gain + 1, 99, out=self.months_since_job_gain)
         self.months_since_job_gain[gained] = 0
 
@@ -322,7 +327,10 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         severity = np.where(hit, 2, np.where(v < b.temporary_severe_share, 1, 0))
         kind = np.where(urgent, 0, 1)
         std = self.p.dibao.standard.urban[self.hh["county"]]
-        need = temporary.need(t, std, kind, severity, self.hh["size"], np.ones_like(std))
+        # urgent cases cover one month of difficulty; expenditure cases (illness, schooling)
+        # the longest duration counted (ASSUMED)
+        months = np.where(urgent, 1.0, float(t.duration_months_max))
+        need = temporary.need(t, std, kind, severity, self.hh["size"], months)
         limit = temporary.case_by_case_limit(t, std)
         self.temp_case = crisis
         self.temp_amount = np.where(crisis, temporary.amount(need, limit, severity), 0.0)

@@ -300,7 +300,13 @@ def save(ds: xr.Dataset, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nc", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4")
+        encoding = {
+            str(v): {"zlib": True, "complevel": 4}
+            for v in ds.data_vars
+            if np.issubdtype(ds[v].dtype, np.number)
+        }
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -131,18 +131,19 @@ def _drop_excess_workers(hh: Columns) -> None:
 
 
 def work(
-    hh: Columns, u: np.ndarray, b: Any, reference_wage: np.ndarray
+    hh: Columns, u: np.ndarray, b: Any, reference_wage: np.ndarray, gain_rate: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Job loss (one worker) or job gain (one non-working adult 18–59), competing on ``u``.
 
     ``reference_wage`` (yuan/month, per household) is what a new job pays when the household
-    has no current worker to compare with. Returns (lost, gained) masks.
+    has no current worker to compare with; ``gain_rate`` (per household, probability/month)
+    is the job-finding rate (see :func:`stationary_gain_rate`). Returns (lost, gained) masks.
     """
     workers = hh["n_workers"]
     w = workers.astype(np.float32)
     idle = np.maximum(hh["n_18_59"].astype(np.float32) - w, 0)
     p_loss = np.float32(b.job_loss_rate) * w
-    p_gain = np.float32(b.job_gain_rate) * idle
+    p_gain = gain_rate * idle
     lost = u < p_loss
     gained = ~lost & (u < p_loss + p_gain)
     per_worker = np.where(w > 0, hh["income_wage"] / np.maximum(w, 1), reference_wage)
@@ -152,6 +153,25 @@ def work(
     workers[lost] -= 1
     workers[gained] += 1
     return lost, gained
+
+
+def stationary_gain_rate(
+    hh: Columns, local: np.ndarray, n_counties: int, loss_rate: float
+) -> np.ndarray:
+    """Job-finding rate per household that keeps employment at its starting level.
+
+    For each county × residence, employment e0 = workers / adults 18–59 at the start is the
+    steady state of loss and gain hazards when gain = loss × e0 / (1 − e0) (probability/month,
+    capped at 1). ASSUMED: no trend in employment beyond what shocks and ageing bring.
+    """
+    w = hh["weight"].astype(np.float64)
+    key = local * 2 + hh["urban"].astype(np.int64)
+    workers = np.bincount(key, weights=w * hh["n_workers"], minlength=2 * n_counties)
+    adults = np.bincount(key, weights=w * hh["n_18_59"], minlength=2 * n_counties)
+    e0 = np.clip(workers / np.maximum(adults, 1e-9), 0.0, 0.99)
+    rate = np.minimum(loss_rate * e0 / (1.0 - e0), 1.0)
+    out: np.ndarray = rate[key].astype(np.float32)
+    return out
 
 
 def income_growth(hh: Columns, b: Any) -> float:

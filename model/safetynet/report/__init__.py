@@ -82,6 +82,7 @@ def write_report(
         write_pdf(report, temps["pdf"])
         write_excel(data, lang, temps["xlsx"], source)
         for k, target in targets.items():
+            os.chmod(temps[k], 0o644)
             os.replace(temps[k], target)
     finally:
         for leftover in temps.values():

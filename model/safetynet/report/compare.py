@@ -203,6 +203,7 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
         wb.save(temps["xlsx"])
         long.to_csv(temps["csv"], index=False, encoding="utf-8-sig")
         for k, target in targets.items():
+            os.chmod(temps[k], 0o644)
             os.replace(temps[k], target)
     finally:
         for leftover in temps.values():
