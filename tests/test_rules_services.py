@@ -7,13 +7,20 @@ from numpy.testing import assert_allclose, assert_array_equal
 from safetynet.params import Branch
 from safetynet.rules import DIBAO, NONE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, services
 
-P = Branch("services", {"cap_share": 0.05, "cost_per_dependant": 100.0})
+P = Branch(
+    "services",
+    {"cap_share": 0.05, "cost_per_dependant": 100.0, "casework_cost_per_household": 15.0},
+)
 
 
 def test_dependants_in_assistance_households() -> None:
     prog = [DIBAO, DIBAO, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, NONE]
     assert_array_equal(services.dependants(prog, [2, 0, 1, 2, 2]), [1, 0, 1, 0, 0])
     assert_allclose(services.demand(P, [1, 0, 3]), [100.0, 0.0, 300.0])
+
+
+def test_casework_demand_per_assistance_household() -> None:
+    assert_allclose(services.casework_demand(P, [0.0, 2.0, 1000.5]), [0.0, 30.0, 15007.5])
 
 
 def test_headroom_year_to_date_including_services() -> None:

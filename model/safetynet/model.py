@@ -381,7 +381,12 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         w = self.hh["weight"]
         deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
         asked = np.bincount(self.local, weights=deps, minlength=n)
-        demand = services.demand(p.services, asked * float(p.behaviour.services_demand_share))
+        on_programme = np.bincount(
+            self.local, weights=w * (self.hh["programme"] != NONE), minlength=n
+        )
+        demand = services.demand(
+            p.services, asked * float(p.behaviour.services_demand_share)
+        ) + services.casework_demand(p.services, on_programme)
         self.county_spending: dict[str, np.ndarray] = {
             name: np.bincount(self.local, weights=w * v, minlength=n)
             for name, v in self.money.items()

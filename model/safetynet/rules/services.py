@@ -55,6 +55,12 @@ def demand(p: Branch, n_dependants: npt.ArrayLike) -> FloatArray:
     return as_float(n_dependants) * float(p.cost_per_dependant)
 
 
+def casework_demand(p: Branch, households: npt.ArrayLike) -> FloatArray:
+    """Cost of front-line case-work capacity bought for assistance households, yuan/month:
+    households × ``casework_cost_per_household`` (S4 七(二十); ASSUMED unit cost)."""
+    return as_float(households) * float(p.casework_cost_per_household)
+
+
 def headroom(p: Branch, paid_ytd: npt.ArrayLike, other_spending_ytd: npt.ArrayLike) -> FloatArray:
     """Most that may still be spent on services this month, yuan (S4 五(十四): ≤ 5%).
 
