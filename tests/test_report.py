@@ -767,3 +767,14 @@ def test_sheets_have_units_in_money_headers(base: xr.Dataset) -> None:
         heads = [header(col, "en") for col in sheet.cols if col.key in PROGRAMMES]
         assert len(heads) == len(PROGRAMMES)
         assert all(h.endswith("(yuan)") for h in heads)
+
+
+def test_baseline_run_under_other_conditions_is_flagged() -> None:
+    from safetynet.report.view import baseline_mismatch
+
+    run = {"code_version": "0.1.0+a", "data_version": "d1", "sample_fraction": 0.02,
+           "replicates": 5, "start": "2019-05-01", "seeds": {"seed": 1}}  # fmt: skip
+    assert baseline_mismatch(run, None) == []
+    assert baseline_mismatch(run, dict(run)) == []
+    other = dict(run, sample_fraction=0.005, replicates=2, seeds={"seed": 2})
+    assert baseline_mismatch(run, other) == ["sample_fraction", "replicates", "seed"]

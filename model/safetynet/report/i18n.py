@@ -214,6 +214,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Money: totals over the common period (10k yuan); caseloads at the end (temporary "
         "assistance: cases over the period); means over replicates.",
     ),
+    "baseline_mismatch": (
+        "注意：基准方案与本方案的运行条件不同（{items}），差异中含有与政策无关的部分；"
+        "请用同一版本、同样的抽样比例和模拟次数重新计算基准方案。",
+        "Caution: the baseline was run under different conditions ({items}), so part of the "
+        "difference is not due to policy; rerun the baseline with the same version, sample "
+        "fraction and replicates.",
+    ),
     "baseline_aligned": (
         "基准方案与本方案的县或月份不完全相同，比较只用共同部分。",
         "The baseline covers other counties or months; comparisons use the common part.",

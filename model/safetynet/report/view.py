@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -255,6 +256,25 @@ def _clause(what: str, change: float, fmt: Callable[[float, str], str], lang: st
     return t(key, lang, what=t(what, lang), x=fmt(abs(change), lang))
 
 
+#: run-record fields that must agree for a scenario-minus-baseline difference to be policy only
+COMPARABLE = ("code_version", "data_version", "sample_fraction", "replicates", "start")
+
+
+def baseline_mismatch(record: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
+    """Run-record fields in which the baseline run differs from this run (names)."""
+    if not baseline:
+        return []
+    out = [k for k in COMPARABLE if k in record and k in baseline and record[k] != baseline[k]]
+    seeds, base_seeds = record.get("seeds"), baseline.get("seeds")
+    if (
+        isinstance(seeds, dict)
+        and isinstance(base_seeds, dict)
+        and seeds.get("seed") != base_seeds.get("seed")
+    ):
+        out.append("seed")
+    return out
+
+
 def summary_section(data: ReportData, lang: str) -> Section:
     h = data.headline.set_index("metric")
     paras = []
@@ -325,6 +345,9 @@ def summary_section(data: ReportData, lang: str) -> Section:
     paras.append(t("summary_checks", lang, year=data.reporting_year, n=n_fail, total=n))
     if data.comparison is not None and data.comparison.aligned:
         paras.append(t("baseline_aligned", lang))
+    mismatch = baseline_mismatch(data.record, data.baseline_record)
+    if mismatch:
+        paras.append(t("baseline_mismatch", lang, items=", ".join(mismatch)))
     return Section("summary", t("sec_summary", lang), tuple(paras), (headline_table(data, lang),))
 
 
