@@ -89,8 +89,13 @@ def sweep(
         if scheduler:
             client = Client(scheduler)  # type: ignore[no-untyped-call]
         else:
+            # loopback only; the dashboard on a free port (":0") so parallel runs do not clash
             cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
             )
             client = Client(cluster)  # type: ignore[no-untyped-call]
         try:
