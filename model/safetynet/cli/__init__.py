@@ -21,9 +21,10 @@ app = typer.Typer(
 @app.command()
 def version() -> None:
     """Print the code version and the package data version."""
-    from safetynet import __version__
+    from safetynet import refdata
+    from safetynet.simulation import code_version
 
-    typer.echo(f"safetynet {__version__}")
+    typer.echo(f"safetynet {code_version()} (package data {refdata.data_version()})")
 
 
 for _module in (params, scenario, cases, calibrate, run, report):
