@@ -233,10 +233,10 @@ def add_funding(ds: xr.Dataset, ps: ParameterSet) -> None:
 
 
 def code_version() -> str:
-    """Package version plus the git commit when run from a checkout."""
+    """Package version plus the git commit (``-dirty`` if changed) when run from a checkout."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "describe", "--always", "--dirty", "--abbrev=7"],
             cwd=Path(__file__).parent,
             capture_output=True,
             text=True,
