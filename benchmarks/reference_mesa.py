@@ -1,0 +1,1122 @@
+"""Per-household Mesa reference implementation of the monthly step (oracle and speed anchor).
+
+The vectorised engine (``safetynet.model.SafetyNetModel``) keeps households as numpy columns
+and one Mesa agent per county. This module is the textbook Mesa alternative: one
+``HouseholdAgent(mesa.Agent)`` per household holding its own state as Python scalars, and a
+``step()`` that runs the month's phases for that one household with plain ``if``/``else`` and
+scalar arithmetic. County-level parts (prices and the trigger, the services cap, recording) live
+in ``ReferenceCounty`` agents that aggregate their households.
+
+It is fed the same inputs and the same random draws as the engine: each county agent draws the
+month's uniforms from ``safetynet.streams.stream(seed, purpose, county, replicate)`` in
+``model.DRAW_PURPOSES`` order (and the shock draws from the ``shocks`` stream when a shock
+starts) and hands every household its element. Where the engine computes in float32 (money
+columns, hazards, draws compared with float32 thresholds) the reference rounds to float32 at
+the same points (:func:`f32`), so on the same inputs the two agree household by household.
+See docs/benchmarks.md for what is compared and with which tolerance.
+
+Usage::
+
+    inputs = prepare(spec, params)           # population + initial state + CPI path + shocks
+    ref = inputs.reference()                 # ReferenceModel (copies the households)
+    ref.run()
+    ref.arrays                               # county × month aggregates, as Recorder.arrays
+    ref.state()                              # household state in row order (numpy columns)
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+import math
+import struct
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+from safetynet import outputs, refdata
+from safetynet.behaviour import initial
+from safetynet.behaviour.initial import initial_state
+from safetynet.cpi_path import CpiPath, cpi_path
+from safetynet.model import DRAW_PURPOSES, SafetyNetModel, ShockEvent
+from safetynet.params import ParameterSet, load_parameters
+from safetynet.population import generate
+from safetynet.rules import price_subsidy
+from safetynet.rules.dibao import MENTAL_BAND_TOP, SEVERE_BAND_TOP, TIERS
+from safetynet.rules.tekun import minors_16_17_covered
+from safetynet.schema import COLUMN_BY_NAME, COLUMNS, Households
+from safetynet.simulation import RunSpec, _month, _with_history
+from safetynet.streams import stream
+from scipy import special
+
+NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
+# width of each age group in months (behaviour.transitions)
+MONTHS_IN_0_15, MONTHS_IN_16_17, MONTHS_IN_18_59 = 16 * 12, 2 * 12, 42 * 12
+MAX_JOB_GAIN_MONTHS = 99
+#: per-household money lines of the engine's ``benefits`` phase, in its order
+MONEY_LINES = (
+    "dibao",
+    "tekun_basic",
+    "tekun_care",
+    "temporary",
+    "price_subsidy",
+    "one_time_subsidy",
+)
+
+_F32 = struct.Struct("<f")
+
+
+def f32(x: float) -> float:
+    """``x`` rounded to the nearest float32 (as the engine stores it), as a Python float."""
+    return float(_F32.unpack(_F32.pack(x))[0])
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _expit(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# ---------------------------------------------------------------------------- month rules
+
+
+@dataclass(frozen=True)
+class MonthRules:
+    """The month's parameters as Python scalars, read once by the model from ``params.at``.
+
+    Values the engine uses as float32 are stored rounded to float32 (names ending in ``32``).
+    Per-county tables are lists indexed by county-table position.
+    """
+
+    date: dt.date
+    growth32: float  # monthly wage/farm growth factor
+    hazards32: tuple[float, ...]  # death 60+, death <60, birth, illness on/off, disability
+    medical_cost32: float
+    disability_cost32: float
+    job_loss32: float
+    shock_keep32: float  # share of wage/farm income kept while a shock lasts
+    # dibao
+    std_urban: list[float]
+    std_rural: list[float]
+    employment: float
+    rigid: float
+    asset_months: float
+    edge_multiple: float
+    min_benefit: float
+    formula: str
+    tier_classes: tuple[float, ...] | None
+    tier_bounds: tuple[float, ...]
+    tier_paid: tuple[float, ...]
+    single_share: float
+    single_severe: bool
+    single_mental: bool
+    single_ill: bool
+    exit_months: int
+    # tekun
+    minors_16_17: bool
+    tekun_std: list[float]
+    care_rates: tuple[float, float, float]
+    # take-up and assessment error (calibrated.*, behaviour.*)
+    takeup: initial.TakeUp
+    cut32: tuple[float, float]  # rural, urban
+    noise32: tuple[float, float]
+    elasticity: float
+    discovery: float
+    apply32: float
+    delay: int
+    institution32: tuple[float, float, float]
+    review32: float
+    caught32: float
+    by_work32: float
+    # temporary assistance
+    incidence32: float
+    incidence_div32: float
+    urgent32: float
+    severe32: float
+    temp_base: tuple[float, float]
+    temp_factor: tuple[float, float, float]
+    temp_max_persons: int
+    temp_months: tuple[float, float]  # months of difficulty counted: urgent, expenditure
+    temp_case_months: float
+    # price subsidy and services
+    price_dibao: bool
+    price_tekun: bool
+    price_edge: bool
+    one_time: float
+
+
+def month_rules(params: ParameterSet, date: dt.date) -> MonthRules:
+    """Read the parameters in force at ``date`` into a :class:`MonthRules`."""
+    p = params.at(date)
+    b, d, tk, tmp, ps = p.behaviour, p.dibao, p.tekun, p.temporary, p.price_subsidy
+    growth = float((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
+    t = initial.takeup_params(p)
+    shares = np.clip([t.undetected_rural, t.undetected_urban], 0.0, 1.0)
+    cut = special.ndtri(shares).astype(np.float32)
+    shares_tiered = d.tiered_shares
+    classes: tuple[float, ...] | None = None
+    bounds: tuple[float, ...] = ()
+    paid: tuple[float, ...] = ()
+    if set(shares_tiered) <= set(TIERS):
+        classes = tuple(float(shares_tiered[k]) for k in TIERS)
+    else:
+        bands = sorted((float(k), float(v)) for k, v in shares_tiered.items())
+        bounds = tuple(x for x, _ in bands)
+        paid = (*(v for _, v in bands), 0.0)
+    review32 = f32(1.0 / float(b.review_interval_months))
+    inst = b.tekun_institution_share
+    return MonthRules(
+        date=date,
+        growth32=f32(growth),
+        hazards32=(
+            f32(b.mortality_60p),
+            f32(b.mortality_under60),
+            f32(b.birth_rate),
+            f32(b.illness_onset_rate),
+            f32(b.illness_recovery_rate),
+            f32(b.disability_onset_rate),
+        ),
+        medical_cost32=f32(b.illness_medical_cost),
+        disability_cost32=f32(b.disability_cost),
+        job_loss32=f32(b.job_loss_rate),
+        shock_keep32=f32(1.0 - b.shock_income_loss),
+        std_urban=d.standard.urban.tolist(),
+        std_rural=d.standard.rural.tolist(),
+        employment=1.0 - float(d.employment_cost_deduction_share),
+        rigid=float(d.rigid_expenditure_deduction_share),
+        asset_months=float(d.asset_limit_months),
+        edge_multiple=float(d.edge_multiple),
+        min_benefit=float(d.min_benefit),
+        formula=str(d.benefit_formula),
+        tier_classes=classes,
+        tier_bounds=bounds,
+        tier_paid=paid,
+        single_share=float(d.single_person_income_share),
+        single_severe=int(d.single_person_disability_grade_max) >= SEVERE_BAND_TOP,
+        single_mental=int(d.single_person_mental_grade_max) >= MENTAL_BAND_TOP,
+        single_ill=bool(d.single_person_serious_illness),
+        exit_months=int(d.gradual_exit_months),
+        minors_16_17=minors_16_17_covered(tk),
+        tekun_std=tk.basic_standard["all"].tolist(),
+        care_rates=(
+            float(tk.care_subsidy["able"]),
+            float(tk.care_subsidy["partly"]),
+            float(tk.care_subsidy["unable"]),
+        ),
+        takeup=t,
+        cut32=(float(cut[0]), float(cut[1])),
+        noise32=(f32(t.noise_rural), f32(t.noise_urban)),
+        elasticity=float(b.take_up_benefit_elasticity),
+        discovery=float(b.discovery_rate),
+        apply32=f32(b.application_rate),
+        delay=int(b.processing_delay_months),
+        institution32=(f32(inst["able"]), f32(inst["partly"]), f32(inst["unable"])),
+        review32=review32,
+        caught32=f32(review32 + f32(b.inclusion_detection_rate)),
+        by_work32=f32(review32 * f32(b.gradual_exit_share_work)),
+        incidence32=f32(b.temporary_incidence),
+        incidence_div32=f32(max(float(b.temporary_incidence), 1e-9)),
+        urgent32=f32(b.temporary_urgent_share),
+        severe32=f32(b.temporary_severe_share),
+        temp_base=(float(tmp.base_months["urgent"]), float(tmp.base_months["expenditure"])),
+        temp_factor=(
+            float(tmp.severity_factor["moderate"]),
+            float(tmp.severity_factor["severe"]),
+            float(tmp.severity_factor["major"]),
+        ),
+        temp_max_persons=int(tmp.max_persons_counted),
+        # urgent: one month; expenditure: the longest duration (clipped as
+        # rules.temporary.duration_counted)
+        temp_months=(
+            min(1.0, float(tmp.duration_months_max)),
+            min(max(float(tmp.duration_months_max), 1.0), float(tmp.duration_months_max)),
+        ),
+        temp_case_months=float(tmp.case_by_case_threshold_months),
+        price_dibao=price_subsidy.group_flag(ps, "dibao"),
+        price_tekun=price_subsidy.group_flag(ps, "tekun"),
+        price_edge=price_subsidy.group_flag(ps, "edge"),
+        one_time=price_subsidy.one_time_rate(params, date),
+    )
+
+
+# ---------------------------------------------------------------------------- household
+
+
+class Assessed:
+    """What the rules say about one household this month (scalars)."""
+
+    __slots__ = (
+        "benefit_single",
+        "benefit_whole",
+        "edge",
+        "single_persons",
+        "standard",
+        "tekun",
+        "tekun_basic",
+        "tekun_care",
+        "whole",
+    )
+
+    def __init__(
+        self,
+        standard: float,
+        tekun: bool,
+        whole: bool,
+        edge: bool,
+        single_persons: int,
+        benefit_whole: float,
+        benefit_single: float,
+        tekun_basic: float,
+        tekun_care: float,
+    ) -> None:
+        self.standard = standard
+        self.tekun = tekun
+        self.whole = whole
+        self.edge = edge
+        self.single_persons = single_persons
+        self.benefit_whole = benefit_whole
+        self.benefit_single = benefit_single
+        self.tekun_basic = tekun_basic
+        self.tekun_care = tekun_care
+
+
+def benefit_per_person(m: MonthRules, pci: float, std: float, category: int) -> float:
+    """Dibao per covered person, yuan/person/month (rules.dibao.benefit_per_person)."""
+    gap = std - pci
+    if gap <= 0.0:
+        return 0.0
+    if m.formula == "gap":
+        base = gap
+    elif m.formula == "tiered":
+        if m.tier_classes is not None:
+            share = m.tier_classes[category]
+        else:
+            ratio = pci / std if std > 0.0 else math.inf
+            share = m.tier_paid[bisect.bisect_right(m.tier_bounds, ratio)]
+        base = share * std
+    else:
+        raise ValueError(f"dibao.benefit_formula: expected 'gap' or 'tiered', got {m.formula!r}")
+    return max(base, m.min_benefit)
+
+
+class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
+    """One household: its columns as Python scalars and one month of every phase in ``step``."""
+
+    def __init__(
+        self, model: ReferenceModel, county: ReferenceCounty, values: dict[str, Any]
+    ) -> None:
+        super().__init__(model)
+        self.county_agent = county
+        for name in COLUMNS:
+            setattr(self, name, values[name])
+        # engine-side state (SafetyNetModel attributes)
+        self.shock_left = 0
+        self.shock_new = 0  # months of a shock that hits this month (set by the county)
+        self.last_benefit = 0.0
+        self.months_since_job_gain = MAX_JOB_GAIN_MONTHS
+        self.temp_case = False
+        self.temp_amount = 0.0
+        self.standard_at_start = 0.0
+        self.factor_rules: initial.TakeUp | None = None
+        self.assess_factor32 = 1.0
+        # this month's draws, handed out by the county agent
+        self.u_work = self.u_health = self.u_apply = self.u_review = self.u_temporary = 0.0
+        # this month's results, read by the county's services and record phases
+        self.money: tuple[float, ...] = (0.0,) * len(MONEY_LINES)
+        self.persons_now = 0
+        self.edge_now = False
+        self.truly_eligible = False
+        self.groups = 0  # bit mask of outputs.GROUPS
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        m: MonthRules = self.model.rules
+        self.life_events(m)
+        self.apply_shock()
+        keep = m.shock_keep32 if self.shock_left > 0 else 1.0
+        a = self.assess(m, f32(self.assessment_factor(m) * keep))
+        truth = self.assess(m, keep)
+        self.applications(m, a)
+        self.reviews(m, a, truth)
+        self.temporary_assistance(m, a)
+        self.benefits(m, a)
+        self.truly_eligible = truth.whole or truth.single_persons > 0
+        self.edge_now = a.edge
+
+    # ------------------------------------------------------------------ life events
+    def life_events(self, m: MonthRules) -> None:
+        """Income growth, one demographic/health event at most, job loss or gain."""
+        self.income_wage = f32(self.income_wage * m.growth32)
+        self.income_farm = f32(self.income_farm * m.growth32)
+        if self.size > 0:
+            self.demography_and_health(m)
+        self.drop_excess_workers()
+        self.months_since_job_gain = min(self.months_since_job_gain + 1, MAX_JOB_GAIN_MONTHS)
+        if self.work(m):
+            self.months_since_job_gain = 0
+
+    def demography_and_health(self, m: MonthRules) -> None:
+        """Competing risks on one draw: the first interval [lo, hi) that holds ``u_health``."""
+        size, n60, n18, n16, n0 = self.size, self.n_60p, self.n_18_59, self.n_16_17, self.n_0_15
+        ill, dis = self.n_ill, self.n_disabled_severe
+        mort_old, mort_young, birth, ill_on, ill_off, disabled = m.hazards32
+        hazards = (
+            f32(mort_old * n60),
+            f32(mort_young * (size - n60)),
+            f32(birth * n18) if size < 10 else 0.0,
+            f32(n0 / MONTHS_IN_0_15),
+            f32(n16 / MONTHS_IN_16_17),
+            f32(n18 / MONTHS_IN_18_59),
+            f32(ill_on * (size - ill)),
+            f32(ill_off * ill),
+            f32(disabled * (size - dis)),
+        )
+        u = self.u_health
+        lo = 0.0
+        event = -1
+        for i, h in enumerate(hazards):
+            hi = f32(lo + h)
+            if lo <= u < hi:
+                event = i
+                break
+            lo = hi
+        if event < 0:
+            return
+        if event <= 1:
+            self.die(old=event == 0)
+        elif event == 2:
+            self.n_0_15 += 1
+            self.size += 1
+        elif event == 3:
+            self.n_0_15 -= 1
+            self.n_16_17 += 1
+        elif event == 4:
+            self.n_16_17 -= 1
+            self.n_18_59 += 1
+        elif event == 5:
+            self.n_18_59 -= 1
+            self.n_60p += 1
+        elif event == 6:
+            self.n_ill += 1
+            self.exp_medical = f32(self.exp_medical + m.medical_cost32)
+        elif event == 7:
+            self.n_ill -= 1
+            self.exp_medical = max(f32(self.exp_medical - m.medical_cost32), 0.0)
+        else:
+            self.n_disabled_severe += 1
+            self.exp_disability = f32(self.exp_disability + m.disability_cost32)
+
+    def die(self, old: bool) -> None:
+        """One member dies: transfers fall pro rata; an empty household loses its money."""
+        size = self.size
+        share_left = f32((size - 1) / size) if size > 1 else 0.0
+        self.income_transfer = f32(self.income_transfer * share_left)
+        if old:
+            self.n_60p -= 1
+        elif self.n_18_59 > 0:
+            self.n_18_59 -= 1
+        elif self.n_16_17 > 0:
+            self.n_16_17 -= 1
+        elif self.n_0_15 > 0:
+            self.n_0_15 -= 1
+        elif self.n_60p > 0:
+            self.n_60p -= 1
+        self.size = size = size - 1
+        self.n_ill = min(self.n_ill, size)
+        self.n_disabled_severe = min(self.n_disabled_severe, size)
+        self.n_disabled_mental = min(self.n_disabled_mental, size)
+        if size == 0:
+            self.income_wage = self.income_farm = self.income_transfer = 0.0
+            self.exp_medical = self.exp_schooling = self.exp_disability = self.assets = 0.0
+
+    def drop_excess_workers(self) -> None:
+        """A worker who died or turned 60 stops working: wages fall pro rata."""
+        if self.n_workers > self.n_18_59:
+            w = self.n_workers
+            self.income_wage = f32(self.income_wage * f32(self.n_18_59 / w))
+            self.n_workers = self.n_18_59
+
+    def work(self, m: MonthRules) -> bool:
+        """Job loss (one worker) or gain (one idle adult); returns True on a gain."""
+        w = self.n_workers
+        p_loss = f32(m.job_loss32 * w)
+        p_gain = f32(self.county_agent.job_gain_rate[self.urban] * max(self.n_18_59 - w, 0))
+        u = self.u_work
+        if u < p_loss:
+            per_worker = f32(self.income_wage / w)
+            self.income_wage = max(f32(self.income_wage - per_worker), 0.0)
+            self.n_workers = w - 1
+            return False
+        if u < f32(p_loss + p_gain):
+            if w > 0:
+                per_worker = f32(self.income_wage / w)
+            else:
+                per_worker = self.county_agent.reference_wage[self.urban]
+            self.income_wage = f32(self.income_wage + per_worker)
+            self.n_workers = w + 1
+            return True
+        return False
+
+    def apply_shock(self) -> None:
+        self.shock_left = max(self.shock_left - 1, 0)
+        if self.shock_new:
+            self.shock_left = self.shock_new
+            self.shock_new = 0
+
+    # ------------------------------------------------------------------ assessment
+    def assessment_factor(self, m: MonthRules) -> float:
+        """Assessed / true wage and farm income (behaviour.initial.assessment_factor), float32.
+
+        Constant while the calibrated parameters are; recomputed when they change.
+        """
+        if self.factor_rules is not m.takeup:
+            z = self.assess_z
+            if z < m.cut32[self.urban]:
+                self.assess_factor32 = 0.0
+            else:
+                # numpy's float32 exp, as the engine computes it
+                x = np.float32(f32(m.noise32[self.urban] * z))
+                self.assess_factor32 = float(np.exp(x))
+            self.factor_rules = m.takeup
+        return self.assess_factor32
+
+    def assess(self, m: MonthRules, factor32: float) -> Assessed:
+        """The dibao and tekun rules on this household (safetynet.assessment.assess)."""
+        c = self.county_agent.index
+        size = self.size
+        alive = size > 0
+        std = m.std_urban[c] if self.urban else m.std_rural[c]
+        wage = f32(self.income_wage * factor32)
+        farm = f32(self.income_farm * factor32)
+        gross = wage * m.employment + farm + self.income_transfer
+        spending = self.exp_medical + self.exp_schooling + self.exp_disability
+        counted = max(gross - m.rigid * spending, 0.0)
+        size_f = float(size)
+        pci = counted / max(size_f, 1.0)
+        assets_ok = self.assets <= max(size_f, 1.0) * m.asset_months * std
+        dis, mental, ill = self.n_disabled_severe, self.n_disabled_mental, self.n_ill
+        working = self.n_18_59 + (0 if m.minors_16_17 else self.n_16_17)
+        able = max(working - (dis + mental), 0)
+        below = pci < std and assets_ok
+        tekun = alive and below and able == 0 and self.n_workers == 0 and not self.has_supporter
+        whole = alive and below and not tekun
+        if able == 0 or dis + ill > 0:
+            category = 0
+        elif mental + self.n_60p > 0:
+            category = 1
+        else:
+            category = 2
+        edge = alive and not (whole or tekun) and assets_ok and pci < m.edge_multiple * std
+        candidates = min(
+            dis * m.single_severe + mental * m.single_mental + ill * m.single_ill, size
+        )
+        n_single = candidates if edge else 0
+        alone_pp = benefit_per_person(m, m.single_share * pci, std, 0)
+        b_whole = max(benefit_per_person(m, pci, std, category) * size_f, alone_pp * candidates)
+        b_single = alone_pp * max(n_single, 1) if n_single > 0 else 0.0
+        rates = m.care_rates
+        care = rates[self.care_level] + max(size_f - 1.0, 0.0) * rates[0] if size > 0 else 0.0
+        return Assessed(
+            std, tekun, whole, edge, n_single, b_whole, b_single, m.tekun_std[c] * size_f, care
+        )
+
+    # ------------------------------------------------------------------ decisions
+    def take_up_probability(self, m: MonthRules, a: Assessed) -> float:
+        """Probability that this eligible household takes up (behaviour.take_up)."""
+        t = m.takeup
+        if a.tekun:
+            base = t.tekun_urban if self.urban else t.tekun_rural
+        else:
+            members = self.size if a.whole else 1
+            b0 = t.urban if self.urban else t.rural
+            slope = t.size_slope if self.urban else 0.0
+            logit = _logit(min(max(b0, 1e-12), 1 - 1e-12))
+            base = _expit(logit + slope * (members - 1.0))
+        logit = _logit(min(max(base, 1e-9), 1 - 1e-9))
+        shift = m.elasticity * math.log(max(a.standard / self.standard_at_start, 1e-9))
+        p = _expit(logit + shift)
+        return 1.0 - (1.0 - p) * (1.0 - m.discovery)
+
+    def applications(self, m: MonthRules, a: Assessed) -> None:
+        """A pending case is decided when due; a willing eligible non-recipient applies."""
+        u = self.u_apply
+        pending = self.pending_months
+        if pending == 0:
+            if a.tekun:
+                willing = u < m.institution32[min(max(self.care_level, 0), 2)]
+                self.programme = TEKUN_INSTITUTIONAL if willing else TEKUN_DISPERSED
+            elif a.whole:
+                self.programme = DIBAO_WHOLE
+            elif a.single_persons > 0:
+                self.programme = DIBAO_SINGLE
+            pending = -1
+        elif pending > 0:
+            pending -= 1
+        eligible = a.whole or a.single_persons > 0 or a.tekun
+        if self.programme == NONE and pending < 0 and self.size > 0 and eligible:
+            if self.shock_left > 0:
+                pending = 0  # urgent: decided at once (S4 四(十))
+            elif u < m.apply32 and self.propensity < self.take_up_probability(m, a):
+                pending = m.delay
+        self.pending_months = pending
+
+    def reviews(self, m: MonthRules, a: Assessed, truth: Assessed) -> None:
+        """Review, checks on inclusion errors, gradual exit, exits on death."""
+        prog = self.programme
+        if prog == NONE:
+            self.exit_months_left = 0
+            return
+        u = self.u_review
+        reviewed = u < m.review32
+        caught = not reviewed and u < m.caught32
+        if prog == DIBAO_SINGLE:
+            still = a.single_persons > 0 or a.tekun
+            truly = truth.single_persons > 0 or truth.tekun
+        else:
+            still = a.whole or a.tekun
+            truly = truth.whole or truth.tekun
+        left = self.exit_months_left
+        in_exit = left > 0
+        by_work = self.months_since_job_gain <= 12 and u < m.by_work32
+        start = prog == DIBAO_WHOLE and not still and by_work and left <= 0 and reviewed
+        if still:
+            new_left = 0
+        elif start:
+            new_left = m.exit_months
+        else:
+            new_left = max(left - 1, 0)
+        self.exit_months_left = new_left
+        dead = self.size == 0
+        if prog in (DIBAO_WHOLE, DIBAO_SINGLE):
+            ended = in_exit and new_left == 0 and not still
+            exit_now = (
+                not in_exit and not start and ((reviewed and not still) or (caught and not truly))
+            )
+            out = exit_now or ended or dead
+        else:
+            out = (reviewed and not a.tekun and not a.whole) or dead
+        if out:
+            self.programme = NONE
+            self.exit_months_left = 0
+            self.last_benefit = 0.0
+
+    def temporary_assistance(self, m: MonthRules, a: Assessed) -> None:
+        """A crisis among low-income households and shock victims; amount by type and grade."""
+        hit = self.shock_left > 0
+        u = self.u_temporary
+        low = a.edge or a.whole or self.programme != NONE
+        self.temp_case = crisis = low and (u < m.incidence32 or hit) and self.size > 0
+        if not crisis:
+            self.temp_amount = 0.0
+            return
+        v = f32(u / m.incidence_div32)
+        if hit:
+            kind, severity = 0, 2
+        else:
+            kind = 0 if v < m.urgent32 else 1
+            severity = 1 if v < m.severe32 else 0
+        std = m.std_urban[self.county_agent.index]
+        persons = min(max(self.size, 1), m.temp_max_persons)
+        months = m.temp_months[kind]
+        need = std * m.temp_base[kind] * m.temp_factor[severity] * persons * months
+        self.temp_amount = need if severity == 2 else min(need, m.temp_case_months * std)
+
+    def benefits(self, m: MonthRules, a: Assessed) -> None:
+        """This month's payments to the household, yuan (one value per programme line)."""
+        prog = self.programme
+        if prog in (DIBAO_WHOLE, DIBAO_SINGLE):
+            if self.exit_months_left > 0:
+                dibao = self.last_benefit
+            else:
+                dibao = a.benefit_whole if prog == DIBAO_WHOLE else a.benefit_single
+            persons = self.size if prog == DIBAO_WHOLE else max(a.single_persons, 1)
+        else:
+            dibao = 0.0
+            persons = self.size if prog >= TEKUN_DISPERSED else 0
+        self.last_benefit = f32(dibao)
+        tekun_now = prog >= TEKUN_DISPERSED
+        if (prog in (DIBAO_WHOLE, DIBAO_SINGLE) and m.price_dibao) or (tekun_now and m.price_tekun):
+            price_persons = float(persons)
+        else:
+            price_persons = 0.0
+        if a.edge and m.price_edge:
+            if prog == NONE:
+                price_persons += float(self.size)
+            elif prog == DIBAO_SINGLE:
+                price_persons += max(float(self.size) - persons, 0.0)
+        rate = self.county_agent.rate_urban if self.urban else self.county_agent.rate_rural
+        self.persons_now = persons
+        self.money = (
+            dibao,
+            a.tekun_basic if tekun_now else 0.0,
+            a.tekun_care if tekun_now else 0.0,
+            self.temp_amount,
+            rate * price_persons,
+            m.one_time * persons if prog != NONE else 0.0,
+        )
+
+    # ------------------------------------------------------------------ groups
+    def group_mask(self) -> int:
+        """Bit i set when the household is in ``outputs.GROUPS[i]`` (Recorder.group_masks)."""
+        prog = self.programme
+        regular = self.exit_months_left == 0
+        bits = 0
+        if prog in (DIBAO_WHOLE, DIBAO_SINGLE):
+            if not regular:
+                bits |= 1 << 4
+            elif self.urban:
+                bits |= 1 << (0 if prog == DIBAO_WHOLE else 1)
+            else:
+                bits |= 1 << (2 if prog == DIBAO_WHOLE else 3)
+        elif prog == TEKUN_DISPERSED:
+            bits |= 1 << 5
+        elif prog == TEKUN_INSTITUTIONAL:
+            bits |= 1 << 6
+        if self.edge and prog == NONE:
+            bits |= 1 << 7
+        if self.temp_case:
+            bits |= 1 << 8
+        return bits
+
+
+# ---------------------------------------------------------------------------- county
+
+
+class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
+    """One county: its random streams, prices, services cap and the recorded aggregates."""
+
+    def __init__(self, model: ReferenceModel, index: int, position: int, prefecture: str) -> None:
+        super().__init__(model)
+        self.index = index  # position in refdata.counties()
+        self.position = position  # position among the simulated counties
+        self.prefecture = prefecture
+        self.streams = {
+            p: stream(model.seed, p, index, model.replicate) for p in (*DRAW_PURPOSES, "shocks")
+        }
+        self.households: list[HouseholdAgent] = []
+        self.assistance_ytd = 0.0
+        self.services_ytd = 0.0
+        self.reference_wage = [0.0, 0.0]  # rural, urban; yuan/month per new job
+        self.job_gain_rate = [0.0, 0.0]  # rural, urban; float32 probability/month per idle adult
+        self.rate_urban = self.rate_rural = 0.0
+        self.trigger = False
+        self.month_lines = [0.0] * len(MONEY_LINES)
+        self.bought = 0.0
+
+    def new_year(self) -> None:
+        self.assistance_ytd = 0.0
+        self.services_ytd = 0.0
+
+    def draw(self, shocks: Sequence[ShockEvent], date: dt.date) -> None:
+        """Hand each household its uniforms for the month (and the shock hits, if any)."""
+        n = len(self.households)
+        for purpose in DRAW_PURPOSES:
+            draws = self.streams[purpose].random(n, dtype=np.float32).tolist()
+            attr = "u_" + purpose
+            for hh, u in zip(self.households, draws, strict=True):
+                setattr(hh, attr, u)
+        for s in shocks:
+            if s.start == date and self.index in s.county_indices:
+                hits = self.streams["shocks"].random(n).tolist()
+                for hh, u in zip(self.households, hits, strict=True):
+                    if u < s.severity:
+                        hh.shock_new = s.months
+
+    def prices(self, m: MonthRules, params: Any, cpi: CpiPath, k: int) -> None:
+        """Trigger and subsidy per person for this county (rules.price_subsidy, per county)."""
+        p = params.price_subsidy
+        prov_cpi = float(cpi.cpi_yoy_pct[k])
+        prov_food = float(cpi.food_cpi_yoy_pct[k])
+        food_by_pref = cpi.food_cpi_by_prefecture
+        pref_food = (
+            float(food_by_pref[self.prefecture][k])
+            if self.prefecture in food_by_pref
+            else prov_food
+        )
+        unit = str(p.activation_unit)
+        if unit == "province":
+            food = prov_food
+        elif unit == "prefecture":
+            food = prov_food if math.isnan(pref_food) else pref_food
+        else:
+            raise ValueError(f"price_subsidy.activation_unit: unknown {unit!r}")
+        cpi_v = prov_cpi
+        c_hit = cpi_v >= float(p.cpi_threshold_pct)
+        f_hit = food >= float(p.food_cpi_threshold_pct)
+        self.trigger = c_hit or f_hit
+        rise = max(cpi_v if c_hit else 0.0, food if f_hit else 0.0, 0.0)
+
+        def rate(std: float) -> float:
+            if rise <= 0.0 or not self.trigger:
+                return 0.0
+            return max(std * rise / 100.0, float(p.min_payment)) * float(p.multiplier)
+
+        self.rate_urban = rate(m.std_urban[self.index])
+        self.rate_rural = rate(m.std_rural[self.index])
+        growth = m.growth32
+        self.reference_wage = [f32(w * growth) for w in self.reference_wage]
+
+    def services(self, params: Any) -> tuple[float, float, float]:
+        """Services bought under the year-to-date cap; returns (demand, cap, unmet), yuan."""
+        s = params.services
+        asked = 0.0
+        on_programme = 0.0
+        lines = [0.0] * len(MONEY_LINES)
+        for hh in self.households:
+            w = hh.weight
+            if hh.programme != NONE:
+                on_programme += w
+                if hh.care_level >= 1 and hh.programme != TEKUN_INSTITUTIONAL:
+                    asked += w
+            for i, v in enumerate(hh.money):
+                lines[i] += w * v
+        self.month_lines = lines
+        care = asked * float(params.behaviour.services_demand_share) * float(s.cost_per_dependant)
+        demand = care + on_programme * float(s.casework_cost_per_household)
+        month_other: float = 0
+        for x in lines:
+            month_other += x
+        other_ytd = self.assistance_ytd + month_other
+        c = float(s.cap_share)
+        room = math.inf if c >= 1.0 else max(c / (1.0 - c) * other_ytd - self.services_ytd, 0.0)
+        bought = min(max(demand, 0.0), room)
+        self.assistance_ytd = other_ytd
+        self.services_ytd += bought
+        self.bought = bought
+        return demand, room, max(demand - bought, 0.0)
+
+    def record(self, arrays: dict[str, np.ndarray], t: int) -> None:
+        """Weighted county aggregates of the month, summed household by household."""
+        i = self.position
+        n_groups = len(outputs.GROUPS)
+        cases = [0.0] * n_groups
+        persons = [0.0] * n_groups
+        entries = [0.0] * n_groups
+        exits = [0.0] * n_groups
+        eligible = covered = inel = pop_h = pop_p = 0.0
+        for hh in self.households:
+            w = hh.weight
+            hh.edge = hh.edge_now and hh.programme == NONE
+            now = hh.group_mask()
+            prev = hh.groups
+            hh.groups = now
+            on_dibao = hh.programme in (DIBAO_WHOLE, DIBAO_SINGLE)
+            if now | prev:
+                pp_prog = w * hh.persons_now
+                pp_size = w * hh.size
+                for g in range(n_groups):
+                    bit = 1 << g
+                    if now & bit:
+                        cases[g] += w
+                        persons[g] += pp_size if g >= 7 else pp_prog
+                        if not prev & bit:
+                            entries[g] += w
+                    elif prev & bit:
+                        exits[g] += w
+            if hh.truly_eligible:
+                eligible += w
+                if on_dibao:
+                    covered += w
+            elif on_dibao and hh.exit_months_left == 0:
+                inel += w
+            if hh.size > 0:
+                pop_h += w
+            pop_p += w * hh.size
+        arrays["cases_households"][i, t, :] = cases
+        arrays["cases_persons"][i, t, :] = persons
+        arrays["entries_households"][i, t, :] = entries
+        arrays["exits_households"][i, t, :] = exits
+        arrays["spending"][i, t, :] = [*self.month_lines, self.bought]
+        arrays["eligible_households"][i, t] = eligible
+        arrays["eligible_covered_households"][i, t] = covered
+        arrays["ineligible_covered_households"][i, t] = inel
+        arrays["population_households"][i, t] = pop_h
+        arrays["population_persons"][i, t] = pop_p
+
+
+# ---------------------------------------------------------------------------- model
+
+
+class ReferenceModel(mesa.Model):  # type: ignore[misc]
+    """The province as one Mesa agent per household (same arguments as ``SafetyNetModel``)."""
+
+    def __init__(
+        self,
+        households: Households,
+        params: ParameterSet,
+        months: Sequence[dt.date],
+        cpi: CpiPath,
+        county_index: np.ndarray,
+        prefecture_of_county: np.ndarray,
+        seed: int,
+        replicate: int,
+        shocks: Sequence[ShockEvent] = (),
+    ) -> None:
+        super().__init__(rng=np.random.default_rng([seed, replicate]))
+        self.seed = seed
+        self.replicate = replicate
+        self.params = params
+        self.months = list(months)
+        self.cpi = cpi
+        self.cpi_offset = int(
+            (np.datetime64(self.months[0], "M") - cpi.months[0].astype("datetime64[M]")).astype(int)
+        )
+        self.shocks = list(shocks)
+        self.t = 0
+        self.n = households.n
+        idx = [int(c) for c in county_index]
+        self.counties = [
+            ReferenceCounty(self, c, i, str(prefecture_of_county[i])) for i, c in enumerate(idx)
+        ]
+        by_index = {c.index: c for c in self.counties}
+        columns = {name: households[name].tolist() for name in COLUMNS}
+        self.households: list[HouseholdAgent] = []
+        rules0 = month_rules(params, self.months[0])
+        self.rules = rules0
+        for row in range(households.n):
+            county = by_index[columns["county"][row]]
+            hh = HouseholdAgent(self, county, {k: v[row] for k, v in columns.items()})
+            std = rules0.std_urban if hh.urban else rules0.std_rural
+            hh.standard_at_start = std[county.index]
+            hh.groups = hh.group_mask()
+            county.households.append(hh)
+            self.households.append(hh)
+        self._employment()
+        shape = (len(idx), len(self.months))
+        extra = {"group": (len(outputs.GROUPS),), "programme": (len(outputs.PROGRAMMES),)}
+        self.arrays: dict[str, np.ndarray] = {
+            v.name: np.zeros((*shape, *(x for d in v.extra_dims for x in extra[d])))
+            for v in outputs.VARIABLES
+        }
+
+    def _employment(self) -> None:
+        """Per county and residence at the start: the wage a new job pays (mean wage per
+        worker, take_up.reference_wages) and the job-finding rate that keeps employment at
+        its starting level (transitions.stationary_gain_rate)."""
+        n = len(self.counties)
+        wage, workers, adults = [0.0] * (2 * n), [0.0] * (2 * n), [0.0] * (2 * n)
+        for county in self.counties:
+            for hh in county.households:
+                key = 2 * county.position + hh.urban
+                wage[key] += hh.weight * hh.income_wage
+                workers[key] += hh.weight * hh.n_workers
+                adults[key] += hh.weight * hh.n_18_59
+        overall = float(np.sum(wage)) / max(float(np.sum(workers)), 1.0)
+        loss = float(self.params.at(self.months[0]).behaviour.job_loss_rate)
+        for county in self.counties:
+            keys = (2 * county.position, 2 * county.position + 1)
+            county.reference_wage = [
+                f32(wage[k] / workers[k] if workers[k] > 0 else overall) for k in keys
+            ]
+            e0 = [min(max(workers[k] / max(adults[k], 1e-9), 0.0), 0.99) for k in keys]
+            county.job_gain_rate = [f32(min(loss * e / (1.0 - e), 1.0)) for e in e0]
+
+    @property
+    def date(self) -> dt.date:
+        return self.months[self.t]
+
+    def step(self) -> None:
+        """One month: counties draw and price, households step (any order), counties close."""
+        date = self.date
+        m = month_rules(self.params, date)
+        if m.takeup == self.rules.takeup:  # keep the object: households cache their factor
+            m = dataclasses.replace(m, takeup=self.rules.takeup)
+        self.rules = m
+        p = self.params.at(date)
+        k = self.cpi_offset + self.t - int(p.price_subsidy.index_lag_months)
+        for county in self.counties:
+            if date.month == 1:
+                county.new_year()
+            county.draw(self.shocks, date)
+            county.prices(m, p, self.cpi, k)
+        self.agents_by_type[HouseholdAgent].shuffle_do("step")
+        a = self.arrays
+        t = self.t
+        for county in self.counties:
+            i = county.position
+            demand, room, unmet = county.services(p)
+            a["services_demand"][i, t] = demand
+            a["services_cap"][i, t] = room
+            a["services_unmet"][i, t] = unmet
+            a["price_trigger"][i, t] = county.trigger
+            a["price_subsidy_rate_urban"][i, t] = county.rate_urban
+            a["price_subsidy_rate_rural"][i, t] = county.rate_rural
+            a["standard_urban"][i, t] = m.std_urban[county.index]
+            a["standard_rural"][i, t] = m.std_rural[county.index]
+            a["floor_urban"][i, t] = p.dibao.floor_urban
+            a["floor_rural"][i, t] = p.dibao.floor_rural
+            a["tekun_standard"][i, t] = m.tekun_std[county.index]
+            county.record(a, t)
+        a["budget_need"][:, t] = a["spending"][:, t, :].sum(axis=1)
+        self.t += 1
+
+    def run(self, progress: Callable[[int], None] | None = None) -> None:
+        for _ in self.months:
+            self.step()
+            if progress is not None:
+                progress(1)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Household state in row order: the schema columns and the engine's extra state."""
+        hhs = self.households
+        out = {
+            name: np.array([getattr(h, name) for h in hhs], dtype=COLUMN_BY_NAME[name].np_dtype)
+            for name in COLUMNS
+        }
+        out["shock_left"] = np.array([h.shock_left for h in hhs], dtype=np.int8)
+        out["last_benefit"] = np.array([h.last_benefit for h in hhs], dtype=np.float32)
+        out["months_since_job_gain"] = np.array(
+            [h.months_since_job_gain for h in hhs], dtype=np.int8
+        )
+        out["temp_case"] = np.array([h.temp_case for h in hhs], dtype=bool)
+        money = np.array([h.money for h in hhs], dtype=np.float64).reshape(len(hhs), -1)
+        for i, name in enumerate(MONEY_LINES):
+            out["money_" + name] = money[:, i]
+        return out
+
+
+def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:
+    """The engine's household state in the layout of :meth:`ReferenceModel.state`."""
+    out = {name: model.hh[name].copy() for name in COLUMNS}
+    out["shock_left"] = model.shock_left.copy()
+    out["last_benefit"] = model.last_benefit.copy()
+    out["months_since_job_gain"] = model.months_since_job_gain.copy()
+    out["temp_case"] = model.temp_case.copy()
+    for name in MONEY_LINES:
+        out["money_" + name] = np.asarray(model.money[name], dtype=np.float64).copy()
+    return out
+
+
+def compare(
+    engine: dict[str, np.ndarray], reference: dict[str, np.ndarray], rtol: float, atol: float
+) -> list[str]:
+    """Differences between two dicts of arrays: integers and flags must be equal, floats
+    within ``|a − b| ≤ atol + rtol·|b|``. Returns one line per differing array (empty: agree)."""
+    problems = []
+    for name, ref in reference.items():
+        eng = np.asarray(engine[name])
+        if eng.shape != ref.shape:
+            problems.append(f"{name}: shape {eng.shape} vs {ref.shape}")
+            continue
+        if ref.dtype.kind == "f" or eng.dtype.kind == "f":
+            e, r = eng.astype(np.float64), ref.astype(np.float64)
+            bad = ~(np.abs(e - r) <= atol + rtol * np.abs(r))
+        else:
+            bad = eng != ref
+        if bad.any():
+            where = np.argwhere(bad)[0]
+            pos = tuple(int(x) for x in where)
+            problems.append(
+                f"{name}: {int(bad.sum())} differ, first at {pos}: "
+                f"engine {eng[pos]!r} vs reference {ref[pos]!r}"
+            )
+    return problems
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class ModelInputs:
+    """What both implementations start from: population, parameters, months, CPI, shocks."""
+
+    households: Households
+    params: ParameterSet
+    months: list[dt.date]
+    cpi: CpiPath
+    county_index: np.ndarray
+    prefecture_of_county: np.ndarray
+    seed: int
+    replicate: int
+    shocks: list[ShockEvent]
+
+    def _args(self, copy: bool) -> tuple[Any, ...]:
+        return (
+            self.households.copy() if copy else self.households,
+            self.params,
+            self.months,
+            self.cpi,
+            self.county_index,
+            self.prefecture_of_county,
+            self.seed,
+            self.replicate,
+            self.shocks,
+        )
+
+    def engine(self, copy: bool = True) -> SafetyNetModel:
+        """The vectorised engine on a copy of the households (``copy=False``: on them; the
+        engine then changes them in place)."""
+        return SafetyNetModel(*self._args(copy))
+
+    def reference(self, copy: bool = True) -> ReferenceModel:
+        """The per-household Mesa model (it copies the values into its agents either way)."""
+        return ReferenceModel(*self._args(copy))
+
+
+def prepare(
+    spec: RunSpec, params: ParameterSet | None = None, timings: dict[str, float] | None = None
+) -> ModelInputs:
+    """Generate the population and its starting state as ``simulation.run_replicate`` does.
+
+    ``timings`` (optional) receives the seconds of ``generate`` and ``initial_state``.
+    """
+    sc = spec.scenario
+    ps = params if params is not None else sc.parameters(load_parameters())
+    table = refdata.counties()
+    months = [_month(m) for m in sc.month_starts()[: spec.months]]
+    cpi = cpi_path(sc.cpi, _with_history(months), sc.seed, spec.replicate, params=ps)
+    idx = np.array(sorted(spec.county_indices), dtype=np.int64)
+    started = time.perf_counter()
+    hh = generate(
+        table,
+        sample_fraction=spec.sample_fraction,
+        seed=sc.seed,
+        replicate=spec.replicate,
+        county_indices=list(idx),
+        params=ps,
+        date=months[0],
+    )
+    generated = time.perf_counter()
+    initial_state(hh, ps, months[0], sc.seed, spec.replicate)
+    if timings is not None:
+        timings["generate"] = generated - started
+        timings["initial_state"] = time.perf_counter() - generated
+    shocks = [
+        ShockEvent(
+            tuple(int(i) for i in table.index_of(list(s.counties))), s.start, s.months, s.severity
+        )
+        for s in sc.shocks
+    ]
+    return ModelInputs(
+        hh, ps, months, cpi, idx, table.prefecture_code[idx], sc.seed, spec.replicate, shocks
+    )
+
+
+def run_reference(spec: RunSpec, params: ParameterSet | None = None) -> dict[str, np.ndarray]:
+    """Simulate one replicate with the per-household model; county × month arrays."""
+    model = prepare(spec, params).reference()
+    model.run()
+    return model.arrays
+
+
+__all__ = [
+    "MONEY_LINES",
+    "Assessed",
+    "HouseholdAgent",
+    "ModelInputs",
+    "MonthRules",
+    "ReferenceCounty",
+    "ReferenceModel",
+    "compare",
+    "engine_state",
+    "f32",
+    "month_rules",
+    "prepare",
+    "run_reference",
+]
