@@ -652,6 +652,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
                 price_persons += max(float(self.size) - persons, 0.0)
         rate = self.county_agent.rate_urban if self.urban else self.county_agent.rate_rural
         self.persons_now = persons
+        self.covered_persons = persons
         self.money = (
             dibao,
             a.tekun_basic if tekun_now else 0.0,

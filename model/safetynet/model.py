@@ -348,6 +348,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.last_benefit = benefit.astype(np.float32)
         tekun_now = (prog == TEKUN_DISPERSED) | (prog == TEKUN_INSTITUTIONAL)
         persons = self.covered_persons(a)
+        self.hh["covered_persons"] = persons
         rate = np.where(
             self.hh["urban"], self.price_rate_urban[self.local], self.price_rate_rural[self.local]
         )

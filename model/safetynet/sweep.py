@@ -23,6 +23,8 @@ from safetynet.params import load_parameters
 from safetynet.scenario import Scenario, load_scenario
 from safetynet.simulation import RunSpec, assemble, code_version, make_specs, run_replicate, save
 
+_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
 
 def part_key(spec: RunSpec) -> str:
     """Identity of a run's inputs; a stored part is reused only if its key matches."""
@@ -71,6 +73,7 @@ def sweep(
     on_done: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
     """Run every scenario × replicate on dask and merge; finished parts are reused."""
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     out = Path(out)
@@ -90,13 +93,16 @@ def sweep(
             client = Client(scheduler)  # type: ignore[no-untyped-call]
         else:
             # loopback only; the dashboard on a free port (":0") so parallel runs do not clash
-            cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",
-            )
+            # dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which makes glibc map
+            # and zero every large numpy temporary afresh: 2-3x slower (benchmarks/RESULTS.md)
+            with dask.config.set({_TRIM: None}):
+                cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",
+                )
             client = Client(cluster)  # type: ignore[no-untyped-call]
         try:
             futures = {client.submit(run_part, s, pure=False): s for s in todo}
