@@ -215,3 +215,17 @@ def test_dask_two_workers_equal_in_process(tmp_path: Path) -> None:
     again = sweep([path], tmp_path / "sweep", counties=COUNTIES[:2], replicates=2, workers=2)
     assert [p.stat().st_mtime_ns for p in parts] == stamps
     xr.testing.assert_equal(swept.drop_attrs(), again.drop_attrs())
+
+
+def test_county_batches_give_the_same_results(tmp_path: Path) -> None:
+    """Stepping counties in small batches (less memory) changes nothing."""
+    from safetynet.simulation import county_batches
+
+    sc = load_scenario(_scenario(tmp_path, months=6))
+    spec = make_specs(sc, 1, counties=COUNTIES)[0]
+    whole = run_replicate(spec)
+    split = run_replicate(spec, batch_households=1)  # one county per batch
+    for name, arr in whole.items():
+        np.testing.assert_array_equal(arr, split[name], err_msg=name)
+    sizes = np.array([5.0, 5.0, 5.0, 20.0])
+    assert [b.tolist() for b in county_batches([3, 0, 1, 2], sizes, 10)] == [[0, 1], [2], [3]]

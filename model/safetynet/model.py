@@ -168,7 +168,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             phase()
         self.t += 1
 
-    def run(self, progress: Callable[[int], None] | None = None) -> None:
+    def run(self, progress: Callable[[float], None] | None = None) -> None:
         for _ in self.months:
             self.step()
             if progress is not None:

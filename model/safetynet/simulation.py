@@ -32,7 +32,7 @@ from safetynet.population import generate
 from safetynet.rules import funding
 from safetynet.scenario import Scenario, load_scenario
 
-ProgressFn = Callable[[int], None]
+ProgressFn = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -46,41 +46,87 @@ class RunSpec:
     months: int
 
 
+#: households stepped together; counties are split into batches of about this size, which
+#: keeps numpy temporaries small (memory, speed) and leaves results unchanged (streams are
+#: keyed by county)
+BATCH_HOUSEHOLDS = 1_000_000
+
+
+def county_batches(
+    county_indices: Sequence[int], households: np.ndarray, limit: int
+) -> list[np.ndarray]:
+    """Split sorted county indices into consecutive batches of at most ``limit`` expected
+    households (a single larger county forms its own batch).
+
+    >>> [b.tolist() for b in county_batches([0, 1, 2, 3], np.array([5, 5, 5, 20]), 10)]
+    [[0, 1], [2], [3]]
+    """
+    idx = np.array(sorted(county_indices), dtype=np.int64)
+    batches: list[np.ndarray] = []
+    current: list[int] = []
+    size = 0.0
+    for c in idx:
+        n = float(households[c])
+        if current and size + n > limit:
+            batches.append(np.array(current, dtype=np.int64))
+            current, size = [], 0.0
+        current.append(int(c))
+        size += n
+    if current:
+        batches.append(np.array(current, dtype=np.int64))
+    return batches
+
+
 def run_replicate(
-    spec: RunSpec, params: ParameterSet | None = None, progress: ProgressFn | None = None
+    spec: RunSpec,
+    params: ParameterSet | None = None,
+    progress: ProgressFn | None = None,
+    batch_households: int = BATCH_HOUSEHOLDS,
 ) -> dict[str, np.ndarray]:
     """Simulate one replicate; returns recorder arrays (county × month [× group/programme]).
 
     Only (scenario, replicate, county) enter the random streams, so the result for a county
-    is the same whether it runs alone, with others, in this process or on a dask worker.
+    is the same whether it runs alone, with others, in a batch, in this process or on a dask
+    worker. Counties are stepped in batches of about ``batch_households`` households.
     """
     sc = spec.scenario
     ps = params if params is not None else sc.parameters(load_parameters())
     table = refdata.counties()
     months = [_month(m) for m in sc.month_starts()[: spec.months]]
     cpi = cpi_path(sc.cpi, _with_history(months), sc.seed, spec.replicate, params=ps)
-    idx = np.array(sorted(spec.county_indices), dtype=np.int64)
-    hh = generate(
-        table,
-        sample_fraction=spec.sample_fraction,
-        seed=sc.seed,
-        replicate=spec.replicate,
-        county_indices=list(idx),
-        params=ps,
-        date=months[0],
-    )
-    initial_state(hh, ps, months[0], sc.seed, spec.replicate)
     shocks = [
         ShockEvent(
             tuple(int(i) for i in table.index_of(list(s.counties))), s.start, s.months, s.severity
         )
         for s in sc.shocks
     ]
-    model = SafetyNetModel(
-        hh, ps, months, cpi, idx, table.prefecture_code[idx], sc.seed, spec.replicate, shocks
-    )
-    model.run(progress)
-    return model.recorder.arrays
+    expected = table.family_households * spec.sample_fraction
+    batches = county_batches(spec.county_indices, expected, batch_households)
+    total = float(sum(expected[b].sum() for b in batches)) or 1.0
+    parts: list[dict[str, np.ndarray]] = []
+    for idx in batches:
+        hh = generate(
+            table,
+            sample_fraction=spec.sample_fraction,
+            seed=sc.seed,
+            replicate=spec.replicate,
+            county_indices=list(idx),
+            params=ps,
+            date=months[0],
+        )
+        initial_state(hh, ps, months[0], sc.seed, spec.replicate)
+        model = SafetyNetModel(
+            hh, ps, months, cpi, idx, table.prefecture_code[idx], sc.seed, spec.replicate, shocks
+        )
+        share = float(expected[idx].sum()) / total
+        model.run(None if progress is None else _scaled(progress, share))
+        parts.append(model.recorder.arrays)
+        del model, hh
+    return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
+
+
+def _scaled(progress: ProgressFn, share: float) -> ProgressFn:
+    return lambda k: progress(k * share)
 
 
 def simulate(
