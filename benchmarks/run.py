@@ -101,6 +101,9 @@ def _project(seconds: Sequence[float], months: int) -> float:
     return seconds[0] + rest * (months - 1)
 
 
+SHIPPED_MONTHS = 12  # months of the full-province run through run_replicate (then projected)
+
+
 def worker(kind: str, rows: str, months: int, budget_s: float, min_months: int) -> dict[str, Any]:
     """One measurement (engine or mesa) in this process; returns a JSON-able dict."""
     sys.path.insert(0, str(HERE))
@@ -148,6 +151,36 @@ def worker(kind: str, rows: str, months: int, budget_s: float, min_months: int) 
         "user_cpu_s": usage.ru_utime,
         "system_cpu_s": usage.ru_stime,
         "phase_s": phases,
+    }
+
+
+def shipped_worker(months: int) -> dict[str, Any]:
+    """The full province through ``simulation.run_replicate`` as shipped (counties stepped in
+    batches of about ``BATCH_HOUSEHOLDS``): wall time of ``months`` months and peak memory."""
+    from safetynet import refdata
+    from safetynet.params import load_parameters
+    from safetynet.scenario import load_scenario
+    from safetynet.simulation import BATCH_HOUSEHOLDS, make_specs, run_replicate
+
+    sc = load_scenario(SCENARIO)
+    ps = sc.parameters(load_parameters())
+    table = refdata.counties()
+    spec = make_specs(sc, 1, sample_fraction=1.0, months=months)[0]
+    base = rss_mb()
+    started = time.perf_counter()
+    run_replicate(spec, ps)
+    wall = time.perf_counter() - started
+    peak = peak_rss_mb()
+    n = int(table.family_households.sum())
+    return {
+        "kind": "shipped",
+        "rows": n,
+        "months": months,
+        "batch_households": BATCH_HOUSEHOLDS,
+        "wall_s": wall,
+        "base_rss_mb": base,
+        "peak_rss_mb": peak,
+        "bytes_per_household": (peak - base) * 2**20 / n,
     }
 
 
@@ -296,6 +329,9 @@ def measure(quick: bool) -> dict[str, Any]:
         args = ["--worker", "engine", "--rows", rows, "--months", str(MONTHS)]
         args += ["--budget", str(budget), "--min-months", "12"]
         results["engine"][rows] = _run_worker(args, timeout_s=1800)
+    if not quick:
+        args = ["--worker", "shipped", "--months", str(SHIPPED_MONTHS)]
+        results["shipped"] = _run_worker(args, timeout_s=1800)
     print("per-household Mesa reference", file=sys.stderr)
     for rows, months in mesa_sizes:
         args = ["--worker", "mesa", "--rows", rows, "--months", str(months)]
@@ -490,20 +526,44 @@ def _targets(results: dict[str, Any]) -> list[str]:
         wall = full["generate_s"] + full["initial_s"] + full["setup_s"] + full["projected_run_s"]
         note = "" if full["months_run"] == MONTHS else f", {full['months_run']} months run"
         row(
-            "full Yunnan × 60 months, one replicate ≤ 60 s wall",
+            "full Yunnan × 60 months, one replicate ≤ 60 s wall (all counties at once)",
             f"{wall:,.0f} s (generate {full['generate_s']:.0f} + start state "
             f"{full['initial_s']:.0f} + setup {full['setup_s']:.0f} + 60 months "
             f"{full['projected_run_s']:.0f}{note})",
             wall <= TARGET_WALL_S,
         )
-        peak_gb = full["peak_rss_mb"] / 1024
-        row("full Yunnan peak memory ≤ 3 GB", f"{peak_gb:.2f} GiB peak RSS", peak_gb <= 3.0)
-        row(
-            "≤ 200 bytes per household",
-            f"{full['bytes_per_household']:,.0f} bytes (columns alone: "
-            f"{full['storage_bytes_per_household']:.0f})",
-            full["bytes_per_household"] <= TARGET_BYTES,
-        )
+        shipped = results.get("shipped", {})
+        if "wall_s" in shipped:
+            once = full["generate_s"] + full["initial_s"]
+            wall60 = once + (shipped["wall_s"] - once) * MONTHS / shipped["months"]
+            row(
+                "full Yunnan × 60 months ≤ 60 s, as shipped (county batches)",
+                f"{wall60:,.0f} s (projected from {shipped['months']} months in "
+                f"{shipped['wall_s']:.0f} s, generation and start state counted once)",
+                wall60 <= TARGET_WALL_S,
+            )
+            peak_gb = shipped["peak_rss_mb"] / 1024
+            row(
+                "full Yunnan peak memory ≤ 3 GB, as shipped (county batches)",
+                f"{peak_gb:.2f} GiB peak RSS (all counties at once: "
+                f"{full['peak_rss_mb'] / 1024:.2f} GiB)",
+                peak_gb <= 3.0,
+            )
+            row(
+                "≤ 200 bytes per household, as shipped",
+                f"{shipped['bytes_per_household']:,.0f} bytes (columns alone: "
+                f"{full['storage_bytes_per_household']:.0f})",
+                shipped["bytes_per_household"] <= TARGET_BYTES,
+            )
+        else:
+            peak_gb = full["peak_rss_mb"] / 1024
+            row("full Yunnan peak memory ≤ 3 GB", f"{peak_gb:.2f} GiB peak RSS", peak_gb <= 3.0)
+            row(
+                "≤ 200 bytes per household",
+                f"{full['bytes_per_household']:,.0f} bytes (columns alone: "
+                f"{full['storage_bytes_per_household']:.0f})",
+                full["bytes_per_household"] <= TARGET_BYTES,
+            )
         row(
             "population generation, full province ≤ 60 s (issue 3)",
             f"{full['generate_s']:.1f} s for {full['rows']:,} households",
@@ -545,7 +605,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="skip the full province")
     parser.add_argument("--out", type=Path, default=RESULTS, help="Markdown file to write")
     parser.add_argument("--json", type=Path, help="also save the raw measurements here")
-    parser.add_argument("--worker", choices=("engine", "mesa", "dask"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", choices=("engine", "mesa", "dask", "shipped"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--rows", default="10000", help=argparse.SUPPRESS)
     parser.add_argument("--months", type=int, default=MONTHS, help=argparse.SUPPRESS)
     parser.add_argument("--budget", type=float, default=1e9, help=argparse.SUPPRESS)
@@ -553,6 +615,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.worker == "dask":
         print(MARK + json.dumps(dask_worker(0.02, 24, 2)), flush=True)
+        return
+    if args.worker == "shipped":
+        print(MARK + json.dumps(shipped_worker(args.months)), flush=True)
         return
     if args.worker:
         result = worker(args.worker, args.rows, args.months, args.budget, args.min_months)
