@@ -41,7 +41,7 @@ import numpy as np
 from safetynet import outputs, refdata
 from safetynet.behaviour import initial
 from safetynet.behaviour.initial import initial_state
-from safetynet.cpi_path import CpiPath, cpi_path
+from safetynet.cpi_path import CpiPath
 from safetynet.model import DRAW_PURPOSES, SafetyNetModel, ShockEvent
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
@@ -49,7 +49,7 @@ from safetynet.rules import price_subsidy
 from safetynet.rules.dibao import MENTAL_BAND_TOP, SEVERE_BAND_TOP, TIERS
 from safetynet.rules.tekun import minors_16_17_covered
 from safetynet.schema import COLUMN_BY_NAME, COLUMNS, Households
-from safetynet.simulation import RunSpec, _month, _with_history
+from safetynet.simulation import RunSpec, replicate_setup
 from safetynet.streams import stream
 from scipy import special
 
@@ -1070,8 +1070,7 @@ def prepare(
     sc = spec.scenario
     ps = params if params is not None else sc.parameters(load_parameters())
     table = refdata.counties()
-    months = [_month(m) for m in sc.month_starts()[: spec.months]]
-    cpi = cpi_path(sc.cpi, _with_history(months), sc.seed, spec.replicate, params=ps)
+    months, cpi, shocks = replicate_setup(spec, ps)
     idx = np.array(sorted(spec.county_indices), dtype=np.int64)
     started = time.perf_counter()
     hh = generate(
@@ -1088,12 +1087,6 @@ def prepare(
     if timings is not None:
         timings["generate"] = generated - started
         timings["initial_state"] = time.perf_counter() - generated
-    shocks = [
-        ShockEvent(
-            tuple(int(i) for i in table.index_of(list(s.counties))), s.start, s.months, s.severity
-        )
-        for s in sc.shocks
-    ]
     return ModelInputs(
         hh, ps, months, cpi, idx, table.prefecture_code[idx], sc.seed, spec.replicate, shocks
     )

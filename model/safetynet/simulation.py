@@ -77,6 +77,24 @@ def county_batches(
     return batches
 
 
+def replicate_setup(
+    spec: RunSpec, ps: ParameterSet
+) -> tuple[list[dt.date], CpiPath, list[ShockEvent]]:
+    """What every batch of a replicate shares: the months, the CPI path (with the history the
+    lagged price index needs) and the scenario's shocks (county indices)."""
+    sc = spec.scenario
+    table = refdata.counties()
+    months = [_month(m) for m in sc.month_starts()[: spec.months]]
+    cpi = cpi_path(sc.cpi, _with_history(months), sc.seed, spec.replicate, params=ps)
+    shocks = [
+        ShockEvent(
+            tuple(int(i) for i in table.index_of(list(s.counties))), s.start, s.months, s.severity
+        )
+        for s in sc.shocks
+    ]
+    return months, cpi, shocks
+
+
 def run_replicate(
     spec: RunSpec,
     params: ParameterSet | None = None,
@@ -92,14 +110,7 @@ def run_replicate(
     sc = spec.scenario
     ps = params if params is not None else sc.parameters(load_parameters())
     table = refdata.counties()
-    months = [_month(m) for m in sc.month_starts()[: spec.months]]
-    cpi = cpi_path(sc.cpi, _with_history(months), sc.seed, spec.replicate, params=ps)
-    shocks = [
-        ShockEvent(
-            tuple(int(i) for i in table.index_of(list(s.counties))), s.start, s.months, s.severity
-        )
-        for s in sc.shocks
-    ]
+    months, cpi, shocks = replicate_setup(spec, ps)
     expected = table.family_households * spec.sample_fraction
     batches = county_batches(spec.county_indices, expected, batch_households)
     total = float(sum(expected[b].sum() for b in batches)) or 1.0
