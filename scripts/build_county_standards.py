@@ -153,6 +153,7 @@ def dibao_rows(root: Path, existing: Sequence[Row]) -> list[Row]:
     """Rows of dibao/standard.csv: every county, key urban/rural, every change date."""
     c = refdata.counties()
     floors = {key: _scalar(root, f"dibao.floor_{key}") for key in ("urban", "rural")}
+    band = _scalar(root, "dibao.standard_rise_band")
     kept = _kept(existing)
     out: list[Row] = []
     for i, code in enumerate(c.code):
@@ -167,14 +168,22 @@ def dibao_rows(root: Path, existing: Sequence[Row]) -> list[Row]:
                     out.append(hit)
                     continue
                 f = float(floor.at(d))  # type: ignore[arg-type]
-                value = f if prem == 1.0 else round_up(f * prem)
+                # an estimate stays within the band over the floor (S4 二(二)), whole yuan
+                top = math.floor(f * (1.0 + float(band.at(d))))  # type: ignore[arg-type]
+                value = f if prem == 1.0 else min(round_up(f * prem), float(top))
                 status, ref, note = _on_floor(value, floor, d, key)
                 if status == "estimated":
                     fs = floor.entry_at(d).status
                     ref = DIBAO_REF
                     note = (
                         f"{MARK} {key} floor {_fmt(f)} ({fs}) x county premium {prem:.3f} "
-                        f"(census 2020 urban share {share:.2f}, {ctype}), rounded up; estimated"
+                        f"(census 2020 urban share {share:.2f}, {ctype}), rounded up"
+                        + (
+                            "; capped at the band over the floor"
+                            if round_up(f * prem) > top
+                            else ""
+                        )
+                        + "; estimated"
                     )
                 out.append(Row(code, key, d, value, status, ref, note))
     return out
