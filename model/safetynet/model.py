@@ -239,8 +239,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             self.shock_left > 0, np.float32(1.0 - p.behaviour.shock_income_loss), np.float32(1)
         ).astype(np.float32)
         noise = initial.assessment_factor(self.hh, initial.takeup_params(p))
-        self.a = assessment.assess(self.hh, p, income_factor=noise * loss)
-        self.truth = assessment.assess(self.hh, p, income_factor=loss)
+        self.a, self.truth = assessment.assess_pair(self.hh, p, noise * loss, loss)
 
     def applications(self) -> None:
         """Pending cases are decided; willing eligible non-recipients apply (take-up)."""
