@@ -465,7 +465,7 @@ class Recorder:
         persons = np.where(
             codes == PROGRAMME_GROUPS.index("edge"),
             size,
-            model.covered_persons(a).astype(np.float64),
+            hh["covered_persons"].astype(np.float64),  # set by the benefits phase
         )
         moved = w * (codes != prev)
 
