@@ -463,7 +463,7 @@ def test_shocks_outputs_and_horizon_end(tree: ParameterSet, write: Callable[...,
     body = (
         '[[shocks]]\nkind = "epidemic"\ncounties = ["530100"]\nfrom = "2020-02"\nmonths = 4\n'
         'severity = 0.2\n\n[outputs]\nvariables = ["spending", "cases_households", "spending"]\n'
-        'format = "zarr"\nreport = false\nlang = "en"\n'
+        'format = "netcdf"\nreport = false\nlang = "en"\n'
     )
     f = write("covid", body)
     f.write_text(f.read_text().replace("months = 128", 'end = "2021-04"'))
@@ -479,7 +479,7 @@ def test_shocks_outputs_and_horizon_end(tree: ParameterSet, write: Callable[...,
         0.2,
     )
     assert s.outputs.variables == ("spending", "cases_households")
-    assert (s.outputs.format, s.outputs.report, s.outputs.lang) == ("zarr", False, "en")
+    assert (s.outputs.format, s.outputs.report, s.outputs.lang) == ("netcdf", False, "en")
 
 
 def test_stochastic_cpi_spec_and_toml_dates(tree: ParameterSet, write: Callable[..., Path]) -> None:

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 SHOCK_KINDS: tuple[str, ...] = ("disaster", "epidemic")
-OUTPUT_FORMATS: tuple[str, ...] = ("netcdf", "zarr")
+OUTPUT_FORMATS: tuple[str, ...] = ("netcdf",)  # results are written as NetCDF only
 LANGS: tuple[str, ...] = ("zh", "en")
 _NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 _PATH = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
@@ -305,7 +305,7 @@ class _Shock(_Model):
 
 class _Outputs(_Model):
     variables: list[str] | None = None
-    format: Literal["netcdf", "zarr"] = "netcdf"
+    format: Literal["netcdf"] = "netcdf"
     report: bool = True
     lang: Literal["zh", "en"] = "zh"
 

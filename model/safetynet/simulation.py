@@ -27,6 +27,7 @@ from safetynet import __version__, outputs, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.model import SafetyNetModel, ShockEvent
+from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
 from safetynet.rules import funding
@@ -348,12 +349,17 @@ def run_record(
     }
 
 
-def save(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write the Dataset atomically: NetCDF (``.nc``) or Zarr (``.zarr``)."""
+def save(ds: xr.Dataset, path: str | Path, variables: Sequence[str] | None = None) -> Path:
+    """Write the Dataset atomically as compressed NetCDF.
+
+    ``variables`` (a scenario's ``outputs.variables``) keeps only those declared outputs; the
+    price series and their thresholds are always kept.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".zarr":
-        raise NotImplementedError("zarr output needs the zarr package; use .nc")
+    if variables is not None:
+        keep = set(variables) | {str(v) for v in ds.data_vars if str(v) not in VARIABLE_BY_NAME}
+        ds = ds[[v for v in ds.data_vars if str(v) in keep]]
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nc", dir=path.parent)
     os.close(fd)
     try:

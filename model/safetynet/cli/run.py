@@ -37,7 +37,10 @@ def run(
     ] = None,
     replicates: Annotated[int | None, typer.Option(help="Number of replicates.")] = None,
     months: Annotated[int | None, typer.Option(help="Simulate only the first N months.")] = None,
-    report: Annotated[bool, typer.Option(help="Write report.html/.pdf/.xlsx too.")] = True,
+    report: Annotated[
+        bool | None,
+        typer.Option(help="Write report.html/.pdf/.xlsx (default: the scenario's outputs.report)."),
+    ] = None,
     lang: Annotated[str, typer.Option(help="Report language: zh or en.")] = "",
     baseline: Annotated[
         Path | None, typer.Option(help="Results of the baseline run, for the comparison.")
@@ -63,9 +66,9 @@ def run(
             months=n_months,
             progress=lambda k: bar.advance(task, k),
         )
-    path = save(ds, out / "results.nc")
+    path = save(ds, out / "results.nc", sc.outputs.variables)
     typer.echo(f"results: {path}")
-    if report:
+    if sc.outputs.report if report is None else report:
         from safetynet.report import load_results, write_report
 
         base = load_results(baseline) if baseline else None
