@@ -209,7 +209,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         b = self.p.behaviour
         transitions.income_growth(self.hh, b)
         self.reference_wage *= np.float32((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
-        self.events = transitions.demography_and_health(self.hh, self.u["health"], b)
+        transitions.demography_and_health(self.hh, self.u["health"], b)
         _lost, gained = transitions.work(
             self.hh, self.u["work"], b, self.reference_wage, self.job_gain_rate
         )
@@ -254,9 +254,9 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         admit_tekun = due & a.tekun
         admit_whole = due & a.dibao_whole & ~admit_tekun
         admit_single = due & ~a.dibao_whole & (a.single_persons > 0) & ~admit_tekun
-        willing = u < take_up.institution_share(hh["care_level"], p.behaviour)
-        mode = tekun.care_mode(willing, np.ones_like(willing))  # places for all willing: S3 二(二)
-        prog[admit_tekun] = mode[admit_tekun]
+        rows = np.flatnonzero(admit_tekun)
+        willing = u[rows] < take_up.institution_share(hh["care_level"][rows], p.behaviour)
+        prog[rows] = tekun.care_mode(willing, np.ones_like(willing))  # places for all: S3 二(二)
         prog[admit_whole] = DIBAO_WHOLE
         prog[admit_single] = DIBAO_SINGLE
         pending[due] = -1
@@ -320,19 +320,22 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         low = a.edge | a.dibao_whole | (self.hh["programme"] != NONE)
         hit = self.shock_left > 0
         crisis = low & ((u < b.temporary_incidence) | hit) & (self.hh["size"] > 0)
-        # the same uniform, rescaled, types and grades the case (independent of ``crisis``)
-        v = u / np.float32(max(float(b.temporary_incidence), 1e-9))
-        urgent = hit | (v < b.temporary_urgent_share)
-        severity = np.where(hit, 2, np.where(v < b.temporary_severe_share, 1, 0))
+        # the same uniform, rescaled, types and grades the case; amounts only for the cases
+        rows = np.flatnonzero(crisis)
+        shocked = hit[rows]
+        v = u[rows] / np.float32(max(float(b.temporary_incidence), 1e-9))
+        urgent = shocked | (v < b.temporary_urgent_share)
+        severity = np.where(shocked, 2, np.where(v < b.temporary_severe_share, 1, 0))
         kind = np.where(urgent, 0, 1)
-        std = self.p.dibao.standard.urban[self.hh["county"]]
+        std = self.p.dibao.standard.urban[self.hh["county"][rows]]
         # urgent cases cover one month of difficulty; expenditure cases (illness, schooling)
         # the longest duration counted (ASSUMED)
         months = np.where(urgent, 1.0, float(t.duration_months_max))
-        need = temporary.need(t, std, kind, severity, self.hh["size"], months)
+        need = temporary.need(t, std, kind, severity, self.hh["size"][rows], months)
         limit = temporary.case_by_case_limit(t, std)
         self.temp_case = crisis
-        self.temp_amount = np.where(crisis, temporary.amount(need, limit, severity), 0.0)
+        self.temp_amount = np.zeros(crisis.shape)
+        self.temp_amount[rows] = temporary.amount(need, limit, severity)
 
     def benefits(self) -> None:
         """Dibao, tekun, price-linked and one-time subsidies paid this month (per household)."""
