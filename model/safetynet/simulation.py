@@ -9,11 +9,8 @@ the factor method, county budget, gap) is province-wide and is added once all co
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ import xarray as xr
 from safetynet import __version__, outputs, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
+from safetynet.files import written_atomically
 from safetynet.model import SafetyNetModel, ShockEvent
 from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import ParameterSet, load_parameters
@@ -360,25 +358,14 @@ def save(ds: xr.Dataset, path: str | Path, variables: Sequence[str] | None = Non
     if variables is not None:
         keep = set(variables) | {str(v) for v in ds.data_vars if str(v) not in VARIABLE_BY_NAME}
         ds = ds[[v for v in ds.data_vars if str(v) in keep]]
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nc", dir=path.parent)
-    os.close(fd)
-    try:
-        encoding = {
-            str(v): {"zlib": True, "complevel": 4}
-            for v in ds.data_vars
-            if np.issubdtype(ds[v].dtype, np.number)
-        }
-        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    encoding = {
+        str(v): {"zlib": True, "complevel": 4}
+        for v in ds.data_vars
+        if np.issubdtype(ds[v].dtype, np.number)
+    }
+    with written_atomically({"nc": path}) as tmp:
+        ds.to_netcdf(tmp["nc"], engine="netcdf4", encoding=encoding)
     return path
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def quantiles(ds: xr.Dataset, q: Sequence[float] = (0.1, 0.5, 0.9)) -> xr.Dataset:

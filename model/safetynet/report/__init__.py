@@ -7,13 +7,12 @@ differences between two runs. See docs/report.md.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import xarray as xr
 
 from safetynet.errors import InputError
+from safetynet.files import written_atomically
 from safetynet.report.compare import Comparison, compare_runs
 from safetynet.report.content import ReportData, build
 from safetynet.report.i18n import check_lang
@@ -72,19 +71,8 @@ def write_report(
     report = build_report(data, lang, source)
     out = _out_dir(Path(out_dir))
     targets = {k: out / name for k, name in REPORT_FILES.items()}
-    temps: dict[str, Path] = {}
-    try:
-        for k, target in targets.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out)
-            os.close(fd)
-            temps[k] = Path(tmp)
+    with written_atomically(targets) as temps:
         temps["html"].write_text(render_html(report), encoding="utf-8")
         write_pdf(report, temps["pdf"])
         write_excel(data, lang, temps["xlsx"], source)
-        for k, target in targets.items():
-            os.chmod(temps[k], 0o644)
-            os.replace(temps[k], target)
-    finally:
-        for leftover in temps.values():
-            leftover.unlink(missing_ok=True)
     return targets

@@ -7,8 +7,6 @@ Values are replicate means; ``diff = b − a``; ``diff_pct`` is relative to ``a`
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from safetynet.files import written_atomically
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report.tables import (
     FLOW_GROUPS,
@@ -194,18 +193,7 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
         excel.write_sheet(wb, t(sheet.key, lang), sheet, lang)
     county = excel.compare_sheets(cmp, lang)[-1]
     excel.write_sheet(wb, t(county.key, lang), county, lang)
-    temps: dict[str, Path] = {}
-    try:
-        for k, target in targets.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out_dir)
-            os.close(fd)
-            temps[k] = Path(tmp)
+    with written_atomically(targets) as temps:
         wb.save(temps["xlsx"])
         long.to_csv(temps["csv"], index=False, encoding="utf-8-sig")
-        for k, target in targets.items():
-            os.chmod(temps[k], 0o644)
-            os.replace(temps[k], target)
-    finally:
-        for leftover in temps.values():
-            leftover.unlink(missing_ok=True)
     return targets
