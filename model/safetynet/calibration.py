@@ -21,8 +21,6 @@ import dataclasses
 import datetime as dt
 import io
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from scipy import optimize, special
 from safetynet import assessment, population, refdata
 from safetynet.behaviour import initial
 from safetynet.errors import InputError
+from safetynet.files import written_atomically
 from safetynet.params import Override, Parameter, ParameterSet, load_parameters
 from safetynet.schema import Households
 
@@ -712,16 +711,8 @@ def _residual_vector(
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with written_atomically({"file": path}) as tmp:
+        tmp["file"].write_text(text, encoding="utf-8", newline="")
 
 
 def parameter_documents(
