@@ -989,8 +989,9 @@ def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:
     out["last_benefit"] = model.last_benefit.copy()
     out["months_since_job_gain"] = model.months_since_job_gain.copy()
     out["temp_case"] = model.temp_case.copy()
+    money = model.household_money
     for name in MONEY_LINES:
-        out["money_" + name] = np.asarray(model.money[name], dtype=np.float64).copy()
+        out["money_" + name] = np.asarray(money[name], dtype=np.float64).copy()
     return out
 
 
@@ -1050,10 +1051,14 @@ class ModelInputs:
             self.shocks,
         )
 
-    def engine(self, copy: bool = True) -> SafetyNetModel:
+    def engine(self, copy: bool = True, **options: Any) -> SafetyNetModel:
         """The vectorised engine on a copy of the households (``copy=False``: on them; the
-        engine then changes them in place)."""
-        return SafetyNetModel(*self._args(copy))
+        engine then changes them in place). ``options``: ``engine``, ``threads``; the money
+        paid to each household is kept (``keep_money``) unless ``keep_money=False``."""
+        options.setdefault("keep_money", True)
+        if options.get("engine") == "numpy":
+            options.pop("keep_money")
+        return SafetyNetModel(*self._args(copy), **options)
 
     def reference(self, copy: bool = True) -> ReferenceModel:
         """The per-household Mesa model (it copies the values into its agents either way)."""

@@ -116,16 +116,22 @@ def test_province_totals_equal_sum_of_households(tmp_path: Path) -> None:
     import safetynet.simulation as sim
 
     original = sim.SafetyNetModel.run
+    original_init = sim.SafetyNetModel.__init__
 
     def spy(self: sim.SafetyNetModel, progress: object = None) -> None:
         original(self, None)
         captured["model"] = self
 
+    def keeping_money(self: sim.SafetyNetModel, *args: object, **kwargs: object) -> None:
+        original_init(self, *args, **{**kwargs, "keep_money": True})  # type: ignore[arg-type]
+
     sim.SafetyNetModel.run = spy  # type: ignore[method-assign]
+    sim.SafetyNetModel.__init__ = keeping_money  # type: ignore[method-assign]
     try:
         arrays = run_replicate(spec)
     finally:
         sim.SafetyNetModel.run = original  # type: ignore[method-assign]
+        sim.SafetyNetModel.__init__ = original_init  # type: ignore[method-assign]
     model = captured["model"]
     hh = model.hh  # type: ignore[attr-defined]
     w = hh["weight"].astype(np.float64)
@@ -135,7 +141,7 @@ def test_province_totals_equal_sum_of_households(tmp_path: Path) -> None:
     recorded = arrays["cases_households"][:, -1, dibao_groups].sum()
     assert recorded == pytest.approx((w * on_dibao).sum(), rel=1e-9)
     paid = arrays["spending"][:, -1, outputs.PROGRAMMES.index("dibao")].sum()
-    assert paid == pytest.approx((w * model.money["dibao"]).sum(), rel=1e-9)  # type: ignore[attr-defined]
+    assert paid == pytest.approx((w * model.household_money["dibao"]).sum(), rel=1e-9)  # type: ignore[attr-defined]
     assert arrays["population_persons"][:, -1].sum() == pytest.approx((w * hh["size"]).sum())
 
 

@@ -15,7 +15,10 @@ and is computed after the run from the recorded needs (``simulate.add_funding``)
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +26,33 @@ import mesa
 import numpy as np
 
 from safetynet import assessment, outputs
+from safetynet import household_month as hm
 from safetynet.behaviour import initial, take_up, transitions
 from safetynet.cpi_path import CpiPath
 from safetynet.params import ParameterSet
 from safetynet.rules import dibao, price_subsidy, services, tekun, temporary
 from safetynet.schema import Households
 from safetynet.streams import stream
+
+#: ``engine="compiled"``: the household phases as one compiled pass per county
+#: (:mod:`safetynet.household_month`), counties on ``threads`` threads; ``engine="numpy"``: the
+#: same phases composed from the rule functions over whole columns (slower; the readable form)
+ENGINES = ("compiled", "numpy")
+
+
+def default_threads() -> int:
+    """Threads for the compiled household step: ``SAFETYNET_THREADS`` if set, else the CPUs
+    this process may use."""
+    env = os.environ.get("SAFETYNET_THREADS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise ValueError(
+                f"SAFETYNET_THREADS: expected a whole number of threads, got {env!r}"
+            ) from None
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
 
 # Programme codes of the ``programme`` column (see schema.py).
 NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
@@ -51,9 +75,12 @@ class ShockEvent:
 class CountyAgent(mesa.Agent):  # type: ignore[misc]
     """One county: its slice of the household arrays, its random streams and its money YTD."""
 
-    def __init__(self, model: SafetyNetModel, index: int, start: int, stop: int) -> None:
+    def __init__(
+        self, model: SafetyNetModel, index: int, position: int, start: int, stop: int
+    ) -> None:
         super().__init__(model)
         self.index = index
+        self.position = position
         self.slice = slice(start, stop)
         self.n = stop - start
         self.streams = {
@@ -70,6 +97,44 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
 
+    def step_households(self) -> None:
+        """This county's households through the month's household phases (compiled):
+        shocks count down and hit, the month's uniforms are drawn, then
+        :func:`safetynet.household_month.step_county` runs life events to benefits and adds the
+        county's sums to its row of ``model.acc``."""
+        model: SafetyNetModel = self.model
+        sl = self.slice
+        left = model.shock_left[sl]
+        np.subtract(left, 1, out=left, where=left > 0)
+        for s in model.shocks:
+            if s.start == model.date and self.index in s.county_indices:
+                hit = self.streams["shocks"].random(self.n) < s.severity
+                left[hit] = s.months
+        u = model.draw_buffer(self.n)
+        for k, purpose in enumerate(DRAW_PURPOSES):
+            self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
+        hh = model.hh
+        month = model.month_inputs
+        money = model.money_lines[sl] if model.keep_money else model.no_money
+        step: Any = hm.step_county  # numba dispatcher: arguments are checked when it compiles
+        step(
+            *(hh[name][sl] for name in hm.COLUMNS),
+            model.factor[sl],
+            left,
+            model.last_benefit[sl],
+            model.months_since_job_gain[sl],
+            model.temp_case[sl],
+            model.prev_codes[sl],
+            u,
+            month.m,
+            month.tier_bounds,
+            month.tier_paid,
+            month.tier_classes,
+            model.county_values[self.position],
+            model.acc[self.position],
+            money,
+        )
+
 
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]
     """Province model for one scenario and replicate."""
@@ -85,8 +150,14 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         seed: int,
         replicate: int,
         shocks: Sequence[ShockEvent] = (),
+        engine: str = "compiled",
+        threads: int | None = None,
+        keep_money: bool = False,
     ) -> None:
         super().__init__(rng=np.random.default_rng([seed, replicate]))
+        if engine not in ENGINES:
+            raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")
+        self.engine = engine
         self.seed = seed
         self.replicate = replicate
         self.hh = households
@@ -104,48 +175,78 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.prefectures, self.county_prefecture = np.unique(
             np.asarray(prefecture_of_county), return_inverse=True
         )
-        county = households["county"].astype(np.int64)
-        if np.any(np.diff(county) < 0):
+        county = households["county"]
+        if np.any(county[1:] < county[:-1]):
             raise ValueError("households must be sorted by county")
-        self.local = np.searchsorted(self.county_index, county)  # 0..len(county_index)-1
         bounds = np.searchsorted(county, self.county_index, side="left")
         ends = np.searchsorted(county, self.county_index, side="right")
         self.county_agents = [
-            CountyAgent(self, int(c), int(s), int(e))
-            for c, s, e in zip(self.county_index, bounds, ends, strict=True)
+            CountyAgent(self, int(c), i, int(s), int(e))
+            for i, (c, s, e) in enumerate(zip(self.county_index, bounds, ends, strict=True))
         ]
         self.starts = bounds
         n = households.n
-        self.u = {p: np.empty(n, dtype=np.float32) for p in DRAW_PURPOSES}
+        n_c = len(self.county_index)
         self.shock_left = np.zeros(n, dtype=np.int8)
         self.last_benefit = np.zeros(n, dtype=np.float32)
         self.months_since_job_gain = np.full(n, 99, dtype=np.int8)
         self.temp_case = np.zeros(n, dtype=bool)
-        self.reference_wage = take_up.reference_wages(
-            households, self.local, len(self.county_index)
-        )
-        self.job_gain_rate = transitions.stationary_gain_rate(
-            households, self.local, len(self.county_index), float(self.p.behaviour.job_loss_rate)
-        )
-        self.recorder = Recorder(len(self.county_index), len(self.months))
-        self.prev_codes = self.recorder.group_codes(self)
-        self.prev_temp = self.temp_case.copy()
-        self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
-            ("prices", self.prices),
-            ("life_events", self.life_events),
-            ("shocks", self.apply_shocks),
-            ("assessment", self.assess),
-            ("applications", self.applications),
-            ("reviews", self.reviews),
-            ("temporary_assistance", self.temporary_assistance),
-            ("benefits", self.benefits),
-            ("services", self.services),
-            ("record", self.record),
-        )
-        self.a: assessment.Assessment | None = None
+        # county position of each household: needed once here, and every month by the numpy
+        # phases only (8 bytes per household)
+        local = np.repeat(np.arange(n_c, dtype=np.int64), ends - bounds)
+        loss = float(self.p.behaviour.job_loss_rate)
+        self.reference_wage_table = take_up.reference_wage_table(households, local, n_c)
+        self.job_gain_table = transitions.stationary_gain_table(households, local, n_c, loss)
+        self.recorder = Recorder(n_c, len(self.months))
         p0 = params.at(self.months[0]).dibao
-        self.standard_at_start = dibao.local_standard(p0, households["county"], households["urban"])
+        self.a: assessment.Assessment | None = None
         self.money: dict[str, np.ndarray] = {}
+        if engine == "numpy":
+            self.local = local
+            key = local * 2 + households["urban"].astype(np.int64)
+            self.u = {p: np.empty(n, dtype=np.float32) for p in DRAW_PURPOSES}
+            self.reference_wage = self.reference_wage_table[key]
+            self.job_gain_rate = self.job_gain_table[key]
+            self.standard_at_start = dibao.local_standard(
+                p0, households["county"], households["urban"]
+            )
+            self.prev_codes = self.recorder.group_codes(self)
+            self.prev_temp = self.temp_case.copy()
+            self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
+                ("prices", self.prices),
+                ("life_events", self.life_events),
+                ("shocks", self.apply_shocks),
+                ("assessment", self.assess),
+                ("applications", self.applications),
+                ("reviews", self.reviews),
+                ("temporary_assistance", self.temporary_assistance),
+                ("benefits", self.benefits),
+                ("services", self.services),
+                ("record", self.record),
+            )
+        else:
+            del local
+            self.threads = max(1, threads if threads is not None else default_threads())
+            self.keep_money = keep_money
+            self.money_lines = np.zeros((n if keep_money else 0, len(hm.MONEY_LINES)))
+            self.no_money = np.zeros((0, len(hm.MONEY_LINES)))
+            self.prev_codes = self.recorder.group_codes(self).astype(np.int8)
+            self.standard_at_start_urban = np.asarray(p0.standard.urban, dtype=np.float64)
+            self.standard_at_start_rural = np.asarray(p0.standard.rural, dtype=np.float64)
+            self.acc = np.zeros((n_c, hm.A_SIZE))
+            self.county_values = np.zeros((n_c, hm.C_SIZE))
+            self._factor_takeup: initial.TakeUp | None = None
+            self.factor = np.empty(0, dtype=np.float32)
+            self._tls = threading.local()
+            self._pool: ThreadPoolExecutor | None = None
+            # largest counties first, so that the threads finish together
+            self._order = sorted(self.county_agents, key=lambda a: -a.n)
+            self.phases = (
+                ("prices", self.prices),
+                ("households", self.households_step),
+                ("services", self.services),
+                ("record", self.record),
+            )
 
     # ------------------------------------------------------------------ time
     @property
@@ -161,18 +262,75 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         if self.date.month == 1:
             for agent in self.county_agents:
                 agent.new_year()
-        for agent in self.county_agents:
-            for purpose in DRAW_PURPOSES:
-                agent.draw(purpose, self.u[purpose])
+        if self.engine == "numpy":
+            for agent in self.county_agents:
+                for purpose in DRAW_PURPOSES:
+                    agent.draw(purpose, self.u[purpose])
         for _name, phase in self.phases:
             phase()
         self.t += 1
 
     def run(self, progress: Callable[[float], None] | None = None) -> None:
-        for _ in self.months:
-            self.step()
-            if progress is not None:
-                progress(1)
+        try:
+            for _ in self.months:
+                self.step()
+                if progress is not None:
+                    progress(1)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the threads of the compiled step (a later step starts them again)."""
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown()
+            self._pool = None
+
+    def draw_buffer(self, n: int) -> np.ndarray:
+        """This thread's buffer for ``n`` households' uniforms (one row per draw purpose),
+        reused month after month so that no fresh memory is touched."""
+        size = len(DRAW_PURPOSES) * n
+        buf: np.ndarray | None = getattr(self._tls, "u", None)
+        if buf is None or buf.size < size:
+            buf = np.empty(len(DRAW_PURPOSES) * max(a.n for a in self.county_agents), np.float32)
+            self._tls.u = buf
+        return buf[:size].reshape(len(DRAW_PURPOSES), n)
+
+    def households_step(self) -> None:
+        """Life events, shocks, assessment, applications, reviews, temporary assistance and
+        benefits of every household, compiled, county by county on ``threads`` threads (each
+        county on its own random streams: the split changes nothing)."""
+        b = self.p.behaviour
+        t = initial.takeup_params(self.p)
+        if t != self._factor_takeup:  # assessment error is fixed while calibration is
+            self.factor = initial.assessment_factor(self.hh, t)
+            self._factor_takeup = t
+        growth = np.float32((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
+        self.reference_wage_table *= growth
+        self.month_inputs = hm.month_vector(self.params, self.p, self.date)
+        d = self.p.dibao
+        c = self.county_values
+        ci = self.county_index
+        c[:, hm.C_STD_URBAN] = d.standard.urban[ci]
+        c[:, hm.C_STD_RURAL] = d.standard.rural[ci]
+        c[:, hm.C_STD_START_URBAN] = self.standard_at_start_urban[ci]
+        c[:, hm.C_STD_START_RURAL] = self.standard_at_start_rural[ci]
+        c[:, hm.C_TEKUN_STD] = self.p.tekun.basic_standard["all"][ci]
+        c[:, hm.C_RATE_URBAN] = self.price_rate_urban
+        c[:, hm.C_RATE_RURAL] = self.price_rate_rural
+        c[:, hm.C_WAGE_URBAN32] = self.reference_wage_table[1::2]
+        c[:, hm.C_WAGE_RURAL32] = self.reference_wage_table[0::2]
+        c[:, hm.C_GAIN_URBAN32] = self.job_gain_table[1::2]
+        c[:, hm.C_GAIN_RURAL32] = self.job_gain_table[0::2]
+        self.acc[:] = 0.0
+        if self.threads == 1 or len(self._order) == 1:
+            for agent in self._order:
+                agent.step_households()
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="safetynet-county")
+        for _ in self._pool.map(CountyAgent.step_households, self._order):
+            pass
 
     # ------------------------------------------------------------------ phases
     def prices(self) -> None:
@@ -379,21 +537,39 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
 
     def services(self) -> None:
         """Purchased services demand per county, capped at the share of YTD spending."""
-        p = self.p
         n = len(self.county_agents)
-        w = self.hh["weight"]
-        deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
-        asked = np.bincount(self.local, weights=deps, minlength=n)
-        on_programme = np.bincount(
-            self.local, weights=w * (self.hh["programme"] != NONE), minlength=n
-        )
+        asked: np.ndarray
+        on_programme: np.ndarray
+        spending: dict[str, np.ndarray]
+        if self.engine == "numpy":
+            w = self.hh["weight"]
+            deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
+            asked = np.bincount(self.local, weights=deps, minlength=n)
+            on_programme = np.bincount(
+                self.local, weights=w * (self.hh["programme"] != NONE), minlength=n
+            )
+            spending = {
+                name: np.bincount(self.local, weights=w * v, minlength=n)
+                for name, v in self.money.items()
+            }
+        else:
+            asked = self.acc[:, hm.A_ASKED].copy()
+            on_programme = self.acc[:, hm.A_ON_PROGRAMME].copy()
+            spending = {
+                name: self.acc[:, hm.A_MONEY + k].copy() for k, name in enumerate(hm.MONEY_LINES)
+            }
+        self.county_services(asked, on_programme, spending)
+
+    def county_services(
+        self, asked: np.ndarray, on_programme: np.ndarray, spending: dict[str, np.ndarray]
+    ) -> None:
+        """The services rules per county: ``asked`` dependants, ``on_programme`` households and
+        this month's ``spending`` per money line (yuan) of each county."""
+        p = self.p
         demand = services.demand(
             p.services, asked * float(p.behaviour.services_demand_share)
         ) + services.casework_demand(p.services, on_programme)
-        self.county_spending: dict[str, np.ndarray] = {
-            name: np.bincount(self.local, weights=w * v, minlength=n)
-            for name, v in self.money.items()
-        }
+        self.county_spending: dict[str, np.ndarray] = dict(spending)
         month_other = sum(self.county_spending.values())
         other_ytd = np.array([c.assistance_ytd for c in self.county_agents]) + month_other
         paid_ytd = np.array([c.services_ytd for c in self.county_agents])
@@ -408,7 +584,21 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.services_cap = room
 
     def record(self) -> None:
-        self.recorder.record(self)
+        if self.engine == "numpy":
+            self.recorder.record(self)
+        else:
+            self.recorder.record_sums(self, self.acc)
+        self.recorder.record_county(self)
+
+    @property
+    def household_money(self) -> dict[str, np.ndarray]:
+        """This month's payments per household and money line, yuan (compiled engine: only
+        with ``keep_money=True``)."""
+        if self.engine == "numpy":
+            return self.money
+        if not self.keep_money:
+            raise RuntimeError("household money is kept only with keep_money=True")
+        return {name: self.money_lines[:, k] for k, name in enumerate(hm.MONEY_LINES)}
 
     def _a(self) -> assessment.Assessment:
         assert self.a is not None, "assessment phase must run first"
@@ -489,15 +679,6 @@ class Recorder:
         self.arrays["entries_households"][:, t, gi] = self._sum(model, w * (temp & ~temp_prev))
         self.arrays["exits_households"][:, t, gi] = self._sum(model, w * (temp_prev & ~temp))
         model.prev_temp = temp.copy()
-        for pi, name in enumerate(outputs.PROGRAMMES):
-            self.arrays["spending"][:, t, pi] = model.county_spending[name]
-        self.arrays["budget_need"][:, t] = self.arrays["spending"][:, t, :].sum(axis=1)
-        self.arrays["price_trigger"][:, t] = model.price_trigger
-        self.arrays["price_subsidy_rate_urban"][:, t] = model.price_rate_urban
-        self.arrays["price_subsidy_rate_rural"][:, t] = model.price_rate_rural
-        self.arrays["services_demand"][:, t] = model.services_demand
-        self.arrays["services_cap"][:, t] = model.services_cap
-        self.arrays["services_unmet"][:, t] = model.services_unmet
         prog = hh["programme"]
         on_dibao = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
         eligible = truth.dibao_whole | (truth.single_persons > 0)
@@ -508,6 +689,36 @@ class Recorder:
         self.arrays["ineligible_covered_households"][:, t] = self._sum(
             model, w * (~eligible & on_dibao & (hh["exit_months_left"] == 0))
         )
+        self.arrays["population_households"][:, t] = self._sum(model, w * (hh["size"] > 0))
+        self.arrays["population_persons"][:, t] = self._sum(model, w * hh["size"])
+
+    def record_sums(self, model: SafetyNetModel, acc: np.ndarray) -> None:
+        """Household aggregates from the compiled step's county sums (``household_month.A_*``)."""
+        t = model.t
+        g = slice(0, NO_GROUP + 1)  # the programme groups and temporary
+        a = self.arrays
+        a["cases_households"][:, t, g] = acc[:, hm.A_CASES : hm.A_CASES + NO_GROUP + 1]
+        a["cases_persons"][:, t, g] = acc[:, hm.A_PERSONS : hm.A_PERSONS + NO_GROUP + 1]
+        a["entries_households"][:, t, g] = acc[:, hm.A_ENTRIES : hm.A_ENTRIES + NO_GROUP + 1]
+        a["exits_households"][:, t, g] = acc[:, hm.A_EXITS : hm.A_EXITS + NO_GROUP + 1]
+        a["eligible_households"][:, t] = acc[:, hm.A_ELIGIBLE]
+        a["eligible_covered_households"][:, t] = acc[:, hm.A_COVERED]
+        a["ineligible_covered_households"][:, t] = acc[:, hm.A_INELIGIBLE_COVERED]
+        a["population_households"][:, t] = acc[:, hm.A_POP_HOUSEHOLDS]
+        a["population_persons"][:, t] = acc[:, hm.A_POP_PERSONS]
+
+    def record_county(self, model: SafetyNetModel) -> None:
+        """County-level values of the month: spending, prices, services, standards."""
+        t = model.t
+        for pi, name in enumerate(outputs.PROGRAMMES):
+            self.arrays["spending"][:, t, pi] = model.county_spending[name]
+        self.arrays["budget_need"][:, t] = self.arrays["spending"][:, t, :].sum(axis=1)
+        self.arrays["price_trigger"][:, t] = model.price_trigger
+        self.arrays["price_subsidy_rate_urban"][:, t] = model.price_rate_urban
+        self.arrays["price_subsidy_rate_rural"][:, t] = model.price_rate_rural
+        self.arrays["services_demand"][:, t] = model.services_demand
+        self.arrays["services_cap"][:, t] = model.services_cap
+        self.arrays["services_unmet"][:, t] = model.services_unmet
         p = model.p
         ci = model.county_index
         self.arrays["standard_urban"][:, t] = p.dibao.standard.urban[ci]
@@ -515,5 +726,3 @@ class Recorder:
         self.arrays["floor_urban"][:, t] = p.dibao.floor_urban
         self.arrays["floor_rural"][:, t] = p.dibao.floor_rural
         self.arrays["tekun_standard"][:, t] = p.tekun.basic_standard["all"][ci]
-        self.arrays["population_households"][:, t] = self._sum(model, w * (hh["size"] > 0))
-        self.arrays["population_persons"][:, t] = self._sum(model, w * hh["size"])

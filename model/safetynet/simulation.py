@@ -99,12 +99,15 @@ def run_replicate(
     params: ParameterSet | None = None,
     progress: ProgressFn | None = None,
     batch_households: int = BATCH_HOUSEHOLDS,
+    threads: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate one replicate; returns recorder arrays (county × month [× group/programme]).
 
     Only (scenario, replicate, county) enter the random streams, so the result for a county
-    is the same whether it runs alone, with others, in a batch, in this process or on a dask
-    worker. Counties are stepped in batches of about ``batch_households`` households.
+    is the same whether it runs alone, with others, in a batch, on any number of threads, in
+    this process or on a dask worker. Counties are stepped in batches of about
+    ``batch_households`` households; within a batch the compiled household step runs counties
+    on ``threads`` threads (default: ``model.default_threads()``).
     """
     sc = spec.scenario
     ps = params if params is not None else sc.parameters(load_parameters())
@@ -126,7 +129,16 @@ def run_replicate(
         )
         initial_state(hh, ps, months[0], sc.seed, spec.replicate)
         model = SafetyNetModel(
-            hh, ps, months, cpi, idx, table.prefecture_code[idx], sc.seed, spec.replicate, shocks
+            hh,
+            ps,
+            months,
+            cpi,
+            idx,
+            table.prefecture_code[idx],
+            sc.seed,
+            spec.replicate,
+            shocks,
+            threads=threads,
         )
         share = float(expected[idx].sum()) / total
         model.run(None if progress is None else _scaled(progress, share))

@@ -36,11 +36,23 @@ def part_key(spec: RunSpec) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def worker_threads() -> int | None:
+    """Threads of the dask worker running this task (the compiled step uses as many), or
+    None outside a worker."""
+    try:
+        from distributed import get_worker
+
+        return int(get_worker().state.nthreads)
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
 def run_part(spec: RunSpec) -> xr.Dataset:
-    """Run one (scenario, replicate) and return its Dataset (executed on a worker)."""
+    """Run one (scenario, replicate) and return its Dataset (executed on a worker, on as many
+    threads as the worker has)."""
     started = time.perf_counter()
     ps = spec.scenario.parameters(load_parameters())
-    arrays = run_replicate(spec, ps)
+    arrays = run_replicate(spec, ps, threads=worker_threads())
     ds = assemble(spec.scenario, [spec], [arrays], ps, time.perf_counter() - started)
     ds.attrs["part_key"] = part_key(spec)
     return ds

@@ -60,8 +60,10 @@ def application_probability(
     return out
 
 
-def reference_wages(hh: Any, local: np.ndarray, n_counties: int) -> np.ndarray:
-    """Wage per worker a new job pays, per household: the county × urban/rural mean (yuan/month)."""
+def reference_wage_table(hh: Any, local: np.ndarray, n_counties: int) -> np.ndarray:
+    """Wage per worker a new job pays, yuan/month, per county × residence (index
+    ``2 × county position + urban``): the weighted mean wage per worker there, or the overall
+    mean where a county × residence has no worker."""
     workers = hh["n_workers"].astype(np.float64)
     wage = hh["income_wage"].astype(np.float64)
     w = hh["weight"].astype(np.float64)
@@ -71,5 +73,12 @@ def reference_wages(hh: Any, local: np.ndarray, n_counties: int) -> np.ndarray:
     tot_workers = np.bincount(key, weights=w * workers, minlength=2 * n_counties)
     overall = tot_wage.sum() / max(tot_workers.sum(), 1.0)
     mean = np.where(tot_workers > 0, tot_wage / np.maximum(tot_workers, 1e-9), overall)
-    out: np.ndarray = mean[key].astype(np.float32)
+    out: np.ndarray = mean.astype(np.float32)
+    return out
+
+
+def reference_wages(hh: Any, local: np.ndarray, n_counties: int) -> np.ndarray:
+    """Wage per worker a new job pays, per household: the county × urban/rural mean (yuan/month)."""
+    key = local * 2 + hh["urban"].astype(np.int64)
+    out: np.ndarray = reference_wage_table(hh, local, n_counties)[key]
     return out

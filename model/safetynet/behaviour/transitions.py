@@ -155,14 +155,15 @@ def work(
     return lost, gained
 
 
-def stationary_gain_rate(
+def stationary_gain_table(
     hh: Columns, local: np.ndarray, n_counties: int, loss_rate: float
 ) -> np.ndarray:
-    """Job-finding rate per household that keeps employment at its starting level.
+    """Job-finding rate that keeps employment at its starting level, probability/month per
+    idle adult, per county × residence (index ``2 × county position + urban``), float32.
 
     For each county × residence, employment e0 = workers / adults 18–59 at the start is the
-    steady state of loss and gain hazards when gain = loss × e0 / (1 − e0) (probability/month,
-    capped at 1). ASSUMED: no trend in employment beyond what shocks and ageing bring.
+    steady state of loss and gain hazards when gain = loss × e0 / (1 − e0) (capped at 1).
+    ASSUMED: no trend in employment beyond what shocks and ageing bring.
     """
     w = hh["weight"].astype(np.float64)
     key = local * 2 + hh["urban"].astype(np.int64)
@@ -170,7 +171,17 @@ def stationary_gain_rate(
     adults = np.bincount(key, weights=w * hh["n_18_59"], minlength=2 * n_counties)
     e0 = np.clip(workers / np.maximum(adults, 1e-9), 0.0, 0.99)
     rate = np.minimum(loss_rate * e0 / (1.0 - e0), 1.0)
-    out: np.ndarray = rate[key].astype(np.float32)
+    out: np.ndarray = rate.astype(np.float32)
+    return out
+
+
+def stationary_gain_rate(
+    hh: Columns, local: np.ndarray, n_counties: int, loss_rate: float
+) -> np.ndarray:
+    """Job-finding rate per household (:func:`stationary_gain_table` of its county and
+    residence), probability/month per idle adult."""
+    key = local * 2 + hh["urban"].astype(np.int64)
+    out: np.ndarray = stationary_gain_table(hh, local, n_counties, loss_rate)[key]
     return out
 
 
