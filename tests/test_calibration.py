@@ -118,6 +118,16 @@ def test_initial_state_reproducible(small: tuple[Households, Any]) -> None:
     assert not np.array_equal(hh["programme"] == 4, other["programme"] == 4)
 
 
+def test_initial_state_does_not_depend_on_the_block_size(small: tuple[Households, Any]) -> None:
+    """Counties are set in blocks to bound memory; whole counties per block, same result."""
+    hh, ps = small
+    for block in (1, 5_000, 10**9):
+        again = population.generate(sample_fraction=0.004, seed=5, params=ps)
+        initial.initial_state(again, ps, WHEN, seed=5, replicate=0, block_households=block)
+        for col in ("programme", "covered_persons", "edge", "pending_months", "exit_months_left"):
+            np.testing.assert_array_equal(hh[col], again[col], err_msg=f"{col} {block}")
+
+
 def test_pending_applications_when_discovery_brings_in_non_takers(
     small: tuple[Households, Any],
 ) -> None:

@@ -286,13 +286,16 @@ def test_benchmark_projection_and_table() -> None:
         "storage_bytes_per_household": 65.0,
         "user_cpu_s": 2.0,
         "system_cpu_s": 0.1,
-        "phase_s": {"assessment": 1.0},
+        "phase_s": {"households": 1.0},
+        "threads": 2,
     }
     mesa = {**engine, "rate": 20_000.0, "months_run": 12}
+    single = {**engine, "rate": 2_500_000.0, "threads": 1}
     full = {**engine, "rows": 15_146_831, "months_run": 12, "projected_run_s": 50.0}
     results = {
         "quick": False,
         "engine": {"100000": engine, "full": full},
+        "single": {"100000": single},
         "mesa": {"100000": mesa},
         "dask": {"error": "not run"},
     }
@@ -301,13 +304,16 @@ def test_benchmark_projection_and_table() -> None:
     )
     text = bench.render(results, {**info, "dirty": ""}, 60.0)
     targets = text.split("## Targets")[1].split("##")[0]
-    assert "150.0× (3,000,000 vs 20,000 household-months/s) | pass" in targets
+    assert (
+        "150.0× (3,000,000 vs 20,000 household-months/s, 2 threads; on 1 thread 125.0× "
+        "(2,500,000)) | pass" in targets
+    )
+    assert "| 100,000 | compiled, 1 thread |" in text
     wall = "50 s (generate 0 + start state 0 + setup 0 + 60 months 50, 12 months run) | pass"
     assert wall in targets
     assert "≤ 200 bytes per household | 150 bytes (columns alone: 65) | pass" in targets
     assert "(extrapolated)" in text
     assert "**fail**" not in targets
     slow = {**results, "mesa": {"100000": {**mesa, "rate": 60_000.0}}}
-    assert "50.0× (3,000,000 vs 60,000 household-months/s) | **fail**" in bench.render(
-        slow, {**info, "dirty": ""}, 60.0
-    )
+    verdict = "50.0× (3,000,000 vs 60,000 household-months/s, 2 threads; on 1 thread 41.7× "
+    assert verdict + "(2,500,000)) | **fail**" in bench.render(slow, {**info, "dirty": ""}, 60.0)

@@ -54,6 +54,29 @@ def default_threads() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+def balanced_groups(agents: Sequence[CountyAgent], k: int) -> list[list[CountyAgent]]:
+    """Split county agents into at most ``k`` groups of about equal households: largest county
+    first, each to the group with the fewest households so far (ties: the first group).
+
+    >>> class A:
+    ...     def __init__(self, n): self.n = n
+    >>> [[a.n for a in g] for g in balanced_groups([A(5), A(1), A(4), A(3)], 2)]
+    [[5, 1], [4, 3]]
+    """
+    groups: list[list[CountyAgent]] = [[] for _ in range(max(1, min(k, len(agents))))]
+    load = [0] * len(groups)
+    for agent in sorted(agents, key=lambda a: -a.n):
+        i = load.index(min(load))
+        groups[i].append(agent)
+        load[i] += agent.n
+    return [g for g in groups if g]
+
+
+def _step_group(agents: Sequence[CountyAgent]) -> None:
+    for agent in agents:
+        agent.step_households()
+
+
 # Programme codes of the ``programme`` column (see schema.py).
 NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
 DRAW_PURPOSES = ("work", "health", "apply", "review", "temporary")
@@ -239,8 +262,9 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             self.factor = np.empty(0, dtype=np.float32)
             self._tls = threading.local()
             self._pool: ThreadPoolExecutor | None = None
-            # largest counties first, so that the threads finish together
-            self._order = sorted(self.county_agents, key=lambda a: -a.n)
+            # one group of counties per thread, balanced by households (largest first, each
+            # to the least loaded thread): one task per thread and month
+            self._groups = balanced_groups(self.county_agents, self.threads)
             self.phases = (
                 ("prices", self.prices),
                 ("households", self.households_step),
@@ -323,13 +347,12 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         c[:, hm.C_GAIN_URBAN32] = self.job_gain_table[1::2]
         c[:, hm.C_GAIN_RURAL32] = self.job_gain_table[0::2]
         self.acc[:] = 0.0
-        if self.threads == 1 or len(self._order) == 1:
-            for agent in self._order:
-                agent.step_households()
+        if len(self._groups) == 1:
+            _step_group(self._groups[0])
             return
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="safetynet-county")
-        for _ in self._pool.map(CountyAgent.step_households, self._order):
+            self._pool = ThreadPoolExecutor(len(self._groups), thread_name_prefix="safetynet")
+        for _ in self._pool.map(_step_group, self._groups):
             pass
 
     # ------------------------------------------------------------------ phases

@@ -159,8 +159,17 @@ def _county_rows(county: npt.NDArray[Any]) -> list[tuple[int, IntArray]]:
     return [(int(c), order[s:e]) for c, s, e in zip(values, starts, ends, strict=True)]
 
 
+#: households per block of counties in :func:`initial_state` (bounds its temporary memory)
+BLOCK_HOUSEHOLDS = 500_000
+
+
 def initial_state(
-    hh: Households, params: ParameterSet, when: dt.date, seed: int, replicate: int
+    hh: Households,
+    params: ParameterSet,
+    when: dt.date,
+    seed: int,
+    replicate: int,
+    block_households: int = BLOCK_HOUSEHOLDS,
 ) -> None:
     """Set the programme state columns of ``hh`` in place for the start month ``when``.
 
@@ -172,18 +181,57 @@ def initial_state(
     application with probability application probability × processing delay, decided in
     1..delay months (``pending_months`` counts down to the decision, −1 = none): none is
     decided in the start month itself, so the start month shows the calibrated caseload.
+
+    Counties are set in blocks of about ``block_households`` households (whole counties, so
+    the result does not depend on the block size), which bounds the temporary memory.
     """
     p = params.at(when)
     t = takeup_params(p)
+    n = hh.n
+    state = {
+        "programme": np.empty(n, dtype=np.int8),
+        "covered_persons": np.empty(n, dtype=np.int8),
+        "edge": np.empty(n, dtype=bool),
+        "pending_months": np.empty(n, dtype=np.int8),
+    }
+    counties = _county_rows(hh["county"])
+    block: list[tuple[int, IntArray]] = []
+    size = 0
+    for i, (county, rows) in enumerate(counties):
+        block.append((county, rows))
+        size += rows.size
+        if size >= block_households or i == len(counties) - 1:
+            rows_all = np.concatenate([r for _, r in block])
+            values = _initial_block(hh.take(rows_all), block, p, t, seed, replicate)
+            for name, v in values.items():
+                state[name][rows_all] = v
+            block, size = [], 0
+    for name, v in state.items():
+        hh[name] = v
+    hh["exit_months_left"] = np.zeros(n, dtype=np.int8)
+
+
+def _initial_block(
+    hh: Households,
+    counties: list[tuple[int, IntArray]],
+    p: Branch,
+    t: TakeUp,
+    seed: int,
+    replicate: int,
+) -> dict[str, npt.NDArray[Any]]:
+    """:func:`initial_state` for the households of some whole counties (``hh``: their rows,
+    county after county in ``counties`` order)."""
     a = assessed(hh, p, t)
     programme, persons = coverage(hh, a, t)
     n = hh.n
     u_inst = np.empty(n, dtype=np.float32)
     u_pend = np.empty(n, dtype=np.float32)
-    for county, rows in _county_rows(hh["county"]):
+    start = 0
+    for county, rows in counties:
         draws = stream(seed, "initial", county, replicate).random((2, rows.size), dtype=np.float32)
-        u_inst[rows] = draws[0]
-        u_pend[rows] = draws[1]
+        u_inst[start : start + rows.size] = draws[0]
+        u_pend[start : start + rows.size] = draws[1]
+        start += rows.size
     willing = u_inst < take_up.institution_share(hh["care_level"], p.behaviour)
     mode = tekun_rules.care_mode(willing, np.ones(n, dtype=bool))
     programme = np.where(programme == TEKUN_DISPERSED, mode, programme)
@@ -199,8 +247,9 @@ def initial_state(
     ).astype(np.float64)
     pending = waiting & (u_pend < np.minimum(prob * delay, 1.0)) & (delay > 0)
     due = 1 + np.floor(u_pend / np.maximum(prob, 1e-12)).astype(np.int64)
-    hh["programme"] = programme
-    hh["covered_persons"] = persons
-    hh["exit_months_left"] = np.zeros(n, dtype=np.int8)
-    hh["edge"] = a.edge & (programme == NONE)
-    hh["pending_months"] = np.where(pending, np.clip(due, 1, max(delay, 1)), -1)
+    return {
+        "programme": programme,
+        "covered_persons": persons,
+        "edge": a.edge & (programme == NONE),
+        "pending_months": np.where(pending, np.clip(due, 1, max(delay, 1)), -1),
+    }
