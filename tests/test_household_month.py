@@ -254,3 +254,15 @@ def test_benefit_per_person_as_the_rule(
     classes = np.array([shares.get(k, 0.0) for k in dibao.TIERS], dtype=np.float64)
     got = hm._benefit_per_person(m, bounds, paid, classes, pci, std, category)
     assert got == expected
+
+
+def test_cli_run_refuses_zero_threads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safetynet.cli import main
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(scenario), "--threads", "0", "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "--threads" in err and "positive integer" in err
+    assert not (tmp_path / "out").exists()

@@ -111,6 +111,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         }
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
+        self._views: tuple[np.ndarray, ...] = ()
+        self._views_key: tuple[int, int] | None = None
 
     def draw(self, purpose: str, out: np.ndarray) -> None:
         """Fill this county's part of ``out`` with uniforms from its ``purpose`` stream."""
@@ -126,8 +128,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         :func:`safetynet.household_month.step_county` runs life events to benefits and adds the
         county's sums to its row of ``model.acc``."""
         model: SafetyNetModel = self.model
-        sl = self.slice
-        left = model.shock_left[sl]
+        views = self._household_views()
+        left = model.shock_left[self.slice]
         np.subtract(left, 1, out=left, where=left > 0)
         for s in model.shocks:
             if s.start == model.date and self.index in s.county_indices:
@@ -136,18 +138,10 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         u = model.draw_buffer(self.n)
         for k, purpose in enumerate(DRAW_PURPOSES):
             self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
-        hh = model.hh
         month = model.month_inputs
-        money = model.money_lines[sl] if model.keep_money else model.no_money
         step: Any = hm.step_county  # numba dispatcher: arguments are checked when it compiles
         step(
-            *(hh[name][sl] for name in hm.COLUMNS),
-            model.factor[sl],
-            left,
-            model.last_benefit[sl],
-            model.months_since_job_gain[sl],
-            model.temp_case[sl],
-            model.prev_codes[sl],
+            *views,
             u,
             month.m,
             month.tier_bounds,
@@ -155,8 +149,27 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
             month.tier_classes,
             model.county_values[self.position],
             model.acc[self.position],
-            money,
+            model.money_lines[self.slice] if model.keep_money else model.no_money,
         )
+
+    def _household_views(self) -> tuple[np.ndarray, ...]:
+        """This county's slices of the columns and engine state the compiled step works on,
+        taken again only when a column or the assessment factors have been replaced."""
+        model: SafetyNetModel = self.model
+        key = (model.hh.version, id(model.factor))
+        if self._views_key != key:
+            sl = self.slice
+            self._views = (
+                *(model.hh[name][sl] for name in hm.COLUMNS),
+                model.factor[sl],
+                model.shock_left[sl],
+                model.last_benefit[sl],
+                model.months_since_job_gain[sl],
+                model.temp_case[sl],
+                model.prev_codes[sl],
+            )
+            self._views_key = key
+        return self._views
 
 
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]
@@ -193,6 +206,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         )
         self.shocks = list(shocks)
         self.t = 0
+        self._p_month = -1
+        self._p: Any = None
         # counties simulated here (indices into the county table), households sorted by county
         self.county_index = np.asarray(county_index, dtype=np.int64)
         self.prefectures, self.county_prefecture = np.unique(
@@ -279,7 +294,11 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
 
     @property
     def p(self) -> Any:
-        return self.params.at(self.date)
+        """The parameters in force this month (``params.at(date)``, read once a month)."""
+        if self._p_month != self.t:
+            self._p = self.params.at(self.date)
+            self._p_month = self.t
+        return self._p
 
     def step(self) -> None:
         """Advance one month through the ordered phases."""

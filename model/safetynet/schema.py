@@ -214,7 +214,7 @@ class Households:
     (cast to the declared dtype, length checked). ``take`` selects rows into a new object.
     """
 
-    __slots__ = ("_data", "_n")
+    __slots__ = ("_data", "_n", "_version")
 
     def __init__(self, data: Mapping[str, npt.ArrayLike]) -> None:
         missing = [c for c in COLUMNS if c not in data]
@@ -236,6 +236,7 @@ class Households:
             arrays[c.name] = a if a.dtype == c.np_dtype else a.astype(c.np_dtype)
         self._data = arrays
         self._n = n or 0
+        self._version = 0
 
     # ------------------------------------------------------------------ access
     @property
@@ -265,6 +266,13 @@ class Households:
         if a.shape != (self._n,):
             raise _error(name, f"an array of shape ({self._n},)", f"shape {a.shape}")
         self._data[name] = a.astype(col.np_dtype, copy=a.dtype != col.np_dtype)
+        self._version += 1
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a column is replaced (``hh[name] = ...``); views of the columns
+        taken before then no longer see the data."""
+        return self._version
 
     def __getattr__(self, name: str) -> Array:
         if name.startswith("_"):

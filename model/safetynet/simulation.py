@@ -159,14 +159,18 @@ def simulate(
     months: int | None = None,
     counties: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
+    threads: int | None = None,
 ) -> xr.Dataset:
-    """Run ``scenario`` in this process and return the labelled Dataset (see outputs.py)."""
+    """Run ``scenario`` in this process and return the labelled Dataset (see outputs.py).
+
+    ``threads``: threads of the compiled household step (default: ``SAFETYNET_THREADS`` or the
+    CPUs of this process); the results do not depend on it."""
     started = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     ps = sc.parameters(load_parameters())
     n_rep = replicates if replicates is not None else sc.replicates
     specs = make_specs(sc, n_rep, sample_fraction, months, counties)
-    results = [run_replicate(s, ps, progress) for s in specs]
+    results = [run_replicate(s, ps, progress, threads=threads) for s in specs]
     return assemble(sc, specs, results, ps, time.perf_counter() - started)
 
 

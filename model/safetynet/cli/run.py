@@ -45,6 +45,12 @@ def run(
     baseline: Annotated[
         Path | None, typer.Option(help="Results of the baseline run, for the comparison.")
     ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Threads of the household step (default: SAFETYNET_THREADS or all CPUs)."
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario: simulate, save results.nc (with run record) and write the report."""
     from safetynet.scenario import load_scenario
@@ -54,6 +60,8 @@ def run(
         raise InputError("--sample", "sample", "a fraction in (0, 1]", str(sample))
     if replicates is not None and replicates < 1:
         raise InputError("--replicates", "replicates", "a positive integer", str(replicates))
+    if threads is not None and threads < 1:
+        raise InputError("--threads", "threads", "a positive integer", str(threads))
     sc = load_scenario(scenario)
     n_rep = replicates or sc.replicates
     n_months = min(months, sc.months) if months else sc.months
@@ -65,6 +73,7 @@ def run(
             sample_fraction=sample,
             months=n_months,
             progress=lambda k: bar.advance(task, k),
+            threads=threads,
         )
     path = save(ds, out / "results.nc", sc.outputs.variables)
     typer.echo(f"results: {path}")
