@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetynet import household_month as hm
+from safetynet import model as model_module
 from safetynet import refdata
 from safetynet.model import SafetyNetModel, default_threads
 from safetynet.params import Branch, Override, load_parameters
@@ -142,7 +143,10 @@ def _differences(a: SafetyNetModel, b: SafetyNetModel) -> list[str]:
 def lockstep(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     inputs = _inputs(tmp_path_factory.mktemp("compiled"))
     numpy_engine = inputs.engine(engine="numpy")
-    compiled = inputs.engine(engine="compiled", threads=3)
+    with pytest.MonkeyPatch.context() as mp:  # threads even for this small population
+        mp.setattr(model_module, "HOUSEHOLDS_PER_THREAD", 1)
+        compiled = inputs.engine(engine="compiled", threads=3)
+    assert compiled.threads == 3 and len(compiled._groups) == 3
     single = inputs.engine(engine="compiled", threads=1)
     monthly = []
     for _ in range(MONTHS):
@@ -187,7 +191,8 @@ def test_unknown_engine_is_refused(tmp_path: Path) -> None:
 
 
 def test_money_per_household_needs_keep_money(tmp_path: Path) -> None:
-    model = _inputs(tmp_path).engine(keep_money=False)
+    model = _inputs(tmp_path).engine(keep_money=False, threads=3)
+    assert model.threads == 1  # 20k households: fewer than HOUSEHOLDS_PER_THREAD per thread
     model.step()
     model.close()
     with pytest.raises(RuntimeError, match="keep_money"):

@@ -390,32 +390,35 @@ def step_county(
             n60, n18, n16, n0 = int(n_60p[i]), int(n_18_59[i]), int(n_16_17[i]), int(n_0_15[i])
             ill, dis = int(n_ill[i]), int(n_dis[i])
             uh = float(u[1, i])
-            lo = 0.0
-            event = -1
-            for k in range(9):
-                if k == 0:
-                    h = _r32(m[M_DEATH_OLD32] * n60)
-                elif k == 1:
-                    h = _r32(m[M_DEATH_YOUNG32] * (sz - n60))
-                elif k == 2:
-                    h = _r32(m[M_BIRTH32] * n18) if sz < 10 else 0.0
-                elif k == 3:
-                    h = _r32(n0 / MONTHS_IN_0_15)
-                elif k == 4:
-                    h = _r32(n16 / MONTHS_IN_16_17)
-                elif k == 5:
-                    h = _r32(n18 / MONTHS_IN_18_59)
-                elif k == 6:
-                    h = _r32(m[M_ILL_ON32] * (sz - ill))
-                elif k == 7:
-                    h = _r32(m[M_ILL_OFF32] * ill)
-                else:
-                    h = _r32(m[M_DISABLED32] * (sz - dis))
-                hi = _r32(lo + h)
-                if lo <= uh and uh < hi:
-                    event = k
-                    break
-                lo = hi
+            # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
+            hi = _r32(m[M_DEATH_OLD32] * n60)
+            event = 0
+            if not uh < hi:
+                hi = _r32(hi + _r32(m[M_DEATH_YOUNG32] * (sz - n60)))
+                event = 1
+            if event == 1 and not uh < hi:
+                hi = _r32(hi + (_r32(m[M_BIRTH32] * n18) if sz < 10 else 0.0))
+                event = 2
+            if event == 2 and not uh < hi:
+                hi = _r32(hi + _r32(n0 / MONTHS_IN_0_15))
+                event = 3
+            if event == 3 and not uh < hi:
+                hi = _r32(hi + _r32(n16 / MONTHS_IN_16_17))
+                event = 4
+            if event == 4 and not uh < hi:
+                hi = _r32(hi + _r32(n18 / MONTHS_IN_18_59))
+                event = 5
+            if event == 5 and not uh < hi:
+                hi = _r32(hi + _r32(m[M_ILL_ON32] * (sz - ill)))
+                event = 6
+            if event == 6 and not uh < hi:
+                hi = _r32(hi + _r32(m[M_ILL_OFF32] * ill))
+                event = 7
+            if event == 7 and not uh < hi:
+                hi = _r32(hi + _r32(m[M_DISABLED32] * (sz - dis)))
+                event = 8
+            if event == 8 and not uh < hi:
+                event = -1
             if event == 0 or event == 1:
                 # one member dies: transfers fall pro rata; an empty household loses its money
                 share_left = _r32((sz - 1) / sz) if sz > 1 else 0.0

@@ -38,6 +38,8 @@ from safetynet.streams import stream
 #: (:mod:`safetynet.household_month`), counties on ``threads`` threads; ``engine="numpy"``: the
 #: same phases composed from the rule functions over whole columns (slower; the readable form)
 ENGINES = ("compiled", "numpy")
+#: fewest households per thread of the compiled step (smaller runs use fewer threads)
+HOUSEHOLDS_PER_THREAD = 50_000
 
 
 def default_threads() -> int:
@@ -264,7 +266,9 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             )
         else:
             del local
-            self.threads = max(1, threads if threads is not None else default_threads())
+            wanted = threads if threads is not None else default_threads()
+            # a thread pays only with enough households to share (handing work over costs)
+            self.threads = max(1, min(wanted, n // HOUSEHOLDS_PER_THREAD))
             self.keep_money = keep_money
             self.money_lines = np.zeros((n if keep_money else 0, len(hm.MONEY_LINES)))
             self.no_money = np.zeros((0, len(hm.MONEY_LINES)))
@@ -280,6 +284,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             # one group of counties per thread, balanced by households (largest first, each
             # to the least loaded thread): one task per thread and month
             self._groups = balanced_groups(self.county_agents, self.threads)
+            self._load_compiled()
             self.phases = (
                 ("prices", self.prices),
                 ("households", self.households_step),
@@ -328,6 +333,31 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         if pool is not None:
             pool.shutdown()
             self._pool = None
+
+    def _load_compiled(self) -> None:
+        """Load (or compile, the first time on a machine) the compiled household step now, so
+        that it counts as model setup: a call on no households with arguments of the types
+        the run will use."""
+        none = slice(0, 0)
+        month = hm.month_vector(self.params, self.p, self.date)
+        step: Any = hm.step_county
+        step(
+            *(self.hh[name][none] for name in hm.COLUMNS),
+            self.factor[none],
+            self.shock_left[none],
+            self.last_benefit[none],
+            self.months_since_job_gain[none],
+            self.temp_case[none],
+            self.prev_codes[none],
+            np.empty((len(DRAW_PURPOSES), 0), dtype=np.float32),
+            month.m,
+            month.tier_bounds,
+            month.tier_paid,
+            month.tier_classes,
+            np.zeros(hm.C_SIZE),
+            np.zeros(hm.A_SIZE),
+            self.no_money,
+        )
 
     def draw_buffer(self, n: int) -> np.ndarray:
         """This thread's buffer for ``n`` households' uniforms (one row per draw purpose),

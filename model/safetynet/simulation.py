@@ -12,7 +12,9 @@ import datetime as dt
 import json
 import subprocess
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +26,13 @@ from safetynet import __version__, outputs, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
-from safetynet.model import SafetyNetModel, ShockEvent
+from safetynet.model import SafetyNetModel, ShockEvent, default_threads
 from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
 from safetynet.rules import funding
 from safetynet.scenario import Scenario, load_scenario
+from safetynet.schema import Households
 
 ProgressFn = Callable[[float], None]
 
@@ -49,6 +52,8 @@ class RunSpec:
 #: keeps numpy temporaries small (memory, speed) and leaves results unchanged (streams are
 #: keyed by county)
 BATCH_HOUSEHOLDS = 1_000_000
+#: batches prepared (generated, start state set) on other threads ahead of the one stepped
+PREPARE_AHEAD = 1
 
 
 def county_batches(
@@ -116,8 +121,9 @@ def run_replicate(
     expected = table.family_households * spec.sample_fraction
     batches = county_batches(spec.county_indices, expected, batch_households)
     total = float(sum(expected[b].sum() for b in batches)) or 1.0
-    parts: list[dict[str, np.ndarray]] = []
-    for idx in batches:
+    n_threads = max(1, threads if threads is not None else default_threads())
+
+    def prepare(idx: np.ndarray) -> Households:
         hh = generate(
             table,
             sample_fraction=spec.sample_fraction,
@@ -128,22 +134,36 @@ def run_replicate(
             date=months[0],
         )
         initial_state(hh, ps, months[0], sc.seed, spec.replicate)
-        model = SafetyNetModel(
-            hh,
-            ps,
-            months,
-            cpi,
-            idx,
-            table.prefecture_code[idx],
-            sc.seed,
-            spec.replicate,
-            shocks,
-            threads=threads,
+        return hh
+
+    parts: list[dict[str, np.ndarray]] = []
+    # the next batches are generated and given their start state on other threads while a
+    # batch is stepped (at most ``n_threads`` batches ahead; each batch's draws are its own)
+    ahead = min(n_threads, PREPARE_AHEAD) if len(batches) > 1 else 0
+    with ThreadPoolExecutor(max(ahead, 1), thread_name_prefix="safetynet-prepare") as pool:
+        pending: deque[Future[Households]] = deque(
+            pool.submit(prepare, idx) for idx in batches[:ahead]
         )
-        share = float(expected[idx].sum()) / total
-        model.run(None if progress is None else _scaled(progress, share))
-        parts.append(model.recorder.arrays)
-        del model, hh
+        for i, idx in enumerate(batches):
+            hh = pending.popleft().result() if pending else prepare(idx)
+            if i + ahead < len(batches) and ahead:
+                pending.append(pool.submit(prepare, batches[i + ahead]))
+            model = SafetyNetModel(
+                hh,
+                ps,
+                months,
+                cpi,
+                idx,
+                table.prefecture_code[idx],
+                sc.seed,
+                spec.replicate,
+                shocks,
+                threads=n_threads,
+            )
+            share = float(expected[idx].sum()) / total
+            model.run(None if progress is None else _scaled(progress, share))
+            parts.append(model.recorder.arrays)
+            del model, hh
     return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
 
 
