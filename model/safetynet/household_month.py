@@ -33,18 +33,15 @@ from typing import Any
 import numba
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from safetynet.behaviour import initial
+from safetynet.behaviour.transitions import MONTHS_IN_0_15, MONTHS_IN_16_17, MONTHS_IN_18_59
 from safetynet.params import ParameterSet
-from safetynet.rules import price_subsidy
+from safetynet.rules import DIBAO as DIBAO_WHOLE
+from safetynet.rules import DIBAO_SINGLE, NONE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, price_subsidy
 from safetynet.rules.dibao import MENTAL_BAND_TOP, SEVERE_BAND_TOP, TIERS
 from safetynet.rules.tekun import minors_16_17_covered
 
-# Programme codes of the ``programme`` column (schema.py).
-NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
-#: width of each age group in months (behaviour.transitions)
-MONTHS_IN_0_15, MONTHS_IN_16_17, MONTHS_IN_18_59 = 16 * 12, 2 * 12, 42 * 12
 MAX_JOB_GAIN_MONTHS = 99
 #: months after a job gain in which a review may start a gradual exit (model.reviews)
 JOB_GAIN_WINDOW = 12
@@ -761,15 +758,3 @@ def step_county(
         if alive:
             acc[A_POP_HOUSEHOLDS] += wt
         acc[A_POP_PERSONS] += wt * size_f
-
-
-def assessment_factors(hh: Any, t: initial.TakeUp) -> npt.NDArray[np.float32]:
-    """Assessed / true market income per household (``initial.assessment_factor``), float32."""
-    return initial.assessment_factor(hh, t)
-
-
-def cut_points(t: initial.TakeUp) -> npt.NDArray[np.float32]:
-    """Quantiles of N(0, 1) below which market income goes undetected (rural, urban)."""
-    shares = np.clip([t.undetected_rural, t.undetected_urban], 0.0, 1.0)
-    out: npt.NDArray[np.float32] = special.ndtri(shares).astype(np.float32)
-    return out

@@ -229,7 +229,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         n_c = len(self.county_index)
         self.shock_left = np.zeros(n, dtype=np.int8)
         self.last_benefit = np.zeros(n, dtype=np.float32)
-        self.months_since_job_gain = np.full(n, 99, dtype=np.int8)
+        self.months_since_job_gain = np.full(n, hm.MAX_JOB_GAIN_MONTHS, dtype=np.int8)
         self.temp_case = np.zeros(n, dtype=bool)
         # county position of each household: needed once here, and every month by the numpy
         # phases only (8 bytes per household)
@@ -443,7 +443,9 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         _lost, gained = transitions.work(
             self.hh, self.u["work"], b, self.reference_wage, self.job_gain_rate
         )
-        np.minimum(self.months_since_job_gain + 1, 99, out=self.months_since_job_gain)
+        np.minimum(
+            self.months_since_job_gain + 1, hm.MAX_JOB_GAIN_MONTHS, out=self.months_since_job_gain
+        )
         self.months_since_job_gain[gained] = 0
 
     def apply_shocks(self) -> None:
@@ -524,7 +526,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         )
         in_exit = left > 0
         # gradual exit (渐退期) starts at a review, when work lifted income above the standard
-        by_work = (self.months_since_job_gain <= 12) & (
+        by_work = (self.months_since_job_gain <= hm.JOB_GAIN_WINDOW) & (
             u < review_p * np.float32(b.gradual_exit_share_work)
         )
         start = dibao.gradual_exit_start(prog == DIBAO_WHOLE, still, by_work, left) & reviewed
