@@ -137,14 +137,19 @@ class Scenario:
 
     def parameters(self, base: ParameterSet | None = None) -> ParameterSet:
         """The parameter set of this scenario: ``base`` (default ``load_parameters()``) with the
-        overrides applied in file order."""
+        overrides applied in file order and each year's standards set by rule through the end of
+        the horizon (standards.py)."""
+        from safetynet import standards
+
         ps = load_parameters() if base is None else base
         for ov, key in zip(self.overrides, self._keys(), strict=True):
             try:
-                ps = ps.with_overrides([ov])
+                ps.with_overrides([ov])  # each override checked alone, named by its file key
             except ParameterError as exc:
                 raise ScenarioError(self.source_path, key, exc.expected, exc.got) from None
-        return ps
+        # rule inputs, standards set by rule, overrides of the standards, linked standards
+        # (issue #14: standards.scenario_parameters)
+        return standards.scenario_parameters(ps, self.overrides, self.end.year)
 
     def cpi_path(self, replicate: int, params: ParameterSet | None = None) -> CpiPath:
         """CPI path of one replicate over the horizon (AR(1) coefficients from ``params``,
