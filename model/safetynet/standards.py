@@ -187,6 +187,7 @@ def set_standards(ps: ParameterSet, last_year: int) -> ParameterSet:
                 floor = float(math.ceil(floor_before * factor - 1e-9))
                 note = f"rule {rule}: {floor_before:g} x {factor:.4f}, rounded up to whole yuan"
                 floors[area].append(Entry(when, floor, "estimated", ref, note))
+                floors[area].sort(key=_start)
             top = floor * (1.0 + band)
             for code in table.county_codes:
                 es = entries[(code, area)]
@@ -199,6 +200,7 @@ def set_standards(ps: ParameterSet, last_year: int) -> ParameterSet:
                     f"floor x {1 + band:g}]"
                 )
                 es.append(Entry(when, round(new, 2), "estimated", ref, note))
+                es.sort(key=_start)
     out = dict(_params(ps))
     out["dibao.standard"] = replace(
         table, entries={k: tuple(sorted(v, key=_start)) for k, v in entries.items()}, _cache={}
