@@ -23,7 +23,8 @@ def _at(ps: ParameterSet, when: dt.date, path: str, key: str) -> float:
     return float(p.at(when, key)[codes.index(CODE)])  # type: ignore[union-attr]
 
 
-def _rule(rule: str, start: dt.date = D(2025, 1, 1)) -> ParameterSet:
+def _rule(rule: str) -> ParameterSet:
+    start = D(2025, 1, 1)
     base = load_parameters().with_overrides([Override("dibao.standard_rule", start, value=rule)])
     return standards.set_standards(base, 2027)
 

@@ -421,7 +421,7 @@ def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) 
                 for k, t in enumerate(tm):
                     if not hit[:, t].any():
                         continue
-                    normal = _normal_need(need[s, r], hit, t)
+                    normal = _normal_need(need[s, r], hit, int(t))
                     request = np.where(hit[:, t], np.clip(need[s, r][:, t] - normal, 0, None), 0)
                     got = release_reserve(left, request)
                     released_m[:, k] = got
@@ -477,12 +477,12 @@ def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) 
         _fund_attrs("yuan", "分级资金安排", "Allocation by source",
                     "Money set for the county at the start of the year, by source."),
     )  # fmt: skip
-    for name, arr, zh, en in (
+    for name, arr3, zh, en in (
         ("fund_pool", pools, "上级补助资金总额", "Central and provincial pool"),
         ("fund_reserve", reserves, "应急预留资金", "Emergency reserve held back"),
         ("fund_reserve_unreleased", unreleased, "未下达预留资金", "Reserve not released"),
     ):
-        ds[name] = (("scenario", "replicate", "year"), arr, _fund_attrs("yuan", zh, en, en + "."))
+        ds[name] = (("scenario", "replicate", "year"), arr3, _fund_attrs("yuan", zh, en, en + "."))
 
 
 def add_standard_rules(ds: xr.Dataset, sc: Scenario, ps: ParameterSet) -> None:
