@@ -140,6 +140,29 @@ def _with_rise(
     )
 
 
+def solved_scenario_text(sc: Scenario, result: SolveResult, name: str) -> str:
+    """The scenario file of ``sc`` with the found rise added as ``[[overrides]]`` and renamed
+    ``name`` (no ``baseline`` key): run it with ``safetynet run`` to check the solution."""
+    import re
+
+    text = sc.source_path.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^name\s*=\s*"[^"]*"', f'name = "{name}"', text, count=1)
+    text = re.sub(r"(?m)^baseline\s*=.*$\n?", "", text)
+    rural = result.rise if "rural" in result.areas else 0.0
+    urban = result.rise if "urban" in result.areas else 0.0
+    blocks = [f"\n# added by safetynet solve: rise {result.rise:+.6f} from {result.year}-01\n"]
+    for ov in rise_overrides(sc, result.year, rural, urban, result.prefectures):
+        lines = ["[[overrides]]", f'path = "{ov.path}"', f'from = "{ov.start:%Y-%m}"']
+        if ov.keys:
+            lines.append(f'keys = ["{ov.keys[0]}"]')
+        if ov.counties:
+            lines.append("counties = [" + ", ".join(f'"{c}"' for c in ov.counties) + "]")
+        lines += [f"relative = {ov.relative!r}", f'reference = "{ov.reference}"']
+        blocks.append("\n".join(lines) + "\n")
+    # TOML lets an array of tables continue after other tables: appended at the end
+    return text.rstrip() + "\n" + "\n".join(blocks)
+
+
 def _months_through(sc: Scenario, year: int) -> int:
     if not sc.start.year <= year <= sc.end.year:
         raise InputError(

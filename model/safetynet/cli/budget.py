@@ -85,6 +85,7 @@ def solve(
     rural and/or urban dibao standard from year Y that makes Y's need equal a budget (or reaches
     a coverage target); brentq, common random numbers, every trial listed."""
     from safetynet.budget import solve as run_solve
+    from safetynet.budget import solved_scenario_text
     from safetynet.files import written_atomically
     from safetynet.scenario import load_scenario
 
@@ -140,10 +141,19 @@ def solve(
             "seconds": round(res.seconds, 1),
             "notes": list(res.notes),
         }
-        with written_atomically({"json": out / "solve.json", "csv": out / "trials.csv"}) as tmp:
+        name = f"{sc.name}_solved"
+        toml = solved_scenario_text(sc, res, name)
+        targets = {
+            "json": out / "solve.json",
+            "csv": out / "trials.csv",
+            "toml": out / f"{name}.toml",
+        }
+        with written_atomically(targets) as tmp:
             tmp["json"].write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
             res.table().to_csv(tmp["csv"], index=False)
-        typer.echo(f"written: {out / 'solve.json'}, {out / 'trials.csv'}")
+            tmp["toml"].write_text(toml, encoding="utf-8")
+        load_scenario(targets["toml"])  # the written scenario is valid
+        typer.echo(f"written: {', '.join(str(p) for p in targets.values())}")
     if not res.converged:
         raise typer.Exit(1)
 
