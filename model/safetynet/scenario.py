@@ -624,7 +624,10 @@ class _Checker:
         keys: list[str] = []
         if not self.doc.overrides:
             return (), ()
-        ps = self.params
+        from safetynet import standards
+
+        # values in force (for ``toward``) include the standards set by rule (issue #14)
+        ps = standards.set_standards(self.params, end.year)
         for i, item in enumerate(self.doc.overrides):
             key = f"overrides[{i}]"
             made = self.override(item, key, name, end, ps)
