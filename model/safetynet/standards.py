@@ -55,6 +55,14 @@ DERIVED: tuple[str, ...] = (
     "tekun.floor",
     "tekun.care_subsidy",
 )
+#: parameters the rules read; without them (a reduced tree) the tables are used as given
+REQUIRED: tuple[str, ...] = (
+    *DERIVED[:5],
+    "dibao.standard_rule",
+    "dibao.standard_adjust_month",
+    "dibao.standard_rise_band",
+    "tekun.standard_multiple",
+)
 #: money is paid to the fen
 FEN = 0.01
 
@@ -67,6 +75,8 @@ def scenario_parameters(
     ``last_year``, overrides of the standards themselves (so +8% means 8% over the rule's path),
     then the linked standards (tekun, care subsidy)."""
     ps = base
+    if not all(p in base for p in REQUIRED):  # a reduced tree (tests, planners' subsets)
+        return base.with_overrides(list(overrides)) if overrides else base
     inputs = [o for o in overrides if o.path not in DERIVED]
     derived = [o for o in overrides if o.path in DERIVED]
     for ov in inputs:
@@ -90,6 +100,8 @@ def rule_at(ps: ParameterSet, year: int) -> str:
 
 def rules_by_year(ps: ParameterSet, years: Sequence[int]) -> list[str]:
     """Which rule set each year's standards (``table`` where the table was used)."""
+    if not all(p in ps for p in REQUIRED):
+        return ["table" for _ in years]
     return [rule_at(ps, y) for y in years]
 
 
@@ -159,6 +171,8 @@ def growth_factor(ps: ParameterSet, rule: str, year: int, area: str, floor_befor
 def set_standards(ps: ParameterSet, last_year: int) -> ParameterSet:
     """Provincial floors and county standards for every year whose rule is not ``table``, up to
     ``last_year`` (each year from the values in force just before its adjustment date)."""
+    if not all(p in ps for p in REQUIRED):
+        return ps
     table = ps["dibao.standard"]
     assert isinstance(table, CountyParameter)
     first = min(e.start.year for es in table.entries.values() for e in es)
@@ -224,6 +238,8 @@ def link_standards(ps: ParameterSet, last_year: int) -> ParameterSet:
     """Tekun basic standard ≥ multiple × urban dibao standard and ≥ the provincial tekun floor
     on every date either changes (S3 三(二), S4 二(二)); care subsidy from last year's minimum
     wage where ``tekun.care_rule`` says so (S4 二(二))."""
+    if not all(p in ps for p in REQUIRED):
+        return ps
     out = dict(_params(ps))
     multiple_p = ps["tekun.standard_multiple"]
     urban = ps["dibao.standard"]
