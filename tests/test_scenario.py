@@ -347,7 +347,7 @@ def test_diff_json_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
     }
     main(["scenario", "diff", a, b])
     table = capsys.readouterr().out
-    assert "dibao.standard" in table and "2026-06..2026-08" in table and "漾濞" in table
+    assert "dibao.standard" in table and "2026-07..2026-08" in table and "漾濞" in table
     main(["scenario", "diff", a, a])
     assert "no parameter differences" in capsys.readouterr().out
 
