@@ -35,11 +35,28 @@ def main() -> None:
         rev = REVENUE_2023 * urban[i] / urban.sum()
         exp = EXPENDITURE_2023 * total[i] / total.sum()
         for key, value, how in (
-            ("revenue", rev, f"provincial revenue x urban population share {urban[i] / urban.sum():.5f}"),
-            ("expenditure", exp, f"provincial expenditure x population share {total[i] / total.sum():.5f}"),
+            (
+                "revenue",
+                rev,
+                f"provincial revenue x urban population share {urban[i] / urban.sum():.5f}",
+            ),
+            (
+                "expenditure",
+                exp,
+                f"provincial expenditure x population share {total[i] / total.sum():.5f}",
+            ),
         ):
-            rows.append([str(code), key, "2023-01-01", f"{value:.0f}", "estimated", REF,
-                         f"generated: {how} (census 2020); no county figure found"])
+            rows.append(
+                [
+                    str(code),
+                    key,
+                    "2023-01-01",
+                    f"{value:.0f}",
+                    "estimated",
+                    REF,
+                    f"generated: {how} (census 2020); no county figure found",
+                ]
+            )
     with OUT.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["county_code", "key", "from", "value", "status", "reference", "note"])

@@ -160,3 +160,23 @@ def test_fixed_pool_mode_splits_the_given_fund() -> None:
     )
     # 2026 grows from the given 2025 pool unless given again: still given (rule in force)
     assert float(d["fund_pool"].sel(year=2026)) == pytest.approx(5000.0)
+
+
+def test_county_budget_given_or_share() -> None:
+    p = Branch("funding", {"county_budget_share": 0.1})
+    assert_allclose(funding.county_own_budget(p, [1000.0, 2000.0], [0.0, 50.0]), [100.0, 50.0])
+    ps = load_parameters().with_overrides(
+        [
+            Override(
+                "funding.county_budget_yuan",
+                dt.date(2025, 1, 1),
+                value=6000.0,
+                counties=("530102",),
+            )
+        ]
+    )
+    ds = _dataset()
+    add_funding(ds, ps)
+    own = ds["fund_own_budget"].isel(scenario=0, replicate=0).sel(year=2025).values
+    share = float(ps.at(dt.date(2025, 1, 1)).funding.county_budget_share)
+    assert_allclose(own, [6000.0, share * 2400.0])

@@ -339,6 +339,10 @@ def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) 
     assert isinstance(fiscal, CountyParameter)
     pos = {c: i for i, c in enumerate(fiscal.county_codes)}
     cidx = np.array([pos[c] for c in codes], dtype=np.int64)
+    given_budget = ps["funding.county_budget_yuan"]
+    assert isinstance(given_budget, CountyParameter)
+    gpos = {c: i for i, c in enumerate(given_budget.county_codes)}
+    gidx = np.array([gpos[c] for c in codes], dtype=np.int64)
     n_s, n_r, n_c, _ = need.shape
     n_y = len(years)
     shape = (n_s, n_r, n_c, n_y)
@@ -412,7 +416,12 @@ def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) 
                 allocated = (pool - reserve) * shares
                 central, provincial = pool_split(p, allocated)
                 months_share = len(tm) / 12.0
-                own = float(p.county_budget_share) * prior_need_full * months_share
+                own = (
+                    funding.county_own_budget(
+                        p, prior_need_full, given_budget.at(dt.date(year, 1, 1), "all")[gidx]
+                    )
+                    * months_share
+                )
                 last_own = own * 12.0 / len(tm)
                 prefecture = float(p.prefecture_budget_share) * prior_need_full * months_share
                 # reserve released month by month to the counties a shock hits

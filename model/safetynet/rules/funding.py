@@ -121,6 +121,14 @@ def pool_full_year(
     return float(last_pool_full_year) * (1.0 + float(p.pool_growth))
 
 
+def county_own_budget(p: Branch, last_year_need: npt.ArrayLike, given: npt.ArrayLike) -> FloatArray:
+    """County's own budget for the year, yuan/year, set at its start (S3 三(一)): the given
+    amount (``county_budget_yuan``) where it is > 0, else ``county_budget_share`` × last year's
+    need."""
+    g = as_float(given)
+    return np.where(g > 0.0, g, float(p.county_budget_share) * as_float(last_year_need))
+
+
 def reserve_held(p: Branch, pool: float) -> float:
     """Emergency reserve held back from the pool at the start of the year, yuan:
     ``reserve_share`` × pool (S4 四(十); share ASSUMED)."""
