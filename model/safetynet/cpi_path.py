@@ -452,7 +452,9 @@ def _parse_pct(text: str, file: Path, key: str) -> float:
     try:
         x = float(text)
     except ValueError:
-        raise ScenarioError(file, key, "a number (percent year on year)", f"got {guard.short(text)}") from None
+        raise ScenarioError(
+            file, key, "a number (percent year on year)", f"got {guard.short(text)}"
+        ) from None
     if not math.isfinite(x) or not lo <= x <= hi:
         raise ScenarioError(file, key, f"a year-on-year change within [{lo}, {hi}] %", f"got {x}")
     return x
@@ -499,7 +501,10 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
             geo = ""
         elif geo not in prefectures:
             raise ScenarioError(
-                path, f"line {n}.geo", "empty, 'province' or a prefecture code", f"got {guard.short(geo)}"
+                path,
+                f"line {n}.geo",
+                "empty, 'province' or a prefecture code",
+                f"got {guard.short(geo)}",
             )
         cpi_text = (row["cpi_yoy_pct"] or "").strip()
         if geo and not cpi_text:
@@ -511,7 +516,9 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
         )
         status = (row.get("status") or "").strip() or "estimated"
         if status not in STATUSES:
-            raise ScenarioError(path, f"line {n}.status", f"one of {list(STATUSES)}", guard.short(status))
+            raise ScenarioError(
+                path, f"line {n}.status", f"one of {list(STATUSES)}", guard.short(status)
+            )
         by_month = rows.setdefault(geo, {})
         if month in by_month:
             where = f" for geo {geo}" if geo else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 #: longest file / key / expected / got part of a message (a refusal stays one readable line)
 MAX_PART = 300
 

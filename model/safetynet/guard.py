@@ -10,6 +10,7 @@ docs/input_validation.md). Other modules hook their inputs in by calling these f
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -147,9 +148,7 @@ def decode(raw: bytes, file: Path | str, encodings: Sequence[str] = ("utf-8-sig"
     raise InputError(file, "<file>", f"{names} text", last)
 
 
-def read_input_text(
-    path: Path | str, kind: str, encodings: Sequence[str] = ("utf-8-sig",)
-) -> str:
+def read_input_text(path: Path | str, kind: str, encodings: Sequence[str] = ("utf-8-sig",)) -> str:
     """The text of a user's file (size limit, regular file, decoding) as one step."""
     return decode(read_input_bytes(path, kind), path, encodings)
 
@@ -222,8 +221,8 @@ class SafeYamlLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(line, "no YAML aliases (*name): write the value out", "an alias")
@@ -242,7 +241,9 @@ def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(node.value).replace("_", "").lstrip("+-")
     if len(text) > 20:
         raise _Refused(
-            node.start_mark.line + 1, f"an integer within ±{limit('integer_abs')}", short(node.value)
+            node.start_mark.line + 1,
+            f"an integer within ±{limit('integer_abs')}",
+            short(node.value),
         )
     value = int(yaml.SafeLoader.construct_yaml_int(loader, node))
     if abs(value) > int(limit("integer_abs")):
@@ -266,7 +267,7 @@ SafeYamlLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
 def load_yaml(text: str, file: Path | str) -> Any:
     """Parse YAML text safely (see ``SafeYamlLoader``); then ``check_tree``."""
     try:
-        data = yaml.load(text, Loader=SafeYamlLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=SafeYamlLoader)
     except _Refused as exc:
         raise InputError(file, f"line {exc.line}", exc.expected, exc.got) from None
     except yaml.YAMLError as exc:
@@ -317,7 +318,8 @@ def csv_rows(text: str, file: Path | str) -> tuple[list[str], list[tuple[int, di
                     file, f"line {line}", f"{len(header)} columns", f"{len(fields)} fields"
                 )
             _check_fields(file, line, header, fields, width)
-            rows.append((line, dict(zip(header, fields + [""] * (len(header) - len(fields))))))
+            padded = fields + [""] * (len(header) - len(fields))
+            rows.append((line, dict(zip(header, padded, strict=True))))
     except csv.Error as exc:
         raise InputError(
             file, f"line {reader.line_num}", "a well-formed CSV row", _first_line(exc)
@@ -334,7 +336,10 @@ def _check_fields(
         if len(f) > width:
             col = header[j] if j < len(header) else f"column {j + 1}"
             raise InputError(
-                file, f"line {line}.{col}", f"a field of at most {width:,} characters", f"{len(f):,}"
+                file,
+                f"line {line}.{col}",
+                f"a field of at most {width:,} characters",
+                f"{len(f):,}",
             )
 
 
@@ -362,7 +367,10 @@ def cell_text(file: Path | str, sheet: str, row: int, col: int | str, value: obj
     text = "" if value is None else str(value)
     if len(text) > int(limit("field_chars")):
         raise InputError(
-            file, f"{sheet}!{col}{row}", f"at most {limit('field_chars')} characters", str(len(text))
+            file,
+            f"{sheet}!{col}{row}",
+            f"at most {limit('field_chars')} characters",
+            str(len(text)),
         )
     return text
 
@@ -437,7 +445,9 @@ def check_parameter_value(file: Path | str, key: str, p: Any, value: object) -> 
     if (lo is not None and x < lo) or (hi is not None and x > hi):
         lo_t = "-inf" if lo is None else f"{lo:g}"
         hi_t = "inf" if hi is None else f"{hi:g}"
-        raise InputError(file, key, f"a value within [{lo_t}, {hi_t}] ({path}: {unit})", f"got {x:g}")
+        raise InputError(
+            file, key, f"a value within [{lo_t}, {hi_t}] ({path}: {unit})", f"got {x:g}"
+        )
     return x
 
 
@@ -664,10 +674,8 @@ class OutLock:
     ) -> None:
         self.path.unlink(missing_ok=True)
         if self._created:
-            try:
+            with contextlib.suppress(OSError):
                 self.folder.rmdir()  # only if the run left it empty
-            except OSError:
-                pass
 
 
 def remove_leftovers(folder: Path, subfolders: Sequence[str] = ()) -> list[Path]:

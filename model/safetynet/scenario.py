@@ -16,7 +16,6 @@ import functools
 import hashlib
 import math
 import re
-import tomllib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 

@@ -34,6 +34,9 @@ for _module in (params, scenario, cases, calibrate, run, report):
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line naming file/key/expectation and exit with 2."""
     try:
+        from safetynet import guard
+
+        guard.check_environment()  # SAFETYNET_THREADS etc., before any command
         rc = app(args=argv, standalone_mode=False)
     except SafetynetError as exc:
         print(f"error: {exc}", file=sys.stderr)
