@@ -91,9 +91,12 @@ def safe_eval(text: str) -> float:
         raise ValueError(f"expression longer than {MAX_EXPRESSION} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError(f"not an arithmetic expression: {text!r}") from None
-    return float(_eval_node(tree.body))
+        value = float(_eval_node(tree.body))
+    except (SyntaxError, RecursionError, MemoryError):
+        raise ValueError(f"not an arithmetic expression: {text[:60]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text[:60]!r}")
+    return value
 
 
 def _eval_node(node: ast.AST) -> float:
@@ -736,7 +739,7 @@ def case_files(paths: Iterable[Path | str]) -> list[Path]:
             if not found:
                 raise CaseError(p, "<dir>", "a folder with *.yaml case files")
             files += found
-        elif p.is_file():
+        elif p.exists():  # a file, or a FIFO/device refused with its type when read
             files.append(p)
         else:
             raise CaseError(p, "<path>", "an existing case file or folder")

@@ -321,6 +321,10 @@ def csv_rows(text: str, file: Path | str) -> tuple[list[str], list[tuple[int, di
             padded = fields + [""] * (len(header) - len(fields))
             rows.append((line, dict(zip(header, padded, strict=True))))
     except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise InputError(
+                file, f"line {reader.line_num}", f"fields of at most {width:,} characters", "longer"
+            ) from None
         raise InputError(
             file, f"line {reader.line_num}", "a well-formed CSV row", _first_line(exc)
         ) from None

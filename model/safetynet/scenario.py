@@ -761,12 +761,16 @@ class _Checker:
                         "no AR(1) coefficients for mode csv (the file gives every month)",
                     )
             target = (self.file.parent / c.file).resolve()
-            if not target.is_file():
+            if not target.exists():
                 self.fail(
                     "cpi.file",
                     "an existing CSV file (relative to the scenario file)",
                     f"not found: {target}",
                 )
+            try:
+                guard.check_input_file(target, "csv")
+            except InputError as exc:
+                self.fail("cpi.file", exc.expected, f"{target}: {exc.got}")
             return CpiSpec("csv", target, scenario_file=str(self.file))
         if c.file is not None:
             self.fail("cpi.file", 'no file unless mode = "csv"', f"mode is {c.mode!r}")

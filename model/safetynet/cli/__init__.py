@@ -47,10 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
-        # Usage errors of the (vendored) click layer carry their own message and exit code 2.
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):
-            show()
+        # Usage errors of the (vendored) click layer: one line naming the option, exit code 2.
+        fmt, code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+        if callable(fmt) and isinstance(code, int):
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            print(f"error: {where}{' '.join(str(fmt()).split())}", file=sys.stderr)
             sys.exit(code)
         raise
     if isinstance(rc, int) and rc != 0:
