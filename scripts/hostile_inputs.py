@@ -158,13 +158,25 @@ def results(mutate: str = "") -> Callable[[Path], None]:
 
         from safetynet import outputs
 
+        from safetynet import refdata
+
+        t = refdata.counties()
+        idx = t.index_of(["530102", "530103"])
+        coords = {k: getattr(t, k)[idx] for k in ("prefecture_name_zh", "prefecture_name_en")}
+        coords.update(county_name_zh=t.name_zh[idx], county_name_en=t.name_en[idx])
+        coords["prefecture"] = t.prefecture_code[idx]
         ds = outputs.empty_dataset(
-            ["s"], [0], ["530102", "530103"], np.arange("2024-01", "2024-04", dtype="datetime64[M]")
-        )
+            ["s"], [0], ["530102", "530103"],
+            np.arange("2024-01", "2024-04", dtype="datetime64[M]"), county_coords=coords,
+        )  # fmt: skip
         for v in ds.data_vars:
             if np.issubdtype(ds[v].dtype, np.number):
                 ds[v].values[...] = 1.0
         ds.attrs["run_record"] = json.dumps({"scenario": {"name": "s"}, "replicates": 1})
+        for v in ("cpi_yoy_pct", "food_cpi_yoy_pct"):
+            ds[v] = (("scenario", "replicate", "month"), np.full((1, 1, 3), 2.0))
+        for v in ("cpi_threshold_pct", "food_cpi_threshold_pct"):
+            ds[v] = (("scenario", "month"), np.full((1, 3), 3.5))
         if mutate == "dup_months":
             ds = ds.assign_coords(month=np.array(["2024-01", "2024-01", "2024-02"], "datetime64[ns]"))
         elif mutate == "reversed_months":
