@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the catalogue keeps one case per line)
 """Hostile-input harness (issue #13): tries malformed inputs of every kind against the CLI.
 
 Each case gets a fresh folder with its input files, runs ``safetynet.cli.main(argv)`` in a
@@ -155,10 +156,7 @@ def results(mutate: str = "") -> Callable[[Path], None]:
 
     def make(d: Path) -> None:
         import numpy as np
-
-        from safetynet import outputs
-
-        from safetynet import refdata
+        from safetynet import outputs, refdata
 
         t = refdata.counties()
         idx = t.index_of(["530102", "530103"])
@@ -178,7 +176,9 @@ def results(mutate: str = "") -> Callable[[Path], None]:
         for v in ("cpi_threshold_pct", "food_cpi_threshold_pct"):
             ds[v] = (("scenario", "month"), np.full((1, 3), 3.5))
         if mutate == "dup_months":
-            ds = ds.assign_coords(month=np.array(["2024-01", "2024-01", "2024-02"], "datetime64[ns]"))
+            ds = ds.assign_coords(
+                month=np.array(["2024-01", "2024-01", "2024-02"], "datetime64[ns]")
+            )
         elif mutate == "reversed_months":
             ds = ds.assign_coords(month=ds.month.values[::-1])
         elif mutate == "unknown_county":
@@ -204,14 +204,18 @@ def results(mutate: str = "") -> Callable[[Path], None]:
 # ------------------------------------------------------------------------------ the cases
 
 
-def cases() -> list[Case]:  # noqa: C901 (a catalogue)
+def cases() -> list[Case]:
     out: list[Case] = []
     me = os.getpid()
 
-    def refuse(kind: str, name: str, argv: list[str], files: Files | None = None, **kw: Any) -> None:
+    def refuse(
+        kind: str, name: str, argv: list[str], files: Files | None = None, **kw: Any
+    ) -> None:
         out.append(Case(kind, name, argv, files or {}, **kw))
 
-    def accept(kind: str, name: str, argv: list[str], files: Files | None = None, **kw: Any) -> None:
+    def accept(
+        kind: str, name: str, argv: list[str], files: Files | None = None, **kw: Any
+    ) -> None:
         out.append(Case(kind, name, argv, files or {}, accept=True, **kw))
 
     check = ["scenario", "check", "s.toml"]
@@ -221,7 +225,9 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
     accept(S, "valid scenario (control)", check, {"s.toml": scenario()})
     refuse(S, "nested 5000 brackets deep", check, {"s.toml": "x = " + "[" * 5000 + "]" * 5000})
     refuse(S, "nested 50 tables deep", check, {"s.toml": "x = " + "[" * 50 + "1" + "]" * 50})
-    refuse(S, "inline tables 3000 deep", check, {"s.toml": "x = " + "{a=" * 3000 + "1" + "}" * 3000})
+    refuse(
+        S, "inline tables 3000 deep", check, {"s.toml": "x = " + "{a=" * 3000 + "1" + "}" * 3000}
+    )
     refuse(S, "/dev/zero", ["scenario", "check", "/dev/zero"])
     refuse(S, "/dev/null", ["scenario", "check", "/dev/null"])
     refuse(S, "FIFO", check, {"s.toml": fifo("s.toml")})
@@ -229,32 +235,125 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
     refuse(S, "missing file", check)
     refuse(S, "2 MB file", check, {"s.toml": big("s.toml", 2_000_000)})
     refuse(S, "binary", check, {"s.toml": bytes(range(256)) * 8})
-    refuse(S, "Latin-1", check, {"s.toml": scenario().replace("测试", "caf\u00e9").encode("latin-1", "replace").replace(b"caf?", b"caf\xe9")})
+    refuse(
+        S,
+        "Latin-1",
+        check,
+        {
+            "s.toml": scenario()
+            .replace("测试", "caf\u00e9")
+            .encode("latin-1", "replace")
+            .replace(b"caf?", b"caf\xe9")
+        },
+    )
     refuse(S, "NUL byte", check, {"s.toml": scenario() + "\x00"})
     refuse(S, "empty", check, {"s.toml": ""})
     refuse(S, "invalid TOML", check, {"s.toml": "[scenario\nname = 1"})
-    refuse(S, "400-digit seed", check, {"s.toml": scenario().replace("seed = 7", "seed = " + "9" * 400)})
-    refuse(S, "5000-digit seed", check, {"s.toml": scenario().replace("seed = 7", "seed = " + "9" * 5000)})
+    refuse(
+        S,
+        "400-digit seed",
+        check,
+        {"s.toml": scenario().replace("seed = 7", "seed = " + "9" * 400)},
+    )
+    refuse(
+        S,
+        "5000-digit seed",
+        check,
+        {"s.toml": scenario().replace("seed = 7", "seed = " + "9" * 5000)},
+    )
     refuse(S, "seed 2**64", check, {"s.toml": scenario().replace("seed = 7", f"seed = {2**64}")})
     refuse(S, "seed -1", check, {"s.toml": scenario().replace("seed = 7", "seed = -1")})
     for v in ("nan", "inf", "-inf", "0", "1.5", "-0.1", "true", '"0.1"'):
-        refuse(S, f"sample_fraction = {v}", check, {"s.toml": scenario().replace("sample_fraction = 0.0005", f"sample_fraction = {v}")})
+        refuse(
+            S,
+            f"sample_fraction = {v}",
+            check,
+            {"s.toml": scenario().replace("sample_fraction = 0.0005", f"sample_fraction = {v}")},
+        )
     for v in ("0", "-1", "1001", "1e9", "2.5", "true", '"5"', "nan"):
-        refuse(S, f"replicates = {v}", check, {"s.toml": scenario().replace("replicates = 1", f"replicates = {v}")})
+        refuse(
+            S,
+            f"replicates = {v}",
+            check,
+            {"s.toml": scenario().replace("replicates = 1", f"replicates = {v}")},
+        )
     for v in ("0", "-1", "601", "1200", "1.5", '"12"'):
-        refuse(S, f"horizon months = {v}", check, {"s.toml": scenario().replace("months = 2", f"months = {v}")})
-    refuse(S, "1200 months from 2150", check, {"s.toml": scenario().replace('start = "2024-01"', 'start = "2150-01"').replace("months = 2", "months = 1200")})
-    refuse(S, "horizon past 2150", check, {"s.toml": scenario().replace('start = "2024-01"', 'start = "2149-01"').replace("months = 2", "months = 48")})
-    for v in ('"1949-12"', '"2151-01"', '"2024-13"', '"0000-01"', '"soon"', "2024-01-15", "2024-01-01T00:00:00"):
-        refuse(S, f"horizon start = {v}", check, {"s.toml": scenario().replace('start = "2024-01"', f"start = {v}")})
-    refuse(S, "end before start", check, {"s.toml": scenario().replace("months = 2", 'end = "2023-01"')})
-    refuse(S, "end 700 months on", check, {"s.toml": scenario().replace("months = 2", 'end = "2082-12"')})
+        refuse(
+            S,
+            f"horizon months = {v}",
+            check,
+            {"s.toml": scenario().replace("months = 2", f"months = {v}")},
+        )
+    refuse(
+        S,
+        "1200 months from 2150",
+        check,
+        {
+            "s.toml": scenario()
+            .replace('start = "2024-01"', 'start = "2150-01"')
+            .replace("months = 2", "months = 1200")
+        },
+    )
+    refuse(
+        S,
+        "horizon past 2150",
+        check,
+        {
+            "s.toml": scenario()
+            .replace('start = "2024-01"', 'start = "2149-01"')
+            .replace("months = 2", "months = 48")
+        },
+    )
+    for v in (
+        '"1949-12"',
+        '"2151-01"',
+        '"2024-13"',
+        '"0000-01"',
+        '"soon"',
+        "2024-01-15",
+        "2024-01-01T00:00:00",
+    ):
+        refuse(
+            S,
+            f"horizon start = {v}",
+            check,
+            {"s.toml": scenario().replace('start = "2024-01"', f"start = {v}")},
+        )
+    refuse(
+        S,
+        "end before start",
+        check,
+        {"s.toml": scenario().replace("months = 2", 'end = "2023-01"')},
+    )
+    refuse(
+        S,
+        "end 700 months on",
+        check,
+        {"s.toml": scenario().replace("months = 2", 'end = "2082-12"')},
+    )
     refuse(S, "unknown top key", check, {"s.toml": scenario(extra="[bogus]\nx = 1")})
-    refuse(S, "title 20,000 characters", check, {"s.toml": scenario().replace('zh = "测试"', 'zh = "' + "长" * 20000 + '"')})
-    refuse(S, "name with spaces", check, {"s.toml": scenario().replace('name = "s"', 'name = "a b"')})
+    refuse(
+        S,
+        "title 20,000 characters",
+        check,
+        {"s.toml": scenario().replace('zh = "测试"', 'zh = "' + "长" * 20000 + '"')},
+    )
+    refuse(
+        S, "name with spaces", check, {"s.toml": scenario().replace('name = "s"', 'name = "a b"')}
+    )
     refuse(S, "name not the file name", check, {"s.toml": scenario("other")})
-    refuse(S, "baseline of itself", check, {"s.toml": scenario().replace('name = "s"', 'name = "s"\nbaseline = "s"')})
-    refuse(S, "baseline missing", check, {"s.toml": scenario().replace('name = "s"', 'name = "s"\nbaseline = "nope"')})
+    refuse(
+        S,
+        "baseline of itself",
+        check,
+        {"s.toml": scenario().replace('name = "s"', 'name = "s"\nbaseline = "s"')},
+    )
+    refuse(
+        S,
+        "baseline missing",
+        check,
+        {"s.toml": scenario().replace('name = "s"', 'name = "s"\nbaseline = "nope"')},
+    )
     refuse(S, "key with newline", check, {"s.toml": scenario(extra='[outputs2]\n"a\\nb" = 1')})
 
     # ---- scenario TOML: overrides (bounds from each parameter's meaning)
@@ -271,48 +370,174 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
     for p in paths:
         for line in bad_lines:
             refuse(S, f"{p}: {line}", check, {"s.toml": scenario(extra=override(p, line))})
-    accept(S, "dibao.standard relative = 0.08 (control)", check, {"s.toml": scenario(extra=override("dibao.standard", "relative = 0.08"))})
-    refuse(S, "value and relative", check, {"s.toml": scenario(extra=override("dibao.standard", "value = 1\nrelative = 0.1"))})
-    refuse(S, "unknown path", check, {"s.toml": scenario(extra=override("dibao.standardd", "value = 1"))})
-    refuse(S, "counties 5000 unknown", check, {"s.toml": scenario(extra=override("dibao.standard", "relative = 0.1\ncounties = [" + ",".join(['"1"'] * 5000) + "]"))})
-    refuse(S, "overrides from after horizon", check, {"s.toml": scenario(extra=override("dibao.standard", "relative = 0.1").replace('from = "2024-01"', 'from = "2030-01"'))})
+    accept(
+        S,
+        "dibao.standard relative = 0.08 (control)",
+        check,
+        {"s.toml": scenario(extra=override("dibao.standard", "relative = 0.08"))},
+    )
+    refuse(
+        S,
+        "value and relative",
+        check,
+        {"s.toml": scenario(extra=override("dibao.standard", "value = 1\nrelative = 0.1"))},
+    )
+    refuse(
+        S,
+        "unknown path",
+        check,
+        {"s.toml": scenario(extra=override("dibao.standardd", "value = 1"))},
+    )
+    refuse(
+        S,
+        "counties 5000 unknown",
+        check,
+        {
+            "s.toml": scenario(
+                extra=override(
+                    "dibao.standard",
+                    "relative = 0.1\ncounties = [" + ",".join(['"1"'] * 5000) + "]",
+                )
+            )
+        },
+    )
+    refuse(
+        S,
+        "overrides from after horizon",
+        check,
+        {
+            "s.toml": scenario(
+                extra=override("dibao.standard", "relative = 0.1").replace(
+                    'from = "2024-01"', 'from = "2030-01"'
+                )
+            )
+        },
+    )
     # shocks
     shock = '\n[[shocks]]\nkind = "disaster"\ncounties = ["532901"]\nfrom = "2024-01"\nmonths = {m}\nseverity = {s}\n'
-    for m, s_ in (("0", "0.5"), ("-1", "0.5"), ("601", "0.5"), ("2", "0"), ("2", "2"), ("2", "nan"), ("2", "-0.1")):
-        refuse(S, f"shock months {m} severity {s_}", check, {"s.toml": scenario(extra=shock.format(m=m, s=s_))})
-    refuse(S, "shock unknown county", check, {"s.toml": scenario(extra=shock.format(m=2, s=0.5).replace("532901", "999999"))})
-    refuse(S, "shock kind volcano", check, {"s.toml": scenario(extra=shock.format(m=2, s=0.5).replace("disaster", "volcano"))})
+    for m, s_ in (
+        ("0", "0.5"),
+        ("-1", "0.5"),
+        ("601", "0.5"),
+        ("2", "0"),
+        ("2", "2"),
+        ("2", "nan"),
+        ("2", "-0.1"),
+    ):
+        refuse(
+            S,
+            f"shock months {m} severity {s_}",
+            check,
+            {"s.toml": scenario(extra=shock.format(m=m, s=s_))},
+        )
+    refuse(
+        S,
+        "shock unknown county",
+        check,
+        {"s.toml": scenario(extra=shock.format(m=2, s=0.5).replace("532901", "999999"))},
+    )
+    refuse(
+        S,
+        "shock kind volcano",
+        check,
+        {"s.toml": scenario(extra=shock.format(m=2, s=0.5).replace("disaster", "volcano"))},
+    )
     # cpi coefficients
     for k, v in (("mean", "1e300"), ("ar", "1.5"), ("sd", "-1"), ("mean", "nan")):
-        refuse(S, f"cpi.cpi.{k} = {v}", check, {"s.toml": scenario(extra=f'[cpi]\nmode = "stochastic"\ncpi = {{ {k} = {v} }}\n')})
+        refuse(
+            S,
+            f"cpi.cpi.{k} = {v}",
+            check,
+            {"s.toml": scenario(extra=f'[cpi]\nmode = "stochastic"\ncpi = {{ {k} = {v} }}\n')},
+        )
 
     # ---- CPI CSV
     C = "CPI CSV"
     sc = csv_scenario()
     accept(C, "valid CSV (control)", check, {"s.toml": sc, "cpi.csv": cpi_csv()})
-    refuse(C, "200,000-character field", check, {"s.toml": sc, "cpi.csv": cpi_csv() + "2024-03," + "1" * 200_000 + ",2\n"})
-    refuse(C, "20,001-character month", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-01", "2" * 20001, 1)})
+    refuse(
+        C,
+        "200,000-character field",
+        check,
+        {"s.toml": sc, "cpi.csv": cpi_csv() + "2024-03," + "1" * 200_000 + ",2\n"},
+    )
+    refuse(
+        C,
+        "20,001-character month",
+        check,
+        {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-01", "2" * 20001, 1)},
+    )
     refuse(C, "NUL byte", check, {"s.toml": sc, "cpi.csv": cpi_csv() + "\x00"})
     refuse(C, "FIFO", check, {"s.toml": sc, "cpi.csv": fifo("cpi.csv")})
     refuse(C, "a folder", check, {"s.toml": sc, "cpi.csv": folder("cpi.csv")})
     refuse(C, "21 MB", check, {"s.toml": sc, "cpi.csv": big("cpi.csv", 21_000_000, b"1")})
     refuse(C, "binary", check, {"s.toml": sc, "cpi.csv": bytes(range(1, 256)) * 40})
-    refuse(C, "Latin-1 byte", check, {"s.toml": sc, "cpi.csv": cpi_csv().encode() + b"2024-03,1,2,caf\xe9\n"})
+    refuse(
+        C,
+        "Latin-1 byte",
+        check,
+        {"s.toml": sc, "cpi.csv": cpi_csv().encode() + b"2024-03,1,2,caf\xe9\n"},
+    )
     refuse(C, "empty", check, {"s.toml": sc, "cpi.csv": ""})
     refuse(C, "header only", check, {"s.toml": sc, "cpi.csv": CSV_HEAD})
-    refuse(C, "missing column", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace(",food_cpi_yoy_pct", "")})
-    refuse(C, "unknown column", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("food_cpi_yoy_pct", "food_cpi_yoy_pct,zzz")})
+    refuse(
+        C,
+        "missing column",
+        check,
+        {"s.toml": sc, "cpi.csv": cpi_csv().replace(",food_cpi_yoy_pct", "")},
+    )
+    refuse(
+        C,
+        "unknown column",
+        check,
+        {"s.toml": sc, "cpi.csv": cpi_csv().replace("food_cpi_yoy_pct", "food_cpi_yoy_pct,zzz")},
+    )
     refuse(C, "too many fields", check, {"s.toml": sc, "cpi.csv": cpi_csv() + "2024-03,1,2,3,4\n"})
     refuse(C, "300 columns", check, {"s.toml": sc, "cpi.csv": CSV_HEAD.strip() + "," * 300 + "\n"})
     refuse(C, "unclosed quote", check, {"s.toml": sc, "cpi.csv": cpi_csv() + '2024-03,"1,2\n'})
     for v in ("nan", "inf", "-inf", "1e400", "abc", "", "1e300", "-101", "0x10"):
-        refuse(C, f"cpi_yoy_pct = {v!r}", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-02,1.0", f"2024-02,{v}")})
+        refuse(
+            C,
+            f"cpi_yoy_pct = {v!r}",
+            check,
+            {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-02,1.0", f"2024-02,{v}")},
+        )
     for v in ("2024-13", "2024-02-15", "24-02", "soon", "2024-02-01T00"):
-        refuse(C, f"month = {v!r}", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-02,", f"{v},")})
+        refuse(
+            C,
+            f"month = {v!r}",
+            check,
+            {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-02,", f"{v},")},
+        )
     refuse(C, "duplicated month", check, {"s.toml": sc, "cpi.csv": cpi_csv() + "2024-02,1.0,2.0\n"})
-    refuse(C, "missing month", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-02,1.0,2.0\n", "")})
-    refuse(C, "bad status", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("food_cpi_yoy_pct", "food_cpi_yoy_pct,status").replace(",2.0\n", ",2.0,guess\n")})
-    refuse(C, "bad geo", check, {"s.toml": sc, "cpi.csv": cpi_csv().replace("food_cpi_yoy_pct", "food_cpi_yoy_pct,geo").replace(",2.0\n", ",2.0,mars\n")})
+    refuse(
+        C,
+        "missing month",
+        check,
+        {"s.toml": sc, "cpi.csv": cpi_csv().replace("2024-02,1.0,2.0\n", "")},
+    )
+    refuse(
+        C,
+        "bad status",
+        check,
+        {
+            "s.toml": sc,
+            "cpi.csv": cpi_csv()
+            .replace("food_cpi_yoy_pct", "food_cpi_yoy_pct,status")
+            .replace(",2.0\n", ",2.0,guess\n"),
+        },
+    )
+    refuse(
+        C,
+        "bad geo",
+        check,
+        {
+            "s.toml": sc,
+            "cpi.csv": cpi_csv()
+            .replace("food_cpi_yoy_pct", "food_cpi_yoy_pct,geo")
+            .replace(",2.0\n", ",2.0,mars\n"),
+        },
+    )
     refuse(C, "CSV file outside (missing)", check, {"s.toml": sc})
 
     # ---- rule cases YAML
@@ -326,43 +551,119 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
     refuse(Y, "6 MB", cs, {"c.yaml": big("c.yaml", 6_000_000)})
     refuse(Y, "empty", cs, {"c.yaml": ""})
     refuse(Y, "not a list", cs, {"c.yaml": "a: 1\n"})
-    refuse(Y, "age 10**23", cs, {"c.yaml": CASE_OK.replace("age: 40", "age: 100000000000000000000000")})
+    refuse(
+        Y, "age 10**23", cs, {"c.yaml": CASE_OK.replace("age: 40", "age: 100000000000000000000000")}
+    )
     refuse(Y, "age 400 digits", cs, {"c.yaml": CASE_OK.replace("age: 40", "age: " + "9" * 400)})
     refuse(Y, "age 5000 digits", cs, {"c.yaml": CASE_OK.replace("age: 40", "age: " + "9" * 5000)})
     for v in ("-1", "151", "40.5", ".nan", ".inf", "true", "forty"):
         refuse(Y, f"age: {v}", cs, {"c.yaml": CASE_OK.replace("age: 40", f"age: {v}")})
     for v in (".nan", ".inf", "-.inf", "1e300", "1.0e+300"):
-        refuse(Y, f"income_wage: {v}", cs, {"c.yaml": CASE_OK.replace("age: 40", f"age: 40, income_wage: {v}")})
+        refuse(
+            Y,
+            f"income_wage: {v}",
+            cs,
+            {"c.yaml": CASE_OK.replace("age: 40", f"age: 40, income_wage: {v}")},
+        )
     refuse(Y, "deep nesting 3000", cs, {"c.yaml": "- " + "[" * 3000 + "]" * 3000 + "\n"})
-    refuse(Y, "deep block nesting 100", cs, {"c.yaml": "".join("  " * i + f"k{i}:\n" for i in range(100)) + "  " * 100 + "v"})
+    refuse(
+        Y,
+        "deep block nesting 100",
+        cs,
+        {"c.yaml": "".join("  " * i + f"k{i}:\n" for i in range(100)) + "  " * 100 + "v"},
+    )
     laughs = "a: &a [" + ",".join(["x"] * 10) + "]\n"
     for i in range(1, 10):
         laughs += f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 10) + "]\n"
     refuse(Y, "billion laughs", cs, {"c.yaml": laughs})
-    margin_laughs = CASE_OK.replace("  expected:", "  margin: &m [[1,2],[3,4]]\n  description: *m\n  expected:")
-    refuse(Y, "billion laughs in margin", cs, {"c.yaml": "x: &a [" + ",".join(["y"] * 9) + "]\n" + margin_laughs})
+    margin_laughs = CASE_OK.replace(
+        "  expected:", "  margin: &m [[1,2],[3,4]]\n  description: *m\n  expected:"
+    )
+    refuse(
+        Y,
+        "billion laughs in margin",
+        cs,
+        {"c.yaml": "x: &a [" + ",".join(["y"] * 9) + "]\n" + margin_laughs},
+    )
     refuse(Y, "one anchor", cs, {"c.yaml": CASE_OK.replace("members:", "members: &m")})
     for v in (".nan", ".inf", "-1", "true", '"1"', "1e400"):
-        refuse(Y, f"margin: {v}", cs, {"c.yaml": CASE_OK.replace("  expected:", f"  margin: {v}\n  expected:")})
+        refuse(
+            Y,
+            f"margin: {v}",
+            cs,
+            {"c.yaml": CASE_OK.replace("  expected:", f"  margin: {v}\n  expected:")},
+        )
     for v in ("-5", "1e300", ".nan", "1e12"):
-        refuse(Y, f"dibao.standard override {v}", cs, {"c.yaml": CASE_OK.replace("  expected:", f"  overrides:\n    dibao.standard: {{rural: {v}}}\n  expected:")})
-    for p_, v in (("dibao.floor_rural", "-1"), ("services.cap_share", "1.5"), ("funding.transfer_share", "-0.1"), ("behaviour.job_loss_rate", "2")):
-        refuse(Y, f"{p_} override {v}", cs, {"c.yaml": CASE_OK.replace("  expected:", f"  overrides:\n    {p_}: {v}\n  expected:")})
-    refuse(Y, "1000 members", cs, {"c.yaml": CASE_OK.replace("      - {age: 40}\n", "      - {age: 40}\n" * 1000)})
+        refuse(
+            Y,
+            f"dibao.standard override {v}",
+            cs,
+            {
+                "c.yaml": CASE_OK.replace(
+                    "  expected:", f"  overrides:\n    dibao.standard: {{rural: {v}}}\n  expected:"
+                )
+            },
+        )
+    for p_, v in (
+        ("dibao.floor_rural", "-1"),
+        ("services.cap_share", "1.5"),
+        ("funding.transfer_share", "-0.1"),
+        ("behaviour.job_loss_rate", "2"),
+    ):
+        refuse(
+            Y,
+            f"{p_} override {v}",
+            cs,
+            {"c.yaml": CASE_OK.replace("  expected:", f"  overrides:\n    {p_}: {v}\n  expected:")},
+        )
+    refuse(
+        Y,
+        "1000 members",
+        cs,
+        {"c.yaml": CASE_OK.replace("      - {age: 40}\n", "      - {age: 40}\n" * 1000)},
+    )
     refuse(Y, "unknown key", cs, {"c.yaml": CASE_OK.replace("  period:", "  bogus: 1\n  period:")})
     refuse(Y, "unknown county", cs, {"c.yaml": CASE_OK.replace("530102", "999999")})
     refuse(Y, "bad period", cs, {"c.yaml": CASE_OK.replace("2024-03", "2024-13")})
-    refuse(Y, "unknown output", cs, {"c.yaml": CASE_OK.replace("dibao_eligible: true", "bogus: true")})
+    refuse(
+        Y, "unknown output", cs, {"c.yaml": CASE_OK.replace("dibao_eligible: true", "bogus: true")}
+    )
     refuse(Y, "python tag", cs, {"c.yaml": "- !!python/object/apply:os.system ['echo hi']\n"})
-    refuse(Y, "long name 20000", cs, {"c.yaml": CASE_OK.replace("single rural adult, no income", "n" * 20000)})
-    refuse(Y, "eval in expected", cs, {"c.yaml": CASE_OK.replace("dibao_eligible: true", "dibao_benefit: \"__import__('os').system('x')\"")})
-    refuse(Y, "huge exponent expression", cs, {"c.yaml": CASE_OK.replace("dibao_eligible: true", 'dibao_benefit: "9**9**9**9"')})
+    refuse(
+        Y,
+        "long name 20000",
+        cs,
+        {"c.yaml": CASE_OK.replace("single rural adult, no income", "n" * 20000)},
+    )
+    refuse(
+        Y,
+        "eval in expected",
+        cs,
+        {
+            "c.yaml": CASE_OK.replace(
+                "dibao_eligible: true", "dibao_benefit: \"__import__('os').system('x')\""
+            )
+        },
+    )
+    refuse(
+        Y,
+        "huge exponent expression",
+        cs,
+        {"c.yaml": CASE_OK.replace("dibao_eligible: true", 'dibao_benefit: "9**9**9**9"')},
+    )
 
     # ---- results files (compare / report)
     R = "results NetCDF"
     cmp_ = ["compare", "a.nc", "r.nc", "--out", "cmp"]
     ok_a = {"a.nc": lambda d: (results()(d), os.replace(d / "r.nc", d / "a.nc"))[0]}
-    accept(R, "valid results (control)", cmp_, {**ok_a, "r.nc": results()}, outputs=("cmp/compare.xlsx", "cmp/compare.csv"), timeout=120)
+    accept(
+        R,
+        "valid results (control)",
+        cmp_,
+        {**ok_a, "r.nc": results()},
+        outputs=("cmp/compare.xlsx", "cmp/compare.csv"),
+        timeout=120,
+    )
     for m in ("dup_months", "reversed_months", "unknown_county", "dup_county", "no_record",
               "bad_record", "drop:spending", "drop:budget_need", "no_month_dim",
               "value:spending:nan", "value:spending:inf", "value:budget_need:-1",
@@ -372,21 +673,67 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
         refuse(R, f"report: {m}", ["report", "r.nc", "--out", "rep"], {"r.nc": results(m)})
     refuse(R, "empty file", cmp_, {**ok_a, "r.nc": ""})
     refuse(R, "random bytes", cmp_, {**ok_a, "r.nc": os.urandom(4096)})
-    refuse(R, "truncated", cmp_, {**ok_a, "r.nc": lambda d: (results()(d), (d / "r.nc").write_bytes((d / "r.nc").read_bytes()[:2000]))[0]})
+    refuse(
+        R,
+        "truncated",
+        cmp_,
+        {
+            **ok_a,
+            "r.nc": lambda d: (
+                results()(d),
+                (d / "r.nc").write_bytes((d / "r.nc").read_bytes()[:2000]),
+            )[0],
+        },
+    )
     refuse(R, "a TOML named .nc", cmp_, {**ok_a, "r.nc": scenario()})
     refuse(R, "FIFO", cmp_, {**ok_a, "r.nc": fifo("r.nc")})
     refuse(R, "missing", cmp_, ok_a)
     refuse(R, "folder without .nc", ["report", "rdir"], {"rdir": folder("rdir")})
-    refuse(R, "compare --out an existing file", ["compare", "a.nc", "r.nc", "--out", "f"], {**ok_a, "r.nc": results(), "f": "x"})
-    refuse(R, "compare --out /sys/x", ["compare", "a.nc", "r.nc", "--out", "/sys/x"], {**ok_a, "r.nc": results()})
-    refuse(R, "compare --out /proc/x", ["compare", "a.nc", "r.nc", "--out", "/proc/x"], {**ok_a, "r.nc": results()})
-    refuse(R, "compare --out under a file", ["compare", "a.nc", "r.nc", "--out", "f/x"], {**ok_a, "r.nc": results(), "f": "x"})
-    refuse(R, "compare --lang fr", ["compare", "a.nc", "r.nc", "--lang", "fr"], {**ok_a, "r.nc": results()})
-    refuse(R, "report --lang fr", ["report", "r.nc", "--lang", "fr", "--out", "rep"], {"r.nc": results()})
-    refuse(R, "report --baseline garbage", ["report", "r.nc", "--baseline", "b.nc", "--out", "rep"], {"r.nc": results(), "b.nc": "garbage"})
+    refuse(
+        R,
+        "compare --out an existing file",
+        ["compare", "a.nc", "r.nc", "--out", "f"],
+        {**ok_a, "r.nc": results(), "f": "x"},
+    )
+    refuse(
+        R,
+        "compare --out /sys/x",
+        ["compare", "a.nc", "r.nc", "--out", "/sys/x"],
+        {**ok_a, "r.nc": results()},
+    )
+    refuse(
+        R,
+        "compare --out /proc/x",
+        ["compare", "a.nc", "r.nc", "--out", "/proc/x"],
+        {**ok_a, "r.nc": results()},
+    )
+    refuse(
+        R,
+        "compare --out under a file",
+        ["compare", "a.nc", "r.nc", "--out", "f/x"],
+        {**ok_a, "r.nc": results(), "f": "x"},
+    )
+    refuse(
+        R,
+        "compare --lang fr",
+        ["compare", "a.nc", "r.nc", "--lang", "fr"],
+        {**ok_a, "r.nc": results()},
+    )
+    refuse(
+        R,
+        "report --lang fr",
+        ["report", "r.nc", "--lang", "fr", "--out", "rep"],
+        {"r.nc": results()},
+    )
+    refuse(
+        R,
+        "report --baseline garbage",
+        ["report", "r.nc", "--baseline", "b.nc", "--out", "rep"],
+        {"r.nc": results(), "b.nc": "garbage"},
+    )
 
     # ---- command line and environment
-    O = "CLI options / env"
+    OPT = "CLI options / env"
     run = ["run", "s.toml", "--out", "out"]
     sfile = {"s.toml": scenario()}
     for opt, vals in (
@@ -397,38 +744,77 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
         ("--lang", ("fr", "", "ZH", "zh\n")),
     ):
         for v in vals:
-            refuse(O, f"run {opt} {v!r}", [*run, opt, v], dict(sfile))
+            refuse(OPT, f"run {opt} {v!r}", [*run, opt, v], dict(sfile))
     for v in ("abc", "0", "-1", "1e9", "999999999999", "1.5", "٣"):
-        refuse(O, f"SAFETYNET_THREADS={v!r} run", list(run), dict(sfile), env={"SAFETYNET_THREADS": v})
-        refuse(O, f"SAFETYNET_THREADS={v!r} version", ["version"], env={"SAFETYNET_THREADS": v})
-    refuse(O, "run --baseline missing", [*run, "--baseline", "nope.nc", "--report"], dict(sfile))
-    refuse(O, "run --baseline garbage", [*run, "--baseline", "b.nc", "--report"], {**sfile, "b.nc": "garbage"})
-    refuse(O, "run --baseline with NaN", [*run, "--baseline", "r.nc", "--report"], {**sfile, "r.nc": results("value:spending:nan")})
-    refuse(O, "run --out an existing file", ["run", "s.toml", "--out", "f"], {**sfile, "f": "x"})
-    refuse(O, "run --out /sys/x", ["run", "s.toml", "--out", "/sys/x"], dict(sfile))
-    refuse(O, "run --out /proc/x", ["run", "s.toml", "--out", "/proc/x"], dict(sfile))
-    refuse(O, "run --out under a file", ["run", "s.toml", "--out", "f/x"], {**sfile, "f": "x"})
-    refuse(O, "run --out locked by a live run", list(run), {**sfile, "lock": lock(me)})
-    refuse(O, "run: scenario missing", list(run))
-    refuse(O, "run: scenario FIFO", list(run), {"s.toml": fifo("s.toml")})
-    refuse(O, "run: scenario /dev/zero", ["run", "/dev/zero", "--out", "out"])
-    refuse(O, "unknown command", ["frobnicate"])
-    refuse(O, "unknown option", ["run", "s.toml", "--frob"], dict(sfile))
+        refuse(
+            OPT,
+            f"SAFETYNET_THREADS={v!r} run",
+            list(run),
+            dict(sfile),
+            env={"SAFETYNET_THREADS": v},
+        )
+        refuse(OPT, f"SAFETYNET_THREADS={v!r} version", ["version"], env={"SAFETYNET_THREADS": v})
+    refuse(OPT, "run --baseline missing", [*run, "--baseline", "nope.nc", "--report"], dict(sfile))
+    refuse(
+        OPT,
+        "run --baseline garbage",
+        [*run, "--baseline", "b.nc", "--report"],
+        {**sfile, "b.nc": "garbage"},
+    )
+    refuse(
+        OPT,
+        "run --baseline with NaN",
+        [*run, "--baseline", "r.nc", "--report"],
+        {**sfile, "r.nc": results("value:spending:nan")},
+    )
+    refuse(OPT, "run --out an existing file", ["run", "s.toml", "--out", "f"], {**sfile, "f": "x"})
+    refuse(OPT, "run --out /sys/x", ["run", "s.toml", "--out", "/sys/x"], dict(sfile))
+    refuse(OPT, "run --out /proc/x", ["run", "s.toml", "--out", "/proc/x"], dict(sfile))
+    refuse(OPT, "run --out under a file", ["run", "s.toml", "--out", "f/x"], {**sfile, "f": "x"})
+    refuse(OPT, "run --out locked by a live run", list(run), {**sfile, "lock": lock(me)})
+    refuse(OPT, "run: scenario missing", list(run))
+    refuse(OPT, "run: scenario FIFO", list(run), {"s.toml": fifo("s.toml")})
+    refuse(OPT, "run: scenario /dev/zero", ["run", "/dev/zero", "--out", "out"])
+    refuse(OPT, "unknown command", ["frobnicate"])
+    refuse(OPT, "unknown option", ["run", "s.toml", "--frob"], dict(sfile))
     sw = ["sweep", "s.toml", "--out", "sw"]
     for opt, v in (("--workers", "0"), ("--workers", "-1"), ("--workers", "65"),
                    ("--replicates", "0"), ("--replicates", "-1"), ("--months", "0"),
                    ("--months", "-1"), ("--months", "3"), ("--sample", "0")):  # fmt: skip
-        refuse(O, f"sweep {opt} {v}", [*sw, opt, v], dict(sfile))
-    refuse(O, "sweep s.toml s.toml", ["sweep", "s.toml", "s.toml", "--out", "sw"], dict(sfile))
-    refuse(O, "sweep s.toml ./s.toml", ["sweep", "s.toml", "./s.toml", "--out", "sw"], dict(sfile))
-    refuse(O, "sweep: two files, one name", ["sweep", "s.toml", "b/s.toml", "--out", "sw"], {**sfile, "b": folder("b"), "b/s.toml": scenario()})
-    for addr in ("tcp://127.0.0.1:1", "tcp://10.255.255.1:8786", "garbage", "http://x:1", "tcp://host:99999", "tcp://nonexistent.invalid:8786"):
-        refuse(O, f"sweep --scheduler {addr}", [*sw, "--scheduler", addr], dict(sfile), timeout=15)
-    refuse(O, "sweep --out an existing file", ["sweep", "s.toml", "--out", "f"], {**sfile, "f": "x"})
-    refuse(O, "sweep --out /sys/x", ["sweep", "s.toml", "--out", "/sys/x"], dict(sfile))
-    refuse(O, "cases: missing", ["cases", "nope.yaml"])
-    refuse(O, "cases: empty folder", ["cases", "d"], {"d": folder("d")})
-    refuse(O, "cases --parameters missing", ["cases", "c.yaml", "--parameters", "nope"], {"c.yaml": CASE_OK})
+        refuse(OPT, f"sweep {opt} {v}", [*sw, opt, v], dict(sfile))
+    refuse(OPT, "sweep s.toml s.toml", ["sweep", "s.toml", "s.toml", "--out", "sw"], dict(sfile))
+    refuse(
+        OPT, "sweep s.toml ./s.toml", ["sweep", "s.toml", "./s.toml", "--out", "sw"], dict(sfile)
+    )
+    refuse(
+        OPT,
+        "sweep: two files, one name",
+        ["sweep", "s.toml", "b/s.toml", "--out", "sw"],
+        {**sfile, "b": folder("b"), "b/s.toml": scenario()},
+    )
+    for addr in (
+        "tcp://127.0.0.1:1",
+        "tcp://10.255.255.1:8786",
+        "garbage",
+        "http://x:1",
+        "tcp://host:99999",
+        "tcp://nonexistent.invalid:8786",
+    ):
+        refuse(
+            OPT, f"sweep --scheduler {addr}", [*sw, "--scheduler", addr], dict(sfile), timeout=15
+        )
+    refuse(
+        OPT, "sweep --out an existing file", ["sweep", "s.toml", "--out", "f"], {**sfile, "f": "x"}
+    )
+    refuse(OPT, "sweep --out /sys/x", ["sweep", "s.toml", "--out", "/sys/x"], dict(sfile))
+    refuse(OPT, "cases: missing", ["cases", "nope.yaml"])
+    refuse(OPT, "cases: empty folder", ["cases", "d"], {"d": folder("d")})
+    refuse(
+        OPT,
+        "cases --parameters missing",
+        ["cases", "c.yaml", "--parameters", "nope"],
+        {"c.yaml": CASE_OK},
+    )
 
     # ---- outputs (lock, leftovers) — runs that must succeed
     U = "outputs"
@@ -437,7 +823,14 @@ def cases() -> list[Case]:  # noqa: C901 (a catalogue)
         lock(2**22 + 12345)(d)  # a pid beyond pid_max: the process is gone
         (d / "out" / ".results.nc.abcd.tmp").write_bytes(b"half")
 
-    accept(U, "stale lock of a killed run taken over, .tmp removed", list(run), {**sfile, "stale": stale}, outputs=("out/results.nc",), timeout=RUN_TIMEOUT_S)
+    accept(
+        U,
+        "stale lock of a killed run taken over, .tmp removed",
+        list(run),
+        {**sfile, "stale": stale},
+        outputs=("out/results.nc",),
+        timeout=RUN_TIMEOUT_S,
+    )
     return out
 
 
@@ -539,7 +932,7 @@ def classify(o: Outcome) -> str:
         left = [f for f in o.new_files if f.endswith((".tmp", ".safetynet.lock"))]
         missing = [f for f in c.outputs if f not in o.new_files]
         return "partial output" if left or missing else "valid"
-    if o.rc in (0, 1) and not (c.argv[:1] == ["cases"] and o.rc == 1 and False):
+    if o.rc in (0, 1):
         return "wrong acceptance"
     if o.new_files:
         return "partial output"

@@ -506,7 +506,7 @@ def env_threads() -> int | None:
     if not raw:
         return None
     cap = int(limit("threads"))
-    if not (raw.isdigit() and 1 <= int(raw[:6]) <= cap):
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw[:6]) <= cap):
         raise InputError(
             "SAFETYNET_THREADS", "environment", f"an integer in 1..{cap}", f"got {short(raw)}"
         )

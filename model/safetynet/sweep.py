@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -57,6 +58,30 @@ def run_part(spec: RunSpec) -> xr.Dataset:
     ds = assemble(spec.scenario, [spec], [arrays], ps, time.perf_counter() - started)
     ds.attrs["part_key"] = part_key(spec)
     return ds
+
+
+def connect(address: str) -> Any:
+    """A dask Client of the scheduler at ``address``; a scheduler that does not answer within
+    ``scheduler_timeout_s`` or does not speak dask's protocol is an InputError (any error of
+    the handshake with an unknown peer is one)."""
+    from dask.distributed import Client
+
+    timeout = f"{guard.limit('scheduler_timeout_s')}s"
+    try:
+        return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
+    except Exception as exc:
+        raise InputError(
+            "--scheduler",
+            "scheduler",
+            f"a dask scheduler answering within {timeout}",
+            f"{address}: {type(exc).__name__}: {exc}",
+        ) from None
+
+
+def check_scheduler(address: str | None) -> None:
+    """Connect to the scheduler once before any work (then disconnect)."""
+    if address is not None:
+        connect(address).close()
 
 
 def check_names(scenarios: Sequence[Scenario]) -> None:

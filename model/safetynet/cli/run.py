@@ -41,7 +41,9 @@ def run(
         bool | None,
         typer.Option(help="Write report.html/.pdf/.xlsx (default: the scenario's outputs.report)."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="Report language: zh or en.")] = "",
+    lang: Annotated[
+        str | None, typer.Option(help="Report language: zh or en (default: the scenario's).")
+    ] = None,
     baseline: Annotated[
         Path | None, typer.Option(help="Results of the baseline run, for the comparison.")
     ] = None,
@@ -65,13 +67,13 @@ def run(
     guard.positive_int("--months", months, "months")
     guard.positive_int("--threads", threads, "threads")
     guard.env_threads()
-    if lang:
+    if lang is not None:
         guard.lang("--lang", lang)
     sc = load_scenario(scenario)
     n_rep = replicates or sc.replicates
     n_months = _months_within(months, sc.months, "--months")
     write = sc.outputs.report if report is None else report
-    lang = guard.lang("--lang", lang or sc.outputs.lang)
+    lang = guard.lang("--lang", sc.outputs.lang if lang is None else lang)
     guard.writable_dir("--out", out)
     base = None
     if baseline is not None:
@@ -130,7 +132,7 @@ def sweep(
     from safetynet import guard
     from safetynet.scenario import load_scenario
     from safetynet.simulation import save
-    from safetynet.sweep import check_names
+    from safetynet.sweep import check_names, check_scheduler
     from safetynet.sweep import sweep as run_sweep
 
     guard.unique_files("scenarios", scenarios)
@@ -145,6 +147,7 @@ def sweep(
         _months_within(months, s.months, "--months")
     guard.writable_dir("--out", out)
     guard.scheduler_address("--scheduler", scheduler)
+    check_scheduler(scheduler)
     total = sum(replicates or s.replicates for s in scs)
     with guard.OutLock(out, subfolders=("parts",)):
         with _progress() as bar:
