@@ -493,9 +493,8 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
     urban rate is the base for these groups (NAT local implementations, e.g. Guilin)."""
     ps = params if params is not None else load_parameters()
     ct = refdata.counties()
-    codes = [str(c) for c in ds.county.values]
-    pos = [int(np.flatnonzero(ct.codes == c)[0]) for c in codes]
-    kids = np.asarray(ct.column("pop_total"))[pos] * np.asarray(ct.column("share_age_0_14"))[pos]
+    pos = ct.index_of([str(c) for c in ds.county.values])
+    kids = ct.pop_total[pos] * ct.share_age_0_14[pos]
     share = kids / kids.sum()
     covered = np.zeros(ds.sizes["month"])
     groups = other_groups()
