@@ -756,10 +756,8 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         # paid without a rule trigger -> the food CPI rise of the unit
         cal = cpi.activation_by_prefecture.get(self.prefecture)
         if cal is not None and not math.isnan(float(cal[k])):
-            if float(cal[k]) > 0.5:
-                rise = rise if rise > 0.0 else max(food, 0.0)
-            else:
-                rise = 0.0
+            paid = float(cal[k]) > 0.5
+            rise = (rise if rise > 0.0 else max(food, 0.0)) if paid else 0.0
             self.trigger = rise > 0.0
 
         def rate(std: float) -> float:

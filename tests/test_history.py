@@ -81,6 +81,9 @@ def test_fit_table_rows_and_rise_share(run: xr.Dataset) -> None:
     assert 0.35 < share < 0.5 and rms < 0.1
     md = history.to_markdown(rows)
     assert md.count("\n") == len(rows) + 1
+    zh = history.to_markdown(rows, lang="zh")
+    assert zh.count("\n") == len(rows) + 1
+    assert not any(ch.isascii() and ch.isalpha() for r in rows for ch in r.item_zh), "English left"
 
 
 def test_other_groups_priced_from_counts() -> None:

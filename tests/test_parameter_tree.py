@@ -51,7 +51,12 @@ OFFICIAL = {
     "tekun.institution_share_willing": [D(2022, 6, 28)],
     "temporary.advance_hours": [D(2021, 9, 20)],
     # 2016 entries: the 2016 mechanism as reported at its release (issue 16)
-    "price_subsidy.cpi_threshold_pct": [D(2016, 1, 1), D(2021, 11, 1), D(2022, 9, 1), D(2023, 4, 1)],
+    "price_subsidy.cpi_threshold_pct": [
+        D(2016, 1, 1),
+        D(2021, 11, 1),
+        D(2022, 9, 1),
+        D(2023, 4, 1),
+    ],
     "price_subsidy.food_cpi_threshold_pct": [D(2016, 1, 1), D(2021, 11, 1)],
     "price_subsidy.activation_unit": [D(2019, 1, 1), D(2022, 6, 28)],
     "price_subsidy.multiplier": [D(2020, 3, 1), D(2020, 7, 1)],

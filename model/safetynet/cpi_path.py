@@ -404,7 +404,9 @@ def activation_calendar(months: MonthArray) -> dict[str, FloatArray]:
     the recorded calendar (``refdata.price_activation()``: Yunnan's reports 2019-2020)."""
     cal = refdata.price_activation()
     pos = np.searchsorted(cal.months, months)
-    inside = (pos < cal.months.shape[0]) & (cal.months[np.minimum(pos, len(cal.months) - 1)] == months)
+    inside = (pos < cal.months.shape[0]) & (
+        cal.months[np.minimum(pos, len(cal.months) - 1)] == months
+    )
     out: dict[str, FloatArray] = {}
     for code in cal.prefectures.tolist():
         col = cal.for_prefecture(str(code))

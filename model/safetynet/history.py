@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -36,9 +37,9 @@ from safetynet import refdata
 from safetynet.params import ParameterSet, load_parameters
 
 __all__ = [
+    "TOLERANCE",
     "FitRow",
     "OtherGroup",
-    "TOLERANCE",
     "fit_rise_share",
     "fit_table",
     "other_groups",
@@ -83,6 +84,11 @@ class FitRow:
     status: str
     source: str
     note: str = ""
+
+    @property
+    def item_zh(self) -> str:
+        """Chinese label of the fact (``LABELS_ZH``; the English label when none)."""
+        return LABELS_ZH.get(self.item, self.item)
 
     @property
     def error(self) -> float:
@@ -142,16 +148,30 @@ def _spending(ds: xr.Dataset, period: str, programmes: Sequence[str]) -> float |
     return float(_prov(w["spending"].sel(programme=list(programmes))).sum())
 
 
-def _lag(ps: ParameterSet, payment: np.datetime64) -> int:
-    d = dt.date.fromisoformat(str(payment.astype("datetime64[D]")))
-    return int(ps.value("price_subsidy.index_lag_months", d))  # type: ignore[call-overload]
+def _mon(x: object) -> np.datetime64:
+    """Any month-like value (datetime64 of any unit, '2019-07...') as datetime64[M]."""
+    return np.datetime64(str(x)[:7], "M")
+
+
+def _date(x: object) -> dt.date:
+    text = str(x)[:7]
+    return dt.date(int(text[:4]), int(text[5:7]), 1)
+
+
+def _ns(m: np.datetime64) -> np.datetime64:
+    return np.datetime64(str(m)[:7] + "-01T00:00:00", "ns")
+
+
+def _lag(ps: ParameterSet, payment: object) -> int:
+    v = ps.value("price_subsidy.index_lag_months", _date(payment))
+    return int(v) if isinstance(v, int | float) else 0
 
 
 def _payment_month(ds: xr.Dataset, index_period: str, ps: ParameterSet) -> np.datetime64 | None:
     """The run month whose payment used the index of ``index_period``."""
     idx = np.datetime64(index_period[:7], "M")
     for m in ds.month.values:
-        mm = np.datetime64(m, "M")
+        mm = _mon(m)
         if mm - np.timedelta64(_lag(ps, m), "M") == idx:
             return m  # type: ignore[no-any-return]
     return None
@@ -215,15 +235,14 @@ def _measure(
             return 0.0, "shown", note
         v = float(vals.min() if item.endswith("_min") else vals.max())
         return v, "shown", note + "; range over counties (no prefecture food CPI in our data)"
-    if item == "temporary_assistance_spending":
-        v = _spending(ds, period, ["temporary"])
-        return None if v is None else (v, "money", "")
-    if item == "dibao_spending":
-        v = _spending(ds, period, ["dibao", "price_subsidy"])
-        return None if v is None else (v, "money", "dibao + price subsidy (the table's 低保 line)")
-    if item == "tekun_spending":
-        v = _spending(ds, period, ["tekun_basic", "tekun_care"])
-        return None if v is None else (v, "money", "basic living + care")
+    lines: dict[str, tuple[list[str], str]] = {
+        "temporary_assistance_spending": (["temporary"], ""),
+        "dibao_spending": (["dibao", "price_subsidy"], "dibao + price subsidy (the 低保 line)"),
+        "tekun_spending": (["tekun_basic", "tekun_care"], "basic living + care"),
+    }
+    if item in lines:
+        spent = _spending(ds, period, lines[item][0])
+        return None if spent is None else (spent, "money", lines[item][1])
     return None
 
 
@@ -291,6 +310,31 @@ LABELS: dict[str, str] = {
     "price_subsidy_rural_min": "Price subsidy rural, lowest",
     "price_subsidy_rural_max": "Price subsidy rural, highest",
 }
+
+LABELS_ZH: dict[str, str] = {
+    "Urban dibao persons": "城市低保人数",
+    "Urban dibao households": "城市低保户数",
+    "Rural dibao persons": "农村低保人数",
+    "Rural dibao households": "农村低保户数",
+    "Urban dibao persons per household": "城市低保户均人数",
+    "Rural dibao persons per household": "农村低保户均人数",
+    "Dibao spending": "低保支出",
+    "Tekun spending": "特困供养支出",
+    "Temporary assistance spending": "临时救助支出",
+    "Price subsidy: prefectures paid": "价格临时补贴：发放州市数",
+    "Price subsidy: recipients": "价格临时补贴：受益人数",
+    "Price subsidy: amount": "价格临时补贴：金额",
+    "Price subsidy per recipient": "价格临时补贴：人均",
+    "Price subsidy urban, lowest": "城市价格补贴最低额",
+    "Price subsidy urban, highest": "城市价格补贴最高额",
+    "Price subsidy rural, lowest": "农村价格补贴最低额",
+    "Price subsidy rural, highest": "农村价格补贴最高额",
+    "Tekun persons (urban + rural)": "特困人员（城乡合计）",
+    "Dibao spending per person": "低保人均支出",
+    "Urban dibao persons 2024-12 / 2019-12": "城市低保人数 2024年末/2019年末",
+    "Rural dibao persons 2024-12 / 2019-12": "农村低保人数 2024年末/2019年末",
+}
+USE_ZH: dict[str, str] = {"calibration": "校准", "held out": "留出检验", "shown": "仅展示"}
 
 #: start-month facts of targets.csv: key -> (label, measure, kind)
 START_FACTS: dict[str, tuple[str, Callable[[xr.Dataset], float | None], str]] = {
@@ -370,8 +414,23 @@ def _trend_rows(ds: xr.Dataset, targets: dict[str, refdata.Target]) -> list[FitR
     return rows
 
 
-def to_markdown(rows: Sequence[FitRow]) -> str:
-    """The fit table as Markdown."""
+def to_markdown(rows: Sequence[FitRow], lang: str = "en") -> str:
+    """The fit table as Markdown (``lang`` "en", or "zh": Chinese labels, no English notes)."""
+    if lang == "zh":
+        out = [
+            "| 事实 | 期间 | 模型值 | 事实值 | 误差 | 容差 | 是否达标 | 用途 | 官方 |",
+            "|---|---|---:|---:|---:|---:|---|---|---|",
+        ]
+        for r in rows:
+            fmt = "{:,.2f}" if abs(r.fact) < 100 else "{:,.0f}"
+            tol = f"{r.tolerance:.0%}" if not math.isnan(r.tolerance) else "–"
+            within = {True: "是", False: "**否**", None: "–"}[r.within]
+            official = "是" if refdata.is_official_status(r.status) else "否（估计）"
+            out.append(
+                f"| {r.item_zh} | {r.period} | {fmt.format(r.model)} | {fmt.format(r.fact)} | "
+                f"{r.error:+.1%} | {tol} | {within} | {USE_ZH[r.use]} | {official} |"
+            )
+        return "\n".join(out)
     out = [
         "| fact | period | model | fact | error | tolerance | within | use | status | note |",
         "|---|---|---:|---:|---:|---:|---|---|---|---|",
@@ -409,12 +468,9 @@ def _subsidy_per_recipient(ds: xr.Dataset, pay: np.datetime64, share: float,
     """Average subsidy per dibao/tekun recipient in payment month ``pay`` for a given share:
     max(standard x food CPI rise of the index month x share, minimum) x multiplier; tekun at
     the rural rate (the output does not split tekun by area; about 92% are rural)."""
-    d = dt.date.fromisoformat(str(pay.astype("datetime64[D]")))
-    lag = _lag(ps, pay)
-    idx = np.datetime64(pay, "M") - np.timedelta64(lag, "M")
-    food = float(
-        ds["food_cpi_yoy_pct"].isel(scenario=0).median("replicate").sel(month=idx.astype("datetime64[ns]"))
-    )
+    d = _date(pay)
+    idx = _mon(pay) - np.timedelta64(_lag(ps, pay), "M")
+    food = float(ds["food_cpi_yoy_pct"].isel(scenario=0).median("replicate").sel(month=_ns(idx)))
     minimum = float(ps.value("price_subsidy.min_payment", d))  # type: ignore[arg-type]
     mult = float(ps.value("price_subsidy.multiplier", d))  # type: ignore[arg-type]
     sl = {"month": pay}
@@ -473,9 +529,8 @@ def other_groups() -> list[OtherGroup]:
     """Province counts of the covered groups outside the household schema (history_facts)."""
     facts = refdata.history_facts()
     out = []
-    for name, key in (("orphans", "province_orphans_2020_01"),
-                      ("unsupported_children", "province_unsupported_children_2020_01")):  # fmt: skip
-        f = facts[key]
+    for name in ("orphans", "unsupported_children"):
+        f = facts[f"province_{name}_2020_01"]
         out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
     for name in ("unemployment_insurance", "entitled_veterans"):
         out.append(
@@ -538,7 +593,7 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     targets = refdata.targets()
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
 
-    def dot(ax: plt.Axes, period: str, value: float, label: str, held: bool) -> None:
+    def dot(ax: Any, period: str, value: float, label: str, held: bool) -> None:
         x = np.datetime64(period[:7], "M").astype("datetime64[ns]")
         ax.plot([x], [value], marker="o" if held else "s", color="black" if held else "tab:red",
                 linestyle="none", label=label)  # fmt: skip
@@ -561,9 +616,9 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
         p = _prov(d["cases_persons"].sel(group=groups)).sum("group")
         h = _prov(d["cases_households"].sel(group=groups)).sum("group")
         ax.plot(months, p / h, color=color, label=f"model {label}")
-    for key, lab in (("province_urban_dibao_persons_per_household_2020_01", "fact 2020-01 (held out)"),
-                     ("province_rural_dibao_persons_per_household_2020_01", None)):  # fmt: skip
-        dot(ax, facts[key].period, facts[key].value, lab or "_", True)
+    for area, lab in (("urban", "fact 2020-01 (held out)"), ("rural", "_")):
+        f = facts[f"province_{area}_dibao_persons_per_household_2020_01"]
+        dot(ax, f.period, f.value, lab, True)
     ax.set_title("Dibao persons per household")
     ax.set_ylim(0, 4)
     ax.legend(fontsize=8)
@@ -573,7 +628,8 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     ax.plot(months, temp, color="tab:orange", label="model temporary assistance")
     f = facts["province_temporary_assistance_spending_2020_01_2020_03"]
     ax.hlines(f.value / 3 / 1e6, np.datetime64("2020-01-01"), np.datetime64("2020-03-28"),
-              color="tab:red", linewidth=3, label="fact Jan-Mar 2020 / 3 (calibration)")  # fmt: skip
+              color="tab:red", linewidth=3,
+              label="fact Jan-Mar 2020 / 3 (calibration)")  # fmt: skip
     t19 = targets["province_temporary_assistance_spending_2019_01_2019_05"]
     ax.hlines(t19.value / 5 / 1e6, np.datetime64("2019-01-01"), np.datetime64("2019-05-28"),
               color="black", linewidth=3, label="fact Jan-May 2019 / 5")  # fmt: skip
@@ -582,8 +638,8 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
 
     ax = axes[1, 1]
     n_pref = [len(_triggered_prefectures(d, m)) for m in months]
-    index_months = [np.datetime64(m, "M") - np.timedelta64(_lag(ps, m), "M") for m in months]
-    ax.step([x.astype("datetime64[ns]") for x in index_months], n_pref, where="mid",
+    index_months = [_mon(m) - np.timedelta64(_lag(ps, m), "M") for m in months]
+    ax.step([_ns(x) for x in index_months], n_pref, where="mid",
             color="tab:purple", label="model, by index month")  # fmt: skip
     for per in ("2019_05", "2019_06", "2019_07"):
         f = facts[f"province_price_subsidy_prefectures_{per}"]
