@@ -333,6 +333,7 @@ LABELS_ZH: dict[str, str] = {
     "Dibao spending per person": "低保人均支出",
     "Urban dibao persons 2024-12 / 2019-12": "城市低保人数 2024年末/2019年末",
     "Rural dibao persons 2024-12 / 2019-12": "农村低保人数 2024年末/2019年末",
+    "Edge persons (prefecture)": "低保边缘人数（州市）",
 }
 USE_ZH: dict[str, str] = {"calibration": "校准", "held out": "留出检验", "shown": "仅展示"}
 
@@ -369,6 +370,9 @@ def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow
                                t.status, t.source, "start month"))  # fmt: skip
     facts = refdata.history_facts()
     for key, f in sorted(facts.items(), key=lambda kv: (kv[1].period, kv[0])):
+        if f.item == "monitored_edge_persons":
+            rows.extend(_edge_row(ds, f))
+            continue
         if f.item in ("orphans", "unsupported_children") or f.geo != "yunnan":
             continue  # inputs of other_groups(), not model outputs
         if f.item.startswith(("urban_tekun", "rural_tekun")) or f.item.endswith("_per_person"):
@@ -389,6 +393,22 @@ def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow
     rows.extend(_combined_rows(ds, facts))
     rows.extend(_trend_rows(ds, targets))
     return rows
+
+
+def _edge_row(ds: xr.Dataset, f: refdata.HistoryFact) -> list[FitRow]:
+    """The model's dibao-edge persons in a prefecture beside a monitored-population count."""
+    m = _month(ds, f.period)
+    if m is None:
+        return []
+    sel = ds["cases_persons"].sel(month=m, group="edge").isel(scenario=0).median("replicate")
+    inside = np.asarray(ds["prefecture"].values == f.geo)
+    model = float(sel.values[inside].sum())
+    return [
+        FitRow(f.key, "Edge persons (prefecture)", f.period, model, f.value, f.unit, "shown",
+               "shown", f.status, f.url,
+               f"prefecture {f.geo}: 边缘易致贫户 of the 防返贫监测 (a rural-revitalisation "
+               "category) beside the model's dibao-edge families: related, not the same")
+    ]  # fmt: skip
 
 
 def _trend_rows(ds: xr.Dataset, targets: dict[str, refdata.Target]) -> list[FitRow]:
