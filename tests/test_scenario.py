@@ -450,7 +450,7 @@ def test_mapping_override_merges_keys(tree: ParameterSet, write: Callable[..., P
         ('path = "dibao.edge_multiple"\nvalue = true', "a number (dibao.edge_multiple"),
         ('path = "dibao.edge_multiple"\nvalue = [1, 2]', "a number (dibao.edge_multiple"),
         ('path = "dibao.gradual_exit_months"\nrelative = 0.5', "a value instead"),
-        ('path = "dibao.standard"\nvalue = -5', "within [0, None]"),
+        ('path = "dibao.standard"\nvalue = -5', "within [0, 20000]"),
         ('path = "dibao.standard"\nvalue = "x"', "a number (dibao.standard"),
         (
             'path = "dibao.standard"\nkeys = ["rural"]\ntoward = "rural"\ngap_closed = 0.5',

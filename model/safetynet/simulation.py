@@ -260,18 +260,22 @@ def _month(m: np.datetime64) -> dt.date:
 
 
 def _add_prices(ds: xr.Dataset, sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet) -> None:
+    """The CPI series each replicate was simulated with (``replicate_setup``: the path over
+    the horizon and the months of history before it, so the projection continues from the
+    same months), saved for the horizon; the history months go into the attrs
+    ``history_first_month`` and ``history`` (one row per replicate)."""
     months = np.array([_month(m) for m in ds.month.values.astype("datetime64[M]")])
-    paths: list[CpiPath] = [
-        cpi_path(sc.cpi, ds.month.values.astype("datetime64[M]"), sc.seed, s.replicate, params=ps)
-        for s in specs
-    ]
+    n = len(months)
+    paths: list[CpiPath] = [replicate_setup(s, ps)[1] for s in specs]
     dims = ("scenario", "replicate", "month")
-    ds["cpi_yoy_pct"] = (dims, np.stack([p.cpi_yoy_pct for p in paths])[None])
-    ds["food_cpi_yoy_pct"] = (dims, np.stack([p.food_cpi_yoy_pct for p in paths])[None])
-    ds["cpi_status"] = (
-        ("scenario", "replicate", "month"),
-        np.stack([p.status for p in paths])[None],
-    )
+    ds["cpi_yoy_pct"] = (dims, np.stack([p.cpi_yoy_pct[-n:] for p in paths])[None])
+    ds["food_cpi_yoy_pct"] = (dims, np.stack([p.food_cpi_yoy_pct[-n:] for p in paths])[None])
+    ds["cpi_status"] = (dims, np.stack([p.status[-n:] for p in paths])[None])
+    first = str(paths[0].months[0].astype("datetime64[M]"))
+    for name, series in (("cpi_yoy_pct", "cpi_yoy_pct"), ("food_cpi_yoy_pct", "food_cpi_yoy_pct")):
+        hist = np.stack([getattr(p, series)[:-n] for p in paths])
+        ds[name].attrs["history_first_month"] = first
+        ds[name].attrs["history"] = hist.ravel().astype(np.float64)
     for name, path in (
         ("cpi_threshold_pct", "price_subsidy.cpi_threshold_pct"),
         ("food_cpi_threshold_pct", "price_subsidy.food_cpi_threshold_pct"),
