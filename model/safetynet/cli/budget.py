@@ -84,8 +84,8 @@ def solve(
     """求解：找出使Y年资金需求等于预算（或在保人数达到目标）的标准提高幅度。Find the rise of the
     rural and/or urban dibao standard from year Y that makes Y's need equal a budget (or reaches
     a coverage target); brentq, common random numbers, every trial listed."""
+    from safetynet.budget import months_through, solved_scenario_text
     from safetynet.budget import solve as run_solve
-    from safetynet.budget import solved_scenario_text
     from safetynet.files import written_atomically
     from safetynet.scenario import load_scenario
 
@@ -99,6 +99,9 @@ def solve(
             "--budget", "target", "exactly one of --budget, --budget-over-baseline, --persons"
         )
     sc = load_scenario(scenario)
+    months_through(sc, year)  # a year outside the horizon is refused before any work
+    if xtol <= 0 or not lo < hi:
+        raise InputError("--xtol", "xtol/lo/hi", "xtol > 0 and lo < hi", f"{xtol}, {lo}, {hi}")
     typer.echo(f"solve {sc.name} {year}: areas {','.join(area_list)}, xtol {xtol:g}")
     res = run_solve(
         sc,
@@ -177,7 +180,7 @@ def frontier(
     """标准—成本—覆盖前沿。A grid of rural × urban standard rises from year Y → table (cost,
     persons covered, exclusion error, funding gap) and a chart with the Pareto points marked."""
     from safetynet.budget import frontier as run_frontier
-    from safetynet.budget import frontier_chart
+    from safetynet.budget import frontier_chart, months_through
     from safetynet.files import written_atomically
     from safetynet.scenario import load_scenario
 
@@ -186,6 +189,7 @@ def frontier(
         raise InputError("--lang", "lang", "zh or en", lang)
     r_list, u_list = _rates(rural, "--rural"), _rates(urban, "--urban")
     sc = load_scenario(scenario)
+    months_through(sc, year)
     typer.echo(f"frontier {sc.name} {year}: {len(r_list)} x {len(u_list)} points")
     df = run_frontier(
         sc,
