@@ -21,7 +21,6 @@ Random draws come only from ``streams.stream(seed, "cpi", 0, replicate)``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import re
@@ -32,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from safetynet import refdata
-from safetynet.errors import ParameterError, ScenarioError
+from safetynet import guard, refdata
+from safetynet.errors import InputError, ParameterError, ScenarioError
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.streams import stream
 
@@ -476,7 +475,9 @@ def _parse_pct(text: str, file: Path, key: str) -> float:
     try:
         x = float(text)
     except ValueError:
-        raise ScenarioError(file, key, "a number (percent year on year)", f"got {text!r}") from None
+        raise ScenarioError(
+            file, key, "a number (percent year on year)", f"got {guard.short(text)}"
+        ) from None
     if not math.isfinite(x) or not lo <= x <= hi:
         raise ScenarioError(file, key, f"a year-on-year change within [{lo}, {hi}] %", f"got {x}")
     return x
@@ -494,13 +495,11 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
     path = Path(file)
     m = _check_months(months)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError(path, "<file>", "an existing CSV file", "not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "<file>", "a readable UTF-8 CSV file", str(exc)) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+        header, table = guard.csv_rows(guard.read_input_text(path, "csv"), path)
+    except ScenarioError:
+        raise
+    except InputError as exc:  # size, file type, encoding, field length, quoting
+        raise ScenarioError(exc.file, exc.key, exc.expected, exc.got) from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     extra = [c for c in header if c not in CSV_COLUMNS + CSV_OPTIONAL]
     if missing or extra:
@@ -511,24 +510,24 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
             f"columns {list(CSV_COLUMNS)} and optionally {list(CSV_OPTIONAL)}",
             got,
         )
-    reader.fieldnames = header
     prefectures = {str(p) for p in refdata.counties().prefectures.tolist()}
     province_words = set(PROVINCE_GEO_WORDS) | {p[:2] + "0000" for p in prefectures}
     rows: dict[str, dict[np.datetime64, tuple[float, float, str]]] = {}
-    for n, row in enumerate(reader, start=2):
-        if None in row:
-            raise ScenarioError(path, f"line {n}", f"{len(header)} columns", "too many fields")
+    for n, row in table:
         month = _parse_month(row["month"] or "")
         if month is None:
             raise ScenarioError(
-                path, f"line {n}.month", "a month like 2026-01", f"got {row['month']!r}"
+                path, f"line {n}.month", "a month like 2026-01", f"got {guard.short(row['month'])}"
             )
         geo = (row.get("geo") or "").strip()
         if geo in province_words:
             geo = ""
         elif geo not in prefectures:
             raise ScenarioError(
-                path, f"line {n}.geo", "empty, 'province' or a prefecture code", f"got {geo!r}"
+                path,
+                f"line {n}.geo",
+                "empty, 'province' or a prefecture code",
+                f"got {guard.short(geo)}",
             )
         cpi_text = (row["cpi_yoy_pct"] or "").strip()
         if geo and not cpi_text:
@@ -540,7 +539,9 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
         )
         status = (row.get("status") or "").strip() or "estimated"
         if status not in STATUSES:
-            raise ScenarioError(path, f"line {n}.status", f"one of {list(STATUSES)}", repr(status))
+            raise ScenarioError(
+                path, f"line {n}.status", f"one of {list(STATUSES)}", guard.short(status)
+            )
         by_month = rows.setdefault(geo, {})
         if month in by_month:
             where = f" for geo {geo}" if geo else ""
