@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from safetynet import refdata
+from safetynet import csvio, refdata
 from safetynet.errors import ParameterError, ScenarioError
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.streams import stream
@@ -470,12 +470,7 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
     """
     path = Path(file)
     m = _check_months(months)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError(path, "<file>", "an existing CSV file", "not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "<file>", "a readable UTF-8 CSV file", str(exc)) from None
+    text = csvio.read_text(path, ScenarioError)  # UTF-8 (BOM or not) or GB18030/GBK
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_COLUMNS if c not in header]
