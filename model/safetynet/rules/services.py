@@ -61,19 +61,27 @@ def casework_demand(p: Branch, households: npt.ArrayLike) -> FloatArray:
     return as_float(households) * float(p.casework_cost_per_household)
 
 
-def headroom(p: Branch, paid_ytd: npt.ArrayLike, other_spending_ytd: npt.ArrayLike) -> FloatArray:
+def headroom(
+    p: Branch,
+    paid_ytd: npt.ArrayLike,
+    other_spending_ytd: npt.ArrayLike,
+    cap_share: npt.ArrayLike | None = None,
+) -> FloatArray:
     """Most that may still be spent on services this month, yuan (S4 五(十四): ≤ 5%).
 
     With c = ``cap_share``, services S (paid so far this year) and other assistance spending
     O (so far this year, this month included), a purchase x is allowed while
-    S + x ≤ c × (O + S + x), i.e. x ≤ c / (1 − c) × O − S. Never below 0.
+    S + x ≤ c × (O + S + x), i.e. x ≤ c / (1 − c) × O − S. Never below 0. ``cap_share``: the
+    cap per county (``p.per_county("cap_share")``, the parameter varies by county); default
+    the province value ``p.cap_share``.
     """
-    c = float(p.cap_share)
+    c = as_float(float(p.cap_share) if cap_share is None else cap_share)
     other = as_float(other_spending_ytd)
     paid = as_float(paid_ytd)
-    if c >= 1.0:
-        return np.full(np.broadcast(other, paid).shape, np.inf)
-    return np.maximum(c / (1.0 - c) * other - paid, 0.0)
+    c, other, paid = np.broadcast_arrays(c, other, paid)
+    capped = c < 1.0
+    ratio = np.divide(c, 1.0 - c, out=np.zeros(c.shape), where=capped)
+    return np.where(capped, np.maximum(ratio * other - paid, 0.0), np.inf)
 
 
 def allowed(demand_amount: npt.ArrayLike, room: npt.ArrayLike) -> FloatArray:
