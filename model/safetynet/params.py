@@ -304,6 +304,7 @@ class DiffRow:
     new: Value | None
     status: str
     reference: str
+    planner: bool = False  # the new value was supplied by the planner (inputs workbook)
 
 
 class ParameterSet:
@@ -457,7 +458,7 @@ def _diff_entries(
             rows.append(
                 DiffRow(
                     p.path, p.label_zh, p.label_en, p.unit, d, where,
-                    o.value if o else None, n.value, n.status, n.reference,
+                    o.value if o else None, n.value, n.status, n.reference, n.planner,
                 )
             )  # fmt: skip
     # collapse consecutive rows with the same new value (an old entry inside an override window)

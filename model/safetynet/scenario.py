@@ -119,6 +119,8 @@ class Scenario:
     source_path: Path
     sha256: str
     override_keys: tuple[str, ...] = ()
+    #: the planner's workbook (``[inputs] file``, resolved), None if the scenario names none
+    inputs_file: Path | None = None
 
     @property
     def end(self) -> dt.date:
@@ -309,6 +311,10 @@ class _Outputs(_Model):
     lang: Literal["zh", "en"] = "zh"
 
 
+class _Inputs(_Model):
+    file: Text  # the planner's workbook (safetynet template), relative to the scenario file
+
+
 class _File(_Model):
     scenario: _Head
     horizon: _Horizon
@@ -317,6 +323,7 @@ class _File(_Model):
     cpi: _Cpi = _Cpi()
     shocks: list[_Shock] = []
     outputs: _Outputs = _Outputs()
+    inputs: _Inputs | None = None
 
 
 # ------------------------------------------------------------------------------ error text
@@ -520,9 +527,22 @@ class _Checker:
             source_path=self.file.resolve(),
             sha256=sha256,
             override_keys=keys,
+            inputs_file=self.inputs_file(),
         )
         self.check_cpi(scenario)
         return scenario
+
+    def inputs_file(self) -> Path | None:
+        if self.doc.inputs is None:
+            return None
+        target = (self.file.parent / self.doc.inputs.file).resolve()
+        if not target.is_file():
+            self.fail(
+                "inputs.file",
+                "an existing workbook (relative to the scenario file; safetynet template)",
+                f"not found: {target}",
+            )
+        return target
 
     # -------------------------------------------------------------------------- horizon
 

@@ -26,6 +26,7 @@ from safetynet import __version__, outputs, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
+from safetynet.inputs import FitRow, PlannerInputs, apply_inputs, read_inputs
 from safetynet.model import SafetyNetModel, ShockEvent, default_threads
 from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import ParameterSet, load_parameters
@@ -180,18 +181,41 @@ def simulate(
     counties: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
     threads: int | None = None,
+    inputs: PlannerInputs | str | Path | None = None,
 ) -> xr.Dataset:
     """Run ``scenario`` in this process and return the labelled Dataset (see outputs.py).
 
     ``threads``: threads of the compiled household step (default: ``SAFETYNET_THREADS`` or the
-    CPUs of this process); the results do not depend on it."""
+    CPUs of this process); the results do not depend on it. ``inputs``: the planner's workbook
+    (default the scenario's ``[inputs] file``): its standards, local values and money replace
+    the package's, and each county's start state is fitted to its caseloads (the fit table is
+    in the run record under ``inputs.fit``)."""
     started = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     ps = sc.parameters(load_parameters())
     n_rep = replicates if replicates is not None else sc.replicates
     specs = make_specs(sc, n_rep, sample_fraction, months, counties)
+    planner = _planner_inputs(inputs if inputs is not None else sc.inputs_file, ps)
+    fit: list[FitRow] = []
+    if planner is not None:
+        table = refdata.counties()
+        codes = [str(table.code[i]) for i in specs[0].county_indices]
+        ps, fit = apply_inputs(planner, ps, sc.start, sc.seed, specs[0].sample_fraction, codes)
     results = [run_replicate(s, ps, progress, threads=threads) for s in specs]
-    return assemble(sc, specs, results, ps, time.perf_counter() - started)
+    ds = assemble(sc, specs, results, ps, time.perf_counter() - started)
+    if planner is not None:
+        record = json.loads(ds.attrs["run_record"])
+        record["inputs"] = {**planner.record(), "fit": [r.as_dict() for r in fit]}
+        ds.attrs["run_record"] = json.dumps(record, ensure_ascii=False, default=str)
+    return ds
+
+
+def _planner_inputs(
+    inputs: PlannerInputs | str | Path | None, ps: ParameterSet
+) -> PlannerInputs | None:
+    if inputs is None or isinstance(inputs, PlannerInputs):
+        return inputs
+    return read_inputs(inputs, ps)
 
 
 def make_specs(
@@ -358,6 +382,7 @@ def run_record(
             "new": r.new,
             "status": r.status,
             "reference": r.reference,
+            "planner": r.planner,
         }
         for r in base.diff(ps)
     ]

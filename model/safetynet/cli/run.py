@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -51,8 +52,16 @@ def run(
             help="Threads of the household step (default: SAFETYNET_THREADS or all CPUs)."
         ),
     ] = None,
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            help="The planner's workbook (safetynet template; default the scenario's [inputs])."
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario: simulate, save results.nc (with run record) and write the report."""
+    from safetynet import csvio
+    from safetynet.inputs import fit_csv, read_inputs
     from safetynet.scenario import load_scenario
     from safetynet.simulation import save, simulate
 
@@ -63,6 +72,8 @@ def run(
     if threads is not None and threads < 1:
         raise InputError("--threads", "threads", "a positive integer", str(threads))
     sc = load_scenario(scenario)
+    book = inputs if inputs is not None else sc.inputs_file
+    planner = read_inputs(book) if book is not None else None  # every bad cell before any work
     n_rep = replicates or sc.replicates
     n_months = min(months, sc.months) if months else sc.months
     with _progress() as bar:
@@ -74,9 +85,18 @@ def run(
             months=n_months,
             progress=lambda k: bar.advance(task, k),
             threads=threads,
+            inputs=planner,
         )
     path = save(ds, out / "results.nc", sc.outputs.variables)
     typer.echo(f"results: {path}")
+    if planner is not None:
+        from safetynet.inputs import FitRow
+
+        rows = json.loads(ds.attrs["run_record"])["inputs"]["fit"]
+        fit = out / "inputs_fit.csv"
+        csvio.write_text(fit, fit_csv([FitRow(**r) for r in rows]))
+        missed = sum(1 for r in rows if not r["within"])
+        typer.echo(f"caseload fit: {fit} ({len(rows) - missed} of {len(rows)} within noise)")
     if sc.outputs.report if report is None else report:
         from safetynet.report import load_results, write_report
 
