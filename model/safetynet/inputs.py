@@ -198,7 +198,7 @@ SPENDING = Sheet(
     "Spending last year",
     (
         *PLACE_COLS,
-        Col("year", "年度", "Year", "", "year", 8),
+        Col("year", "年度", "Year", "", "year", 10),
         Col("dibao", "低保金支出", "Dibao", "元 yuan", "money", 15),
         Col("tekun", "特困供养支出", "Tekun", "元 yuan", "money", 15),
         Col("temporary", "临时救助支出", "Temporary assistance", "元 yuan", "money", 15),
