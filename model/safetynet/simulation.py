@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from safetynet import __version__, outputs, refdata
+from safetynet import __version__, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
@@ -226,10 +226,10 @@ def make_specs(
     counties: Sequence[str] | None = None,
 ) -> list[RunSpec]:
     table = refdata.counties()
+    # counties or prefectures by code or name ("五华区", "大理白族自治州"), with suggestions
+    codes = places.county_codes(counties, "simulate", "counties") if counties else ()
     idx = (
-        tuple(int(i) for i in table.index_of(list(counties)))
-        if counties
-        else tuple(range(len(table)))
+        tuple(int(i) for i in table.index_of(list(codes))) if counties else tuple(range(len(table)))
     )
     frac = sample_fraction if sample_fraction is not None else sc.sample_fraction
     n_months = min(months, sc.months) if months is not None else sc.months
