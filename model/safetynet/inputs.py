@@ -298,7 +298,7 @@ def write_template(
         table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
         ws.add_table(table)
         ws.freeze_panes = "D2"
-        ws.row_dimensions[1].height = 48
+        ws.row_dimensions[1].height = 15 * max(_lines(c.header, c.width) for c in sheet.columns) + 6
         for j, c in enumerate(sheet.columns, start=1):
             letter = get_column_letter(j)
             ws.column_dimensions[letter].width = c.width
@@ -318,6 +318,12 @@ def write_template(
     with written_atomically({"xlsx": target}) as tmp:
         wb.save(tmp["xlsx"])
     return target
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped header takes in a column ``width`` characters wide (CJK counts two)."""
+    chars = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return max(1, math.ceil(chars / max(width - 1, 1.0)))
 
 
 def _prefill(
