@@ -366,3 +366,22 @@ value = 1.0
             assert np.array_equal(b[v].sel(county=code).values, x[v].sel(county=code).values)
         kept = b.spending.sel(county=code).drop_sel(programme="services").values
         assert np.array_equal(kept, x.spending.sel(county=code).drop_sel(programme="services"))
+
+
+def test_processing_delay_per_county_in_the_start_state() -> None:
+    from safetynet import refdata
+    from safetynet.behaviour.initial import initial_state
+    from safetynet.population import generate
+
+    when = D(2025, 1, 1)
+    ps = load_parameters().with_overrides(
+        [Override("behaviour.processing_delay_months", when, value=0, counties=(LUOPING,))]
+    )
+    table = refdata.counties()
+    idx = sorted(int(i) for i in table.index_of([LUOPING, DALI]))
+    hh = generate(table, sample_fraction=0.02, seed=3, county_indices=idx, params=ps, date=when)
+    initial_state(hh, ps, when, seed=3, replicate=0)
+    luoping = hh["county"] == int(table.index_of([LUOPING])[0])
+    pending = hh["pending_months"]
+    assert np.all(pending[luoping] == -1)  # no delay: nothing waits at the start
+    assert np.any(pending[~luoping] > 0) and pending.max() <= 2  # Dali keeps the 2 months

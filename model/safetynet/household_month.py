@@ -138,7 +138,8 @@ C_TAKEUP_URBAN = 12  # calibrated.takeup_urban
 C_TAKEUP_RURAL = 13
 C_TEKUN_TAKEUP_URBAN = 14  # calibrated.tekun_takeup_urban
 C_TEKUN_TAKEUP_RURAL = 15
-C_SIZE = 16
+C_DELAY = 16  # behaviour.processing_delay_months (e.g. a township-approval pilot county)
+C_SIZE = 17
 
 # --- the county's sums (weighted), filled by step_county -------------------------------------
 A_MONEY = 0  # 6 money lines (MONEY_LINES)
@@ -577,7 +578,7 @@ def step_county(
                 p_take = _expit(_logit(min(max(base, 1e-9), 1.0 - 1e-9)) + shift)
                 p_take = 1.0 - (1.0 - p_take) * (1.0 - c[C_DISCOVERY])
                 if float(propensity[i]) < p_take:
-                    pending = int(m[M_DELAY])
+                    pending = int(c[C_DELAY])
         pending_months[i] = pending
         # ------------------------------------------------------------- reviews
         left = int(exit_months_left[i])

@@ -251,7 +251,8 @@ def _initial_block(
     willing = u_inst < take_up.institution_share(hh["care_level"], p.behaviour)
     mode = tekun_rules.care_mode(willing, np.ones(n, dtype=bool))
     programme = np.where(programme == TEKUN_DISPERSED, mode, programme)
-    delay = int(p.behaviour.processing_delay_months)
+    # the county's processing delay (varies by county), months
+    delay = p.behaviour.per_county("processing_delay_months").astype(np.int64)[hh["county"]]
     eligible = a.tekun | a.dibao_whole | (a.single_persons > 0)
     # only households willing to take up apply (the same test as the monthly applications
     # phase); at the start they are covered already unless active discovery is in force
@@ -270,5 +271,5 @@ def _initial_block(
         "programme": programme,
         "covered_persons": persons,
         "edge": a.edge & (programme == NONE),
-        "pending_months": np.where(pending, np.clip(due, 1, max(delay, 1)), -1),
+        "pending_months": np.where(pending, np.clip(due, 1, np.maximum(delay, 1)), -1),
     }

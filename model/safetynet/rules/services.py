@@ -49,16 +49,21 @@ def dependants(programme: npt.ArrayLike, care_level: npt.ArrayLike) -> IntArray:
     return (assisted & (as_int(care_level) >= PARTLY)).astype(np.int64)
 
 
-def demand(p: Branch, n_dependants: npt.ArrayLike) -> FloatArray:
+def demand(p: Branch, n_dependants: npt.ArrayLike, cost: npt.ArrayLike | None = None) -> FloatArray:
     """Cost of the services demanded, yuan/month: dependants × ``cost_per_dependant``
-    (ASSUMED unit cost)."""
-    return as_float(n_dependants) * float(p.cost_per_dependant)
+    (ASSUMED unit cost; ``cost``: per county, the parameter varies by county)."""
+    unit = float(p.cost_per_dependant) if cost is None else as_float(cost)
+    return as_float(n_dependants) * unit
 
 
-def casework_demand(p: Branch, households: npt.ArrayLike) -> FloatArray:
+def casework_demand(
+    p: Branch, households: npt.ArrayLike, cost: npt.ArrayLike | None = None
+) -> FloatArray:
     """Cost of front-line case-work capacity bought for assistance households, yuan/month:
-    households × ``casework_cost_per_household`` (S4 七(二十); ASSUMED unit cost)."""
-    return as_float(households) * float(p.casework_cost_per_household)
+    households × ``casework_cost_per_household`` (S4 七(二十); ASSUMED unit cost; ``cost``:
+    per county, the parameter varies by county)."""
+    unit = float(p.casework_cost_per_household) if cost is None else as_float(cost)
+    return as_float(households) * unit
 
 
 def headroom(
