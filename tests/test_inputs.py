@@ -385,3 +385,21 @@ def test_processing_delay_per_county_in_the_start_state() -> None:
     pending = hh["pending_months"]
     assert np.all(pending[luoping] == -1)  # no delay: nothing waits at the start
     assert np.any(pending[~luoping] > 0) and pending.max() <= 2  # Dali keeps the 2 months
+
+
+def test_template_command_and_duplicate_county_rows(tmp_path: Path, template: Path) -> None:
+    out = tmp_path / "mine.xlsx"
+    main(["template", "--out", str(out), "--date", "2025-01-01"])
+    assert load_workbook(out).sheetnames[1] == "县级标准"
+    with pytest.raises(SystemExit) as exc:
+        main(["template", "--out", str(tmp_path / "mine.csv")])
+    assert exc.value.code == 2
+    wb = load_workbook(template)
+    ws = wb["县级标准"]
+    ws["A3"] = "五华区"  # row 3 named by its Chinese name: the same county as row 2
+    ws["B3"] = None
+    wb.save(tmp_path / "dup.xlsx")
+    with pytest.raises(
+        inputs.WorkbookError, match=r"县级标准!A3 \(县区\): expected each county once"
+    ):
+        inputs.read_inputs(tmp_path / "dup.xlsx")

@@ -115,6 +115,9 @@ class Col:
     unit: str = ""
     kind: str = "number"  # code | text | number | count | date | month | year | status
     width: float = 14.0
+    #: a workbook without this column is refused (status columns and the parameter columns of
+    #: the local sheet are optional: a template of an older version stays readable)
+    required: bool = True
 
     @property
     def header(self) -> str:
@@ -247,8 +250,8 @@ def local_sheet(ps: ParameterSet) -> Sheet:
     cols: list[Col] = [*PLACE_COLS, Col("from", "生效日期", "In force from", "", "date", 12)]
     for path in local_paths(ps):
         p = ps[path]
-        cols.append(Col(path, p.label_zh, f"{p.label_en} [{path}]", p.unit, "number", 18))
-        cols.append(Col(f"{path}#status", f"{p.label_zh}状态", "status", "", "status", 14))
+        cols.append(Col(path, p.label_zh, f"{p.label_en} [{path}]", p.unit, "number", 18, False))
+        cols.append(Col(f"{path}#status", f"{p.label_zh}状态", "status", "", "status", 14, False))
     return Sheet(
         LOCAL_SHEET_NAME, "local_parameters", "Parameters that vary by county", tuple(cols)
     )
@@ -512,6 +515,7 @@ class _Reader:
         self.file = file
         self.ps = ps
         self.problems: list[InputError] = []
+        self.seen: dict[tuple[str, str], int] = {}  # (sheet, county) -> first row
 
     def bad(self, sheet: str, row: int, col: int, header: str, expected: str, got: Any) -> None:
         from openpyxl.utils import get_column_letter
@@ -534,13 +538,15 @@ class _Reader:
             return []
         header = [str(h).strip() if h is not None else "" for h in grid[0]]
         where: dict[str, int] = {}
+        missing = False
         for c in sheet.columns:
             if c.header in header:
                 where[c.key] = header.index(c.header) + 1
-            else:
+            elif c.required and c.kind != "status":
+                missing = True
                 self.bad(sheet.name, 1, len(header) + 1, c.zh, f"a column headed {c.header!r}",
                          "got no such column")  # fmt: skip
-        if len(where) < len(sheet.columns):
+        if missing:
             return []
         out = []
         for r, values in enumerate(grid[1:], start=2):
@@ -568,6 +574,11 @@ class _Reader:
             self.bad(sheet.name, r, col, "县区", "a county code or name of the county table",
                      f"got {text!r}{hint}")  # fmt: skip
             return None
+        first = self.seen.setdefault((sheet.name, place.code), r)
+        if first != r:
+            self.bad(sheet.name, r, col, "县区", f"each county once (also in row {first})",
+                     f"got {place.label} again")  # fmt: skip
+            return None
         return place.code
 
     def number(
@@ -580,6 +591,8 @@ class _Reader:
         hi: float | None = None,
         integer: bool = False,
     ) -> float | None:
+        if key not in cells:  # an optional column the workbook does not have
+            return None
         j, v = cells[key]
         col = next(c for c in sheet.columns if c.key == key)
         if _blank(v):
