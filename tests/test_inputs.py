@@ -403,3 +403,20 @@ def test_template_command_and_duplicate_county_rows(tmp_path: Path, template: Pa
         inputs.WorkbookError, match=r"县级标准!A3 \(县区\): expected each county once"
     ):
         inputs.read_inputs(tmp_path / "dup.xlsx")
+
+
+def test_a_sweep_part_uses_the_scenario_workbook(template: Path, tmp_path: Path) -> None:
+    from safetynet.scenario import load_scenario
+    from safetynet.simulation import make_specs
+    from safetynet.sweep import run_part
+
+    _filled(template, tmp_path / "filled.xlsx")
+    sc = load_scenario(_scenario(tmp_path, months=1, extra='\n[inputs]\nfile = "filled.xlsx"\n'))
+    (spec,) = make_specs(sc, 1, counties=["罗平县"])
+    ds = run_part(spec)
+    assert (
+        float(ds.standard_urban.sel(county=LUOPING).isel(scenario=0, replicate=0, month=0))
+        == (STANDARDS[LUOPING])
+    )
+    fit = json.loads(ds.attrs["run_record"])["inputs"]["fit"]
+    assert {r["cell"] for r in fit} == set(CASELOAD) and all(r["within"] for r in fit)

@@ -195,19 +195,36 @@ def simulate(
     ps = sc.parameters(load_parameters())
     n_rep = replicates if replicates is not None else sc.replicates
     specs = make_specs(sc, n_rep, sample_fraction, months, counties)
-    planner = _planner_inputs(inputs if inputs is not None else sc.inputs_file, ps)
-    fit: list[FitRow] = []
-    if planner is not None:
-        table = refdata.counties()
-        codes = [str(table.code[i]) for i in specs[0].county_indices]
-        ps, fit = apply_inputs(planner, ps, sc.start, sc.seed, specs[0].sample_fraction, codes)
+    ps, planner, fit = planner_parameters(specs[0], ps, inputs)
     results = [run_replicate(s, ps, progress, threads=threads) for s in specs]
     ds = assemble(sc, specs, results, ps, time.perf_counter() - started)
-    if planner is not None:
-        record = json.loads(ds.attrs["run_record"])
-        record["inputs"] = {**planner.record(), "fit": [r.as_dict() for r in fit]}
-        ds.attrs["run_record"] = json.dumps(record, ensure_ascii=False, default=str)
+    add_inputs_record(ds, planner, fit)
     return ds
+
+
+def planner_parameters(
+    spec: RunSpec, ps: ParameterSet, inputs: PlannerInputs | str | Path | None = None
+) -> tuple[ParameterSet, PlannerInputs | None, list[FitRow]]:
+    """``ps`` with the planner's workbook applied (``inputs``, default the scenario's
+    ``[inputs] file``): standards, local values, money, then the caseload fit on replicate 0 of
+    the run's counties and sample (the same in every replicate and dask part)."""
+    sc = spec.scenario
+    planner = _planner_inputs(inputs if inputs is not None else sc.inputs_file, ps)
+    if planner is None:
+        return ps, None, []
+    table = refdata.counties()
+    codes = [str(table.code[i]) for i in spec.county_indices]
+    out, fit = apply_inputs(planner, ps, sc.start, sc.seed, spec.sample_fraction, codes)
+    return out, planner, fit
+
+
+def add_inputs_record(ds: xr.Dataset, planner: PlannerInputs | None, fit: Sequence[FitRow]) -> None:
+    """Put the workbook's figures and the caseload fit table into the run record (``inputs``)."""
+    if planner is None:
+        return
+    record = json.loads(ds.attrs["run_record"])
+    record["inputs"] = {**planner.record(), "fit": [r.as_dict() for r in fit]}
+    ds.attrs["run_record"] = json.dumps(record, ensure_ascii=False, default=str)
 
 
 def _planner_inputs(

@@ -125,6 +125,11 @@ def sweep(
     from safetynet.sweep import sweep as run_sweep
 
     scs = [load_scenario(s) for s in scenarios]  # validate everything before starting
+    from safetynet.inputs import read_inputs
+
+    for s in scs:
+        if s.inputs_file is not None:
+            read_inputs(s.inputs_file)  # every bad cell of the planner's workbook, before work
     total = sum(replicates or s.replicates for s in scs)
     with _progress() as bar:
         task = bar.add_task("runs", total=total)
