@@ -153,7 +153,9 @@ def test_round_trip_standards_and_caseloads(template: Path, tmp_path: Path) -> N
     assert fit["dibao_rural"]["tolerance_persons"] < 0.4 * CASELOAD["dibao_rural"][0]
     # the run record marks them planner-supplied (standards official, take-up calibrated)
     diff = record["parameter_diff"]
-    std = {r["where"]: r for r in diff if r["path"] == "dibao.standard"}
+    std = {
+        r["where"]: r for r in diff if r["path"] == "dibao.standard" and r["start"] == "2024-07-01"
+    }
     for code in STANDARDS:
         row = std[f"{code}/urban"]
         assert row["planner"] and row["status"] == "official" and "filled.xlsx" in row["reference"]
@@ -357,7 +359,11 @@ value = 1.0
     # everything else is unchanged: streams are keyed by county (funding is shared out over
     # the province, so transfers move with the other counties' needs)
     shared = {"transfers", "county_budget", "funding_gap"}
-    same = [str(v) for v in b.data_vars if "county" in b[v].dims and str(v) not in shared]
+    same = [
+        str(v)
+        for v in b.data_vars
+        if "county" in b[v].dims and str(v) not in shared and not str(v).startswith("fund_")
+    ]
     assert "spending" in same and "cases_persons" in same
     for v in same:
         assert np.array_equal(b[v].sel(county=DALI).values, x[v].sel(county=DALI).values), v
@@ -420,3 +426,23 @@ def test_a_sweep_part_uses_the_scenario_workbook(template: Path, tmp_path: Path)
     )
     fit = json.loads(ds.attrs["run_record"])["inputs"]["fit"]
     assert {r["cell"] for r in fit} == set(CASELOAD) and all(r["within"] for r in fit)
+
+
+def test_money_feeds_the_budget_year_funding(template: Path, tmp_path: Path) -> None:
+    wb = load_workbook(template)
+    ws = wb["资金"]
+    r = _rows(ws)[LUOPING]
+    ws.cell(r, _col(ws, "预算年度")).value = 2025
+    ws.cell(r, _col(ws, "上级转移支付")).value = 98_000_000
+    ws.cell(r, _col(ws, "本级预算安排")).value = "12,300,000"  # digits typed as text
+    wb.save(tmp_path / "money.xlsx")
+    book = inputs.read_inputs(tmp_path / "money.xlsx")
+    ps = load_parameters().with_overrides(book.overrides())
+    pos = ps.county_codes.index(LUOPING)
+    budget = ps.at(D(2025, 1, 1)).funding.county_budget_yuan["all"]
+    assert budget[pos] == 12_300_000 and np.sum(budget != 0) == 1
+    assert ps.at(D(2026, 1, 1)).funding.county_budget_yuan["all"][pos] == 0  # that year only
+    received = ps.per_county("funding.planner_transfers_received", D(2025, 6, 1))
+    assert received[pos] == 98_000_000
+    e = ps["funding.county_budget_yuan"].entry_at(D(2025, 1, 1), LUOPING, "all")  # type: ignore[call-arg]
+    assert e.planner and e.status == "official" and "资金 row" in e.reference

@@ -16,9 +16,10 @@ file = "inputs.xlsx"`` in the scenario):
 - caseloads become per-county calibration targets: the county's take-up
   (``calibrated.takeup_*``, which vary by county) is fitted so that its start state covers the
   given persons (:func:`fit_caseloads`; the fit table says how close each county came);
-- money (transfers received, own budget) becomes the parameters
-  ``funding.planner_transfers_received`` / ``funding.planner_own_budget`` (yuan/year per
-  county) for the budget-year funding; last year's spending is kept in the run record.
+- money: the own budget becomes the budget-year funding's given county budget
+  (``funding.county_budget_yuan``, that year); transfers received become
+  ``funding.planner_transfers_received`` (yuan/year per county, recorded for comparison with
+  the factor allocation); last year's spending is kept in the run record.
 
 See docs/inputs.md for how a planner fills the template.
 """
@@ -28,14 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from safetynet import places, refdata
+from safetynet import guard, places, refdata
 from safetynet.errors import InputError
 from safetynet.params import CountyParameter, Entry, Override, Parameter, ParameterSet
 
@@ -64,10 +65,12 @@ TAKEUP_OF_CELL: dict[str, str] = {
     "tekun_urban": "calibrated.tekun_takeup_urban",
     "tekun_rural": "calibrated.tekun_takeup_rural",
 }
-#: money parameters the funding sheet feeds (declared in parameters/funding/)
+#: money parameters the funding sheet feeds: the own budget is the budget-year funding's given
+#: county budget (``funding.county_budget_yuan``, a county table: 0 = not given); transfers
+#: received are kept as ``funding.planner_transfers_received`` (varies by county)
 MONEY_PATHS: dict[str, str] = {
     "transfers_received": "funding.planner_transfers_received",
-    "own_budget": "funding.planner_own_budget",
+    "own_budget": "funding.county_budget_yuan",
 }
 SPENDING_LINES: tuple[str, ...] = ("dibao", "tekun", "temporary", "price_subsidy", "services")
 #: status words of the workbook (Chinese first, English beside) and what they read as
@@ -477,6 +480,27 @@ class PlannerInputs:
                 )
         return out
 
+    def reassert(self, ps: ParameterSet) -> ParameterSet:
+        """``ps`` with each planner standard in force from its date until the next change of
+        that county's value (where a later step, e.g. a standard rule, replaced it)."""
+        out = ps
+        for v in self.standards:
+            p = out[v.path]
+            assert isinstance(p, CountyParameter) and v.key is not None
+            e = p.entry_at(v.start, v.county, v.key)
+            if e.planner and e.start == v.start and float(e.value) == v.value:  # type: ignore[arg-type]
+                continue
+            later = [x.start for x in p.entries[(v.county, v.key)] if x.start > v.start]
+            out = out.with_overrides(
+                [
+                    Override(v.path, v.start, value=v.value, end=min(later) if later else None,
+                             counties=(v.county,), keys=(v.key,),
+                             reference=f"{self.reference}, {v.where}", status="official",
+                             planner=True)
+                ]
+            )  # fmt: skip
+        return out
+
     def record(self) -> dict[str, Any]:
         """The run-record section of these inputs (what was supplied, per kind)."""
         return {
@@ -629,20 +653,15 @@ class _Reader:
 
 def read_inputs(path: str | Path, params: ParameterSet | None = None) -> PlannerInputs:
     """Read and check a planner's workbook; :class:`WorkbookError` lists every bad cell."""
+    import io
+
     from openpyxl import load_workbook
 
     from safetynet.params import load_parameters
 
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            file, "<file>", "an existing workbook (safetynet template)", "not found"
-        ) from None
-    except OSError as exc:
-        raise InputError(file, "<file>", "a readable workbook", str(exc)) from None
-    import io
+    guard.check_workbook_file(file)  # regular file, size, no zip bomb (before openpyxl)
+    raw = guard.read_input_bytes(file, "workbook")
 
     try:
         wb = load_workbook(io.BytesIO(raw), data_only=True)
@@ -674,8 +693,8 @@ def _standards(rd: _Reader, wb: Any) -> Iterable[ValueInput]:
         for base, (path, key) in STANDARD_PATHS.items():
             p = rd.ps[path]
             assert isinstance(p, CountyParameter)
-            hi = _spec_bound(p.source_file, "max")
-            x = rd.number(STANDARDS, r, cells, base, lo=_spec_bound(p.source_file, "min"), hi=hi)
+            lo, hi = guard.parameter_bounds(p)  # YAML min/max, else the unit's plausible range
+            x = rd.number(STANDARDS, r, cells, base, lo=lo, hi=hi)
             if x is None and _blank(cells[base][1]):
                 continue
             start = rd.date(STANDARDS, r, cells, f"{base}_from", month=False)
@@ -700,7 +719,7 @@ def _local(rd: _Reader, wb: Any) -> Iterable[ValueInput]:
         for path in local_paths(rd.ps):
             p = rd.ps[path]
             assert isinstance(p, Parameter)
-            lo, hi = _spec_bound(p.source_file, "min"), _spec_bound(p.source_file, "max")
+            lo, hi = guard.parameter_bounds(p)
             x = rd.number(sheet, r, cells, path, lo=lo, hi=hi, integer=p.type == "integer")
             if code is None or x is None or start is None:
                 continue
@@ -778,13 +797,6 @@ def _as_date(v: Any) -> dt.date | None:
             except ValueError:
                 continue
     return None
-
-
-def _spec_bound(source_file: str, name: str) -> float | None:
-    from safetynet.scenario import _spec
-
-    x = _spec(source_file).get(name)
-    return None if x is None else float(x)
 
 
 # ------------------------------------------------------------------------------ caseload fit
@@ -956,10 +968,18 @@ def apply_inputs(
     seed: int,
     sample_fraction: float,
     counties: Sequence[str] | None = None,
+    project: Callable[[ParameterSet], ParameterSet] | None = None,
 ) -> tuple[ParameterSet, list[FitRow]]:
-    """The scenario's parameters with the planner's figures: standards, local values and money
-    first, then the take-up fitted to the caseloads (on the standards just set)."""
+    """``ps`` with the planner's figures: standards, local values and money first, then the
+    take-up fitted to the caseloads (on the standards just set).
+
+    ``project``: the scenario's own step from a base tree to its parameters
+    (``Scenario.parameters``: overrides and the yearly standard rules). The planner's figures
+    then go into the base, so that the rules start from the planner's table, and a planner
+    standard a rule overwrote is put back from its date until the next change."""
     out = ps.with_overrides(inputs.overrides())
+    if project is not None:
+        out = inputs.reassert(project(out))
     fit_overrides, fit = fit_caseloads(inputs, out, when, seed, sample_fraction, counties)
     return out.with_overrides(fit_overrides), fit
 
