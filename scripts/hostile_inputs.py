@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT_S = 20.0
+TIMEOUT_S = 60.0
 RUN_TIMEOUT_S = 240.0
 TABLE_START = "<!-- hostile-inputs:start -->"
 TABLE_END = "<!-- hostile-inputs:end -->"
@@ -801,7 +801,7 @@ def cases() -> list[Case]:
         "tcp://nonexistent.invalid:8786",
     ):
         refuse(
-            OPT, f"sweep --scheduler {addr}", [*sw, "--scheduler", addr], dict(sfile), timeout=15
+            OPT, f"sweep --scheduler {addr}", [*sw, "--scheduler", addr], dict(sfile), timeout=30
         )
     refuse(
         OPT, "sweep --out an existing file", ["sweep", "s.toml", "--out", "f"], {**sfile, "f": "x"}
@@ -976,7 +976,7 @@ def main() -> int:
         return 0
     os.environ.setdefault("SAFETYNET_THREADS", "1")
     # load the package and its data once; every child inherits them
-    from safetynet import cli, refdata  # noqa: F401
+    from safetynet import cli, refdata, simulation, sweep  # noqa: F401
     from safetynet.params import load_parameters
 
     load_parameters()
