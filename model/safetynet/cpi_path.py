@@ -121,6 +121,10 @@ class CpiPath:
     food_status: StrArray
     food_cpi_by_prefecture: Mapping[str, FloatArray] = field(default_factory=dict)
     source: str = ""
+    #: historical price-subsidy activation per prefecture code and month of the path (1 paid,
+    #: 0 did not, NaN outside the calendar: the CPI rule decides); filled in historical mode
+    #: from ``refdata.price_activation()``, empty otherwise
+    activation_by_prefecture: Mapping[str, FloatArray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.months.shape[0])
@@ -387,9 +391,28 @@ def _historical(
         food_status=food_s,
         source=(
             f"historical: package data (cpi {spans['cpi'][0]}..{spans['cpi'][1]}, "
-            f"food {spans['food'][0]}..{spans['food'][1]}), then AR(1) projection"
+            f"food {spans['food'][0]}..{spans['food'][1]}), then AR(1) projection; "
+            "price-subsidy activation calendar where recorded"
         ),
+        activation_by_prefecture=activation_calendar(m),
     )
+
+
+def activation_calendar(months: MonthArray) -> dict[str, FloatArray]:
+    """Historical activation (1/0) per prefecture code for ``months``; NaN for months outside
+    the recorded calendar (``refdata.price_activation()``: Yunnan's reports 2019-2020)."""
+    cal = refdata.price_activation()
+    pos = np.searchsorted(cal.months, months)
+    inside = (pos < cal.months.shape[0]) & (
+        cal.months[np.minimum(pos, len(cal.months) - 1)] == months
+    )
+    out: dict[str, FloatArray] = {}
+    for code in cal.prefectures.tolist():
+        col = cal.for_prefecture(str(code))
+        vals = np.full(months.shape[0], np.nan)
+        vals[inside] = col[pos[inside]]
+        out[str(code)] = vals
+    return out
 
 
 def _mean_at(spec: CpiSpec, label: str, month: np.datetime64, params: ParameterSet | None) -> float:

@@ -135,14 +135,19 @@ class Scenario:
 
     def parameters(self, base: ParameterSet | None = None) -> ParameterSet:
         """The parameter set of this scenario: ``base`` (default ``load_parameters()``) with the
-        overrides applied in file order."""
+        overrides applied in file order and each year's standards set by rule through the end of
+        the horizon (standards.py)."""
+        from safetynet import standards
+
         ps = load_parameters() if base is None else base
         for ov, key in zip(self.overrides, self._keys(), strict=True):
             try:
-                ps = ps.with_overrides([ov])
+                ps.with_overrides([ov])  # each override checked alone, named by its file key
             except ParameterError as exc:
                 raise ScenarioError(self.source_path, key, exc.expected, exc.got) from None
-        return ps
+        # rule inputs, standards set by rule, overrides of the standards, linked standards
+        # (issue #14: standards.scenario_parameters)
+        return standards.scenario_parameters(ps, self.overrides, self.end.year)
 
     def cpi_path(self, replicate: int, params: ParameterSet | None = None) -> CpiPath:
         """CPI path of one replicate over the horizon (AR(1) coefficients from ``params``,
@@ -307,6 +312,17 @@ class _Outputs(_Model):
     lang: Literal["zh", "en"] = "zh"
 
 
+class _Budget(_Model):
+    """``[budget]`` (issue #14): the budget year's settings, expanded into parameter overrides."""
+
+    standard_rule: Literal["table", "consumption", "cpi", "rise"] | None = None
+    standard_rule_from: Month | None = None
+    pool_yuan: dict[str, Annotated[float, Field(ge=0)]] | None = None
+    pool_growth: Annotated[float, Field(gt=-0.5, le=1)] | None = None
+    reserve_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    county_budget_share: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
 class _File(_Model):
     scenario: _Head
     horizon: _Horizon
@@ -315,6 +331,7 @@ class _File(_Model):
     cpi: _Cpi = _Cpi()
     shocks: list[_Shock] = []
     outputs: _Outputs = _Outputs()
+    budget: _Budget | None = None
 
 
 # ------------------------------------------------------------------------------ error text
@@ -493,6 +510,8 @@ class _Checker:
         start, months = self.horizon()
         end = _add_months(start, months - 1)
         overrides, keys = self.overrides(head.name, end)
+        more, more_keys = self.budget(head.name, start, end)
+        overrides, keys = overrides + more, keys + more_keys
         scenario = Scenario(
             name=head.name,
             title_zh=head.title.zh,
@@ -514,6 +533,65 @@ class _Checker:
         )
         self.check_cpi(scenario)
         return scenario
+
+    # -------------------------------------------------------------------------- budget
+
+    def budget(
+        self, name: str, start: dt.date, end: dt.date
+    ) -> tuple[tuple[Override, ...], tuple[str, ...]]:
+        """``[budget]`` as overrides (funding.* and dibao.standard_rule), checked like others:
+        ``pool_yuan = {"2026" = 12e9}`` fixes the pool of that year (pool_rule = given for the
+        year; later years grow from it); the shares hold from the start of the horizon."""
+        b = self.doc.budget
+        if b is None:
+            return (), ()
+        ref = f"scenario {name} [budget]"
+        out: list[Override] = []
+        keys: list[str] = []
+        if (b.standard_rule is None) != (b.standard_rule_from is None):
+            self.fail("budget.standard_rule_from", "standard_rule and standard_rule_from together")
+        if b.standard_rule is not None and b.standard_rule_from is not None:
+            if not start <= b.standard_rule_from <= end:
+                self.fail(
+                    "budget.standard_rule_from",
+                    f"a month within the horizon {start:%Y-%m}..{end:%Y-%m}",
+                    _ym(b.standard_rule_from),
+                )
+            out.append(Override("dibao.standard_rule", b.standard_rule_from,
+                                value=b.standard_rule, reference=ref))  # fmt: skip
+            keys.append("budget.standard_rule")
+        for year_text, amount in sorted((b.pool_yuan or {}).items()):
+            key = f"budget.pool_yuan.{year_text}"
+            if not year_text.isdigit() or not start.year <= int(year_text) <= end.year:
+                self.fail(key, f"a year within the horizon {start.year}..{end.year}",
+                          f"got {year_text!r}")  # fmt: skip
+            y = int(year_text)
+            first, stop = dt.date(y, 1, 1), dt.date(y + 1, 1, 1)
+            out.append(Override("funding.pool_rule", first, value="given", end=stop,
+                                reference=ref))  # fmt: skip
+            out.append(Override("funding.transfer_pool_yuan", first, value=float(amount),
+                                end=stop, reference=ref))  # fmt: skip
+            keys += [key, key]
+        for field_name, path in (
+            ("pool_growth", "funding.pool_growth"),
+            ("reserve_share", "funding.reserve_share"),
+            ("county_budget_share", "funding.county_budget_share"),
+        ):
+            value = getattr(b, field_name)
+            if value is not None:
+                p = self.params[path]
+                assert isinstance(p, Parameter)
+                self.check_bounds(p, float(value), f"budget.{field_name}")
+                first = dt.date(start.year, 1, 1)
+                out.append(Override(path, first, value=float(value), reference=ref))
+                keys.append(f"budget.{field_name}")
+        ps = self.params
+        for ov, key in zip(out, keys, strict=True):
+            try:
+                ps = ps.with_overrides([ov])
+            except ParameterError as exc:
+                self.fail(key, exc.expected, exc.got)
+        return tuple(out), tuple(keys)
 
     # -------------------------------------------------------------------------- horizon
 
@@ -545,7 +623,10 @@ class _Checker:
         keys: list[str] = []
         if not self.doc.overrides:
             return (), ()
-        ps = self.params
+        from safetynet import standards
+
+        # values in force (for ``toward``) include the standards set by rule (issue #14)
+        ps = standards.set_standards(self.params, end.year)
         for i, item in enumerate(self.doc.overrides):
             key = f"overrides[{i}]"
             made = self.override(item, key, name, end, ps)
