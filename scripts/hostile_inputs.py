@@ -816,6 +816,36 @@ def cases() -> list[Case]:
         {"c.yaml": CASE_OK},
     )
 
+    # ---- budget-year commands of issue #14 (solve, frontier)
+    solve = ["solve", "s.toml", "--year", "2024"]
+    for extra in (
+        ["--budget", "nan"], ["--budget", "inf"], ["--budget", "-5"], ["--budget", "0"],
+        ["--persons", "-1"], ["--budget-over-baseline", "8"], ["--budget-over-baseline", "nan"],
+        ["--budget", "1e9", "--persons", "5"], [], ["--budget", "1e9", "--xtol", "0"],
+        ["--budget", "1e9", "--lo", "5", "--hi", "-5"], ["--budget", "1e9", "--areas", "bogus"],
+        ["--budget", "1e9", "--prefecture", "999999"], ["--budget", "1e9", "--sample", "0"],
+        ["--budget", "1e9", "--out", "f"], ["--budget", "1e9", "--out", "/sys/x"],
+    ):  # fmt: skip
+        refuse(OPT, f"solve {' '.join(extra)}", [*solve, *extra], {**sfile, "f": "x"})
+    refuse(
+        OPT,
+        "solve --year 1900",
+        ["solve", "s.toml", "--year", "1900", "--budget", "1e9"],
+        dict(sfile),
+    )
+    fr = ["frontier", "s.toml", "--year", "2024"]
+    for extra in (
+        ["--out", "f"], ["--out", "/sys/x"], ["--rural", "nan"], ["--rural", "5"],
+        ["--urban", "a,b"], ["--lang", "fr"], ["--replicates", "0"],
+    ):  # fmt: skip
+        refuse(OPT, f"frontier {' '.join(extra)}", [*fr, *extra], {**sfile, "f": "x"})
+    refuse(
+        OPT,
+        "frontier --year 99999999999",
+        ["frontier", "s.toml", "--year", "99999999999"],
+        dict(sfile),
+    )
+
     # ---- outputs (lock, leftovers) — runs that must succeed
     U = "outputs"
 

@@ -524,3 +524,26 @@ def test_workbook_files_checked(tmp_path: Path) -> None:
         guard.check_workbook_file(pipe)
     with pytest.raises(InputError, match=r"in.xlsx: Inputs!B7: expected at most"):
         guard.cell_text("in.xlsx", "Inputs", 7, "B", "x" * 10_001)
+
+
+def test_shipped_parameter_values_lie_within_their_bounds() -> None:
+    """The plausibility bounds (YAML min/max, else by unit) admit every value in force in the
+    package: a bound too tight for real data fails here."""
+    from safetynet.params import Parameter, load_parameters
+
+    ps = load_parameters()
+    outside = []
+    for path in ps.paths():
+        p = ps[path]
+        lo, hi = guard.parameter_bounds(p)
+        entries = (
+            p.entries if isinstance(p, Parameter) else [e for v in p.entries.values() for e in v]
+        )
+        for e in entries:
+            for v in e.value.values() if isinstance(e.value, dict) else [e.value]:
+                number = isinstance(v, int | float) and not isinstance(v, bool)
+                if number and ((lo is not None and v < lo) or (hi is not None and v > hi)):
+                    outside.append((path, v, lo, hi))
+    assert outside == []
+    assert guard.parameter_bounds(ps["dibao.standard"]) == (0.0, 20000.0)
+    assert guard.parameter_bounds(ps["services.cap_share"]) == (0.0, 1.0)

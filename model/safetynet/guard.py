@@ -412,7 +412,7 @@ def parameter_bounds(p: Any) -> tuple[float | None, float | None]:
             if unit.startswith(word):
                 plaus = by_unit[word]
     if plaus is None and unit.startswith("yuan"):
-        plaus = {"min": 0, "max": max(float(v["max"]) for k, v in by_unit.items() if "yuan" in k)}
+        plaus = {"min": 0}  # money of a unit not listed: not negative (and within ±number_abs)
     plaus = plaus or {}
     lo = spec.get("min", plaus.get("min"))
     hi = spec.get("max", plaus.get("max"))
