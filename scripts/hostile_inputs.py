@@ -816,6 +816,34 @@ def cases() -> list[Case]:
         {"c.yaml": CASE_OK},
     )
 
+    # ---- planner workbooks (--inputs, issue #15)
+    W = "workbook (--inputs)"
+
+    def bomb(d: Path) -> None:
+        import zipfile
+
+        with zipfile.ZipFile(d / "in.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("xl/worksheets/sheet1.xml", b"\0" * 60_000_000)
+
+    def sheet_text(d: Path) -> None:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.active.append(["=cmd|' /C calc'!A0", "x" * 20_000])
+        wb.save(d / "in.xlsx")
+
+    inp = [*run, "--inputs", "in.xlsx"]
+    for label, content in (
+        ("missing", None), ("FIFO", fifo("in.xlsx")), ("a folder", folder("in.xlsx")),
+        ("CSV named .xlsx", "a,b\n1,2\n"), ("random bytes", os.urandom(3000)),
+        ("zip bomb", bomb), ("60 MB", big("in.xlsx", 60_000_000)), ("empty", ""),
+        ("foreign workbook", sheet_text), ("truncated zip", b"PK\x03\x04" + b"\0" * 100),
+    ):  # fmt: skip
+        files: Files = dict(sfile)
+        if content is not None:
+            files["in.xlsx"] = content
+        refuse(W, f"--inputs {label}", list(inp), files)
+
     # ---- budget-year commands of issue #14 (solve, frontier)
     solve = ["solve", "s.toml", "--year", "2024"]
     for extra in (
@@ -966,7 +994,10 @@ def classify(o: Outcome) -> str:
         return "wrong acceptance"
     if o.new_files:
         return "partial output"
-    if len(lines) != 1 or not lines[0].startswith("error: "):
+    # a workbook refusal lists every bad cell: "error: N bad cells in F (nothing was run):"
+    # then one indented "F: Sheet!B7: expected ..." line per cell (safetynet.inputs, #15)
+    listed = all(x.startswith("  ") and ": expected " in x for x in lines[1:])
+    if not lines or not lines[0].startswith("error: ") or (len(lines) > 1 and not listed):
         return "not one line"
     return "clean"
 
