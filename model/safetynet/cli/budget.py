@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from safetynet import guard
 from safetynet.errors import InputError
 
 
@@ -90,6 +91,17 @@ def solve(
     from safetynet.scenario import load_scenario
 
     _run_options(sample, replicates, threads)
+    for option, value in (("--budget", budget), ("--persons", persons)):  # issue #13 guard
+        if value is not None:
+            guard.check_number(option, option.lstrip("-"), value, "a positive number")
+            if value <= 0:
+                raise InputError(option, option.lstrip("-"), "a positive number", f"got {value:g}")
+    if budget_over_baseline is not None:
+        guard.check_relative(
+            "--budget-over-baseline", "budget_over_baseline", None, budget_over_baseline
+        )
+    if out is not None:
+        guard.writable_dir("--out", out)
     area_list = [a.strip() for a in areas.split(",") if a.strip()]
     if not area_list or any(a not in ("rural", "urban") for a in area_list):
         raise InputError("--areas", "areas", "rural, urban or rural,urban", areas)
@@ -185,6 +197,7 @@ def frontier(
     from safetynet.scenario import load_scenario
 
     _run_options(sample, replicates, threads)
+    guard.writable_dir("--out", out)  # issue #13 guard: before the grid is simulated
     if lang not in ("zh", "en"):
         raise InputError("--lang", "lang", "zh or en", lang)
     r_list, u_list = _rates(rural, "--rural"), _rates(urban, "--urban")
