@@ -98,7 +98,18 @@ def months_per_year(ds1: xr.Dataset) -> pd.Series:
 
 def yearly_sum(da: xr.DataArray) -> xr.DataArray:
     """Sum over the months of each calendar year: dim ``month`` -> ``year``."""
-    return da.groupby(da["month"].dt.year.rename("year")).sum("month")
+    years = np.asarray(da["month"].dt.year.values, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    axis = da.dims.index("month")
+    values = np.add.reduceat(np.asarray(da.values, dtype=np.float64), starts, axis=axis)
+    dims = tuple("year" if d == "month" else d for d in da.dims)
+    coords = {
+        k: v
+        for k, v in da.coords.items()
+        if "month" not in v.dims and all(d in da.dims for d in v.dims)
+    }
+    out = xr.DataArray(values, dims=dims, coords=coords, name=da.name)
+    return out.assign_coords(year=("year", years[starts]))
 
 
 def year_end(da: xr.DataArray) -> xr.DataArray:
@@ -151,10 +162,19 @@ def by_level(da: xr.DataArray, level: str) -> xr.DataArray:
     if level == "prefecture":
         if "prefecture" not in da.coords:
             raise InputError("<dataset>", "coords.prefecture", "a prefecture code per county")
-        keep = [c for c in da.coords if c not in da.dims and c != "prefecture"]
-        grouped = da.drop_vars(keep).groupby("prefecture").sum("county")
-        out = grouped.rename(prefecture="area")
-        return out.assign_coords(area=np.asarray(out["area"].values).astype(str))
+        pref = np.asarray(da["prefecture"].values).astype(str)
+        codes, inverse = np.unique(pref, return_inverse=True)
+        member = np.zeros((codes.size, pref.size))
+        member[inverse, np.arange(pref.size)] = 1.0
+        axis = da.dims.index("county")
+        values = np.moveaxis(
+            np.tensordot(member, np.moveaxis(np.asarray(da.values, dtype=np.float64), axis, 0), 1),
+            0,
+            axis,
+        )
+        dims = tuple("area" if d == "county" else d for d in da.dims)
+        coords = {k: v for k, v in da.coords.items() if k in da.dims and k != "county"}
+        return xr.DataArray(values, dims=dims, coords={**coords, "area": codes.astype(str)})
     if level == PROVINCE:
         return da.sum("county").expand_dims(area=[PROVINCE])
     raise InputError("<report>", "level", f"one of {LEVELS}", f"got {level!r}")

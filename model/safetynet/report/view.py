@@ -45,6 +45,8 @@ class Table:
     numeric: tuple[bool, ...]
     note: str = ""
     in_pdf: bool = True
+    #: rows shown in bold (prefecture subtotals, the province total)
+    emphasis: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Section:
     title: str
     paragraphs: tuple[str, ...] = ()
     blocks: tuple[Table | Chart, ...] = ()
+    #: notes the reader must not miss (few replicates, runs not comparable, missing inputs)
+    warnings: tuple[str, ...] = ()
+    #: start the section on a new PDF page
+    newpage: bool = False
 
 
 @dataclass(frozen=True)
