@@ -277,7 +277,7 @@ def write_sheet(wb: Workbook, title: str, sheet: Sheet, lang: str) -> None:
         for j in range(len(sheet.cols)):
             v = _value(arrays[j][i])
             if statuses[j] and isinstance(v, str):
-                v = t(v, lang) if v in ("pass", "fail", "n/a") else v
+                v = t(v, lang) if v in ("pass", "fail", "n/a", "within_noise") else v
             row.append(v)
         ws.append(row)
     for j, col in enumerate(sheet.cols, start=1):

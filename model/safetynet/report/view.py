@@ -91,7 +91,7 @@ def cell(value: object, fmt: str, lang: str) -> str:
     if fmt == "text":
         return "" if value is None else str(value)
     if fmt == "status":
-        return t(str(value), lang) if str(value) in ("pass", "fail", "n/a") else str(value)
+        return t(str(value), lang) if str(value) in ("pass", "fail", "n/a", "within_noise") else str(value)
     if fmt in ("year", "int"):
         return fm.MISSING if value is None or pd.isna(value) else str(int(value))  # type: ignore[call-overload]
     v = float(value) if value is not None and not pd.isna(value) else None  # type: ignore[call-overload, arg-type]
