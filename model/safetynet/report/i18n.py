@@ -577,5 +577,7 @@ STRINGS.update(
         ),
         "scenario_desc_zh": ("{text}", "{text}"),
         "temporary_margin": ("误差范围", "Noise margin"),
+        "status_verified": ("已核对原文", "verified"),
+        "status_other": ("其他来源", "other source"),
     }
 )

@@ -138,3 +138,13 @@ def basis(text: str, lang: str, status: str = "") -> str:
 def printed_codes(text: str) -> list[str]:
     """Internal codes left in printed text (``S4 二(二)``-style): must be empty in a report."""
     return [m.group(0) for m in SEED.finditer(text)]
+
+
+def expand_codes(text: str, lang: str) -> str:
+    """``text`` with every ``S0``…``S4`` code replaced by its full citation."""
+    refs = table()
+
+    def sub(m: re.Match[str]) -> str:
+        return cite(Citation(refs[f"S{m.group(1)}"], m.group(2) or ""), lang)
+
+    return SEED.sub(sub, text)

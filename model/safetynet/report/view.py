@@ -86,6 +86,28 @@ class Report:
 # --------------------------------------------------------------------------- formatting
 
 
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds a Chinese character."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def status_text(value: object, lang: str) -> str:
+    """A data status ('official', 'verified (source text seen)', 'from memory, unverified')
+    in ``lang``: no English in the Chinese report."""
+    from safetynet.report.references import kinds
+
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if lang != "zh" or has_cjk(text) or not text:
+        return text
+    key = f"status_{text}"
+    if key in STRINGS:
+        return t(key, lang)
+    if text.lower().startswith("verified"):
+        return t("status_verified", lang)
+    got = kinds(text)
+    return "；".join(t(k, lang) for k in got) if got else t("status_other", lang)
+
+
 def cell(value: object, fmt: str, lang: str) -> str:
     """One value formatted for planners (see :class:`Col`)."""
     if fmt == "text":
@@ -218,6 +240,7 @@ CHECK_MONEY_COLS = (
     ("services_status", "status", ""),
     ("temporary_per_case", "yuan", "yuan/case"),
     ("temporary_per_case_last_year", "yuan", "yuan/case"),
+    ("temporary_margin", "yuan", "yuan/case"),
     ("temporary_status", "status", ""),
 )
 
@@ -286,6 +309,10 @@ def summary_section(data: ReportData, lang: str) -> Section:
     paras = []
     scen = data.record.get("scenario") if isinstance(data.record.get("scenario"), dict) else {}
     desc = " ".join(str(scen.get("description", "")).split()) if isinstance(scen, dict) else ""
+    if isinstance(scen, dict) and isinstance(scen.get(f"description_{lang}"), str):
+        desc = " ".join(str(scen[f"description_{lang}"]).split())
+    elif lang == "zh" and desc and not has_cjk(desc):
+        desc = t("description_en_only", lang)
     paras.append(
         t(
             "summary_scenario",
@@ -393,8 +420,21 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     p = data.parameters.copy()
     if not len(p):
         return Section("parameters", t("sec_parameters", lang), (t("no_parameters", lang),))
+    from safetynet.report.references import basis
+
     p["label"] = p[f"label_{lang}"].where(p[f"label_{lang}"] != "", p["path"])
     p["unit_label"] = p["unit"].map(lambda u: unit(u, lang))
+    names = dict(
+        zip(
+            np.asarray(data.ds1["county"].values).astype(str),
+            np.asarray(data.ds1[f"county_name_{lang}"].values).astype(str),
+            strict=True,
+        )
+    )
+    p["where"] = p["where"].map(lambda w: where_text(str(w), names, lang))
+    p["reference"] = [
+        basis(r, lang, st) for r, st in zip(p["reference"], p["status"], strict=True)
+    ]
     p["status_label"] = p["status"].map(
         lambda s: t(f"status_{s}", lang) if f"status_{s}" in STRINGS else s
     )
@@ -411,6 +451,15 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     ]
     tab = make_table(p, cols, lang, "parameters", t("tab_parameters", lang))
     return Section("parameters", t("sec_parameters", lang), (), (tab,))
+
+
+def where_text(where: str, names: dict[str, str], lang: str) -> str:
+    """'530102/rural' -> '五华区 农村' (county name and side; other keys unchanged)."""
+    if not where:
+        return ""
+    code, _, rest = where.partition("/")
+    side = t(f"side_{rest}", lang) if rest in ("urban", "rural") else rest
+    return f"{names.get(code, code)} {side}".strip()
 
 
 def _matrix(table: pd.DataFrame, col: str, lang: str, key: str, title: str) -> Table:
@@ -580,7 +629,15 @@ def bands_section(data: ReportData, lang: str) -> Section:
         return Section("bands", t("sec_bands", lang), (t("no_bands", lang),))
     b = data.bands
     year = data.reporting_year
-    note = t("bands_note", lang, n=int(b[PROVINCE]["replicates"].iloc[0]))
+    n_rep = int(b[PROVINCE]["replicates"].iloc[0])
+    note = t("bands_note", lang, n=n_rep)
+    from safetynet.report.budget import MIN_BAND_REPLICATES
+
+    warns = (
+        (t("few_replicates", lang, n=n_rep, min=MIN_BAND_REPLICATES),)
+        if n_rep < MIN_BAND_REPLICATES
+        else ()
+    )
     numeric = (False, True, False, True, True, True)
 
     def table(df: pd.DataFrame, key: str, title: str, name: bool, in_pdf: bool = True) -> Table:
@@ -605,7 +662,7 @@ def bands_section(data: ReportData, lang: str) -> Section:
             in_pdf=False,
         ),
     )
-    return Section("bands", t("sec_bands", lang), (), blocks)
+    return Section("bands", t("sec_bands", lang), (), blocks, warns)
 
 
 def figures(data: ReportData, lang: str, family: str) -> list[Chart]:
@@ -653,7 +710,9 @@ def figures(data: ReportData, lang: str, family: str) -> list[Chart]:
 
 def checks_section(data: ReportData, lang: str) -> Section:
     year = data.reporting_year
-    paras = [t("checks_legend", lang)]
+    from safetynet.report.references import expand_codes
+
+    paras = [expand_codes(t("checks_legend", lang), lang), t("noise_note", lang)]
     if data.limit_notes:
         paras.append(t("limits_note", lang, notes="; ".join(data.limit_notes)))
     s = data.checks_summary
@@ -720,6 +779,7 @@ def calibration_section(data: ReportData, lang: str) -> Section:
         cols.append(Col("error_kind", label=t("error_kind", lang)))
     cols.append(Col("shown_pass", "status", label=t("pass_col", lang)))
     if "target_status" in df:
+        df["target_status"] = df["target_status"].map(lambda v: status_text(v, lang))
         cols.append(Col("target_status", label=t("status", lang)))
     tab = make_table(
         df, cols, lang, "calibration", t("tab_calibration", lang), note=t("calibration_note", lang)
@@ -779,13 +839,22 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
     if data.base1 is not None:
         base_title = _title(data.baseline_record or {}, lang, t("baseline", lang))
         subtitle.append(f"{t('baseline', lang)}: {base_title}")
+    from safetynet.report import decision as dc
+
     family = fonts.font_family(report_texts(data, source))
     charts_section = Section(
-        "charts", t("sec_charts", lang), (), tuple(figures(data, lang, family))
+        "charts",
+        t("sec_charts", lang),
+        (),
+        (dc.map_chart(data, lang), *figures(data, lang, family)),
     )
-    sections = (
-        summary_section(data, lang),
+    first, proposal = dc.decision_section(data, lang)
+    body = [
+        first,
+        *((proposal,) if proposal is not None else ()),
+        Section(**{**summary_section(data, lang).__dict__, "newpage": True}),
         parameters_section(data, lang),
+        dc.county_section(data, lang),
         money_section(data, lang),
         caseload_section(data, lang),
         bands_section(data, lang),
@@ -793,10 +862,28 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
         checks_section(data, lang),
         calibration_section(data, lang),
         run_section(data, lang, source),
-    )
+    ]
+    texts = [str(r) for r in data.parameters["reference"]] if len(data.parameters) else []
+    texts.append(CHECK_BASIS)
+    body.append(dc.references_section(texts, lang))
+    sections = tuple(body)
     created = str(data.record.get("created", ""))
     meta = {"created": created, "scenario": data.scenario, "font_family": family}
     return Report(lang, title, tuple(subtitle), sections, meta)
+
+
+#: the legal basis of the five checks (module docstring of safetynet.report.checks)
+CHECK_BASIS = "S3 三(二); S4 二(二); S4 五(十四); S3 二(三)"
+
+
+def map_keys(report: Report) -> list[str]:
+    """Keys of the map charts (written as PNG files beside the report)."""
+    return [
+        b.key
+        for sec in report.sections
+        for b in sec.blocks
+        if isinstance(b, Chart) and b.key.startswith("map_")
+    ]
 
 
 def report_texts(data: ReportData, source: str = "") -> list[str]:
