@@ -191,18 +191,18 @@ def temporary_margin(
     the larger of (a) the replicate spread: t quantile (R − 1 degrees of freedom) × sd over
     replicates of the change / √R (needs R ≥ 2), and (b) the sampling error the sample supports:
     normal quantile × per-case amount × CASE_AMOUNT_CV × √(1/n_now + 1/n_last), n = sampled
-    cases over all replicates (weighted cases × sample fraction × R).
+    cases over all replicates (weighted cases × sample fraction × R), times the finite-population
+    correction √(1 − sample fraction).
     """
-    from scipy.stats import norm
-    from scipy.stats import t as student_t
+    from scipy.special import ndtri, stdtrit
 
     change = per_case_r - per_case_r.shift(year=1)
     n_rep = int(per_case_r.sizes.get("replicate", 1))
     n_counties = int(per_case_r.sizes.get("county", 1))
     tail = 1.0 - (1.0 - NOISE_CONFIDENCE) / n_counties / 2.0
-    z = float(norm.ppf(tail))
+    z = float(ndtri(tail))
     if n_rep >= 2:
-        q = float(student_t.ppf(tail, n_rep - 1))
+        q = float(stdtrit(n_rep - 1, tail))
         spread = q * change.std("replicate", ddof=1) / np.sqrt(n_rep)
     else:
         spread = xr.zeros_like(change)
@@ -211,7 +211,8 @@ def temporary_margin(
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.sqrt(1.0 / n.where(n > 0) + 1.0 / n_last.where(n_last > 0))
     per_case = per_case_r.mean("replicate") if "replicate" in per_case_r.dims else per_case_r
-    sampling = z * per_case * CASE_AMOUNT_CV * rel
+    fpc = np.sqrt(max(1.0 - sample_fraction, 0.0))  # a full count has no sampling error
+    sampling = z * per_case * CASE_AMOUNT_CV * rel * fpc
     spread_m = spread if "replicate" not in spread.dims else spread.mean("replicate")
     return np.fmax(spread_m.fillna(0.0), sampling.fillna(0.0))
 

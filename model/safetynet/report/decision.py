@@ -145,8 +145,14 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
             f"{fm.number(lo_c, 0)}—{fm.number(hi_c, 0)}", f"{fm.number(lo_p, 0)}—{fm.number(hi_p, 0)}",
             rise, SEP[lang].join(dict.fromkeys(g["basis"])),
         ])
+    bases = list(dict.fromkeys(df["basis"]))
+    one = len(bases) == 1
+    note = f"{t('basis', lang)}：{bases[0]}" if lang == "zh" else f"{t('basis', lang)}: {bases[0]}"
+    if one:
+        head, rows = head[:-1], [r[:-1] for r in rows]
     summary = _table("proposal_prefecture", t("tab_proposal_prefecture", lang), head, rows,
-                     (False, False, True, True, True, True, False))
+                     (False, False, True, True, True, True, False)[: len(head)],
+                     note=note if one else "")
     chead = [t("prefecture", lang), t("county", lang), t("side", lang), t("start", lang),
              head[3], head[4], t("rise", lang), t("basis", lang)]
     crow = []
@@ -159,8 +165,11 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
             crow.append([str(r.prefecture_name), str(r.name), str(r.side), str(r.start),
                          fm.number(r.current, 2), fm.number(r.proposed, 2), fm.percent(r.rise),
                          str(r.basis)])
+    if one:
+        chead, crow = chead[:-1], [r[:-1] for r in crow]
     detail = _table("proposal_county", t("tab_proposal_county", lang), chead, crow,
-                    (False, False, False, False, True, True, True, False), emphasis=emph)
+                    (False, False, False, False, True, True, True, False)[: len(chead)],
+                    emphasis=emph, note=note if one else "")
     return summary, detail
 
 

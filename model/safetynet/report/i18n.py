@@ -578,6 +578,16 @@ STRINGS.update(
         "scenario_desc_zh": ("{text}", "{text}"),
         "temporary_margin": ("误差范围", "Noise margin"),
         "status_verified": ("已核对原文", "verified"),
+        "compare_mismatch": (
+            "警告：两次运行的运行条件不同（{items}），差异中混有抽样和随机波动，不全是政策效果；"
+            "请用相同的抽样比例、模拟次数、随机种子和起始月份重新运行。",
+            "Warning: the two runs were made under different conditions ({items}); their "
+            "differences mix sampling and random noise with the policy effect. Rerun with the same "
+            "sample, replicates, seed and start.",
+        ),
+        "n_counties": ("{n} 个县 {side}", "{n} counties {side}"),
+        "tab_checks_failing": ("有检查不通过的县", "Counties failing a check"),
+        "no_failing": ("本年度没有县的检查不通过。", "No county fails a check this year."),
         "status_other": ("其他来源", "other source"),
     }
 )

@@ -27,6 +27,18 @@ LANDSCAPE_COLUMNS = 9
 #: table font sizes (pt) by number of columns: (max columns, size)
 TABLE_SIZES: tuple[tuple[int, float], ...] = ((6, 8.5), (9, 7.5), (13, 6.5), (18, 5.6))
 SMALLEST = 5.0
+#: tables of every county left to the HTML report and the workbook: the PDF has the county
+#: table grouped by prefecture, the maps and the counties failing a check instead
+HTML_ONLY = frozenset(
+    {
+        "money_county_year",
+        "need_county_year",
+        "gap_county_year",
+        "cases_county_year",
+        "checks_standards",
+        "checks_money",
+    }
+)
 
 
 def table_size(n_columns: int) -> float:
@@ -56,7 +68,7 @@ def document(report: Report, images: Mapping[str, str]) -> dict[str, Any]:
         blocks: list[dict[str, Any]] = []
         for b in sec.blocks:
             if isinstance(b, Table):
-                if b.in_pdf:
+                if b.in_pdf and b.key not in HTML_ONLY:
                     blocks.append(_table(b))
             elif isinstance(b, Chart):
                 blocks.append(

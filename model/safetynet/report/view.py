@@ -449,8 +449,31 @@ def parameters_section(data: ReportData, lang: str) -> Section:
         Col("status_label", label=t("status", lang)),
         Col("reference", label=t("reference", lang)),
     ]
+    p = collapse_parameters(p, lang)
     tab = make_table(p, cols, lang, "parameters", t("tab_parameters", lang))
     return Section("parameters", t("sec_parameters", lang), (), (tab,))
+
+
+def collapse_parameters(p: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per change applied alike to many counties: 'where' = '129 个县 农村', old/new as
+    ranges (the workbook keeps every row)."""
+    if not len(p):
+        return p
+    p = p.copy()
+    p["side_"] = p["where"].str.split(" ").str[-1].where(p["where"].str.contains(" "), "")
+    keys = ["label", "path", "start", "unit_label", "status_label", "reference", "side_"]
+    rows = []
+    for _, g in p.groupby(keys, sort=False):
+        r = g.iloc[0].copy()
+        if len(g) > 1:
+            r["where"] = t("n_counties", lang, n=len(g), side=r["side_"]).strip()
+            for c in ("old", "new"):
+                vals = pd.to_numeric(g[f"{c}_value"], errors="coerce")
+                if vals.notna().all():
+                    lo, hi = float(vals.min()), float(vals.max())
+                    r[c] = fm.number(lo, 2) if lo == hi else f"{fm.number(lo, 2)}—{fm.number(hi, 2)}"
+        rows.append(r)
+    return pd.DataFrame(rows).reset_index(drop=True)
 
 
 def where_text(where: str, names: dict[str, str], lang: str) -> str:
@@ -693,13 +716,6 @@ def figures(data: ReportData, lang: str, family: str) -> list[Chart]:
                 portrait=True,
             ),
             Chart(
-                "gap",
-                t("fig_gap", lang),
-                t("cap_gap", lang, year=year),
-                charts.funding_gap_ranked(year_rows(data.money["county"], year), lang),
-                portrait=True,
-            ),
-            Chart(
                 "targeting",
                 t("fig_targeting", lang),
                 t("cap_targeting", lang),
@@ -721,8 +737,19 @@ def checks_section(data: ReportData, lang: str) -> Section:
         scols += [Col(f"{c}_fail", "int")]
     scols += [Col("any_fail", "int")]
     rows = year_rows(data.checks, year)
+    failing = rows[rows["failed"] > 0]
+    fcols = [Col(f"name_{lang}")] + [Col(f"{c}_status", "status") for c in
+                                     ("floor", "tekun", "services", "temporary", "band")]
     blocks = (
         make_table(s, scols, lang, "checks_summary", t("tab_checks_summary", lang)),
+        make_table(
+            failing,
+            fcols,
+            lang,
+            "checks_failing",
+            f"{t('tab_checks_failing', lang)} · {year}",
+            note="" if len(failing) else t("no_failing", lang),
+        ),
         make_table(
             rows,
             check_cols(lang, CHECK_STANDARD_COLS, False, units=False),
