@@ -229,7 +229,9 @@ def budget_year(ds1: xr.Dataset, base1: xr.Dataset | None, year: int) -> BudgetY
     if base1 is not None:
         pair = paired(ds1, base1)
         ds1, b1 = align(ds1, base1)
-    need = _rows(need_by_programme(ds1, year), need_by_programme(b1, year) if b1 is not None else None, pair)
+    need = _rows(
+        need_by_programme(ds1, year), need_by_programme(b1, year) if b1 is not None else None, pair
+    )
     fund = _rows(
         funding_by_source(ds1, year), funding_by_source(b1, year) if b1 is not None else None, pair
     )

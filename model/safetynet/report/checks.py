@@ -214,7 +214,8 @@ def temporary_margin(
     fpc = np.sqrt(max(1.0 - sample_fraction, 0.0))  # a full count has no sampling error
     sampling = z * per_case * CASE_AMOUNT_CV * rel * fpc
     spread_m = spread if "replicate" not in spread.dims else spread.mean("replicate")
-    return np.fmax(spread_m.fillna(0.0), sampling.fillna(0.0))
+    out: xr.DataArray = np.fmax(spread_m.fillna(0.0), sampling.fillna(0.0))
+    return out
 
 
 def check_temporary(ds1: xr.Dataset, sample_fraction: float = 1.0) -> dict[str, xr.DataArray]:

@@ -192,7 +192,11 @@ def compare_runs(
             df = df.merge(_replicate_diffs(a1, b1, level), on=key, how="left")
         out[level] = df
     return Comparison(
-        name_a, name_b, out, aligned=not same, mismatch=fields,
+        name_a,
+        name_b,
+        out,
+        aligned=not same,
+        mismatch=fields,
         warnings=mismatch_warnings(fields, lang),
     )
 
@@ -213,9 +217,11 @@ def period_totals(long: pd.DataFrame) -> pd.DataFrame:
     tot["diff_pct"] = _pct(tot["diff"], tot["a"])
     if "diff_p10" in long:
         bands = long.assign(_k=kind)
-        fl = bands[bands["_k"] == "flow"].groupby(["area", "measure"], sort=False)[
-            ["diff_p10", "diff_p90"]
-        ].sum()  # a conservative band for a sum over years (quantiles do not add)
+        fl = (
+            bands[bands["_k"] == "flow"]
+            .groupby(["area", "measure"], sort=False)[["diff_p10", "diff_p90"]]
+            .sum()
+        )  # a conservative band for a sum over years (quantiles do not add)
         last = bands["year"] == bands.groupby("area")["year"].transform("max")
         st = bands[(bands["_k"] == "stock") & last].set_index(["area", "measure"])[
             ["diff_p10", "diff_p90"]

@@ -5,6 +5,7 @@ county maps and the list of legal sources: sections of the :class:`~safetynet.re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -17,6 +18,17 @@ from safetynet.report import references as rf
 from safetynet.report.content import ReportData, year_rows
 from safetynet.report.i18n import t, unit
 from safetynet.report.view import Chart, Section, Table
+
+
+class _Row:
+    """A table row with attribute access (values typed as Any for the formatters)."""
+
+    def __init__(self, rec: dict[Any, Any]) -> None:
+        self._rec = rec
+
+    def __getattr__(self, name: str) -> Any:
+        return self._rec[name]
+
 
 STANDARD_PATHS = ("dibao.standard", "tekun.standard", "tekun.basic_standard")
 SEP = {"zh": "；", "en": "; "}
@@ -40,24 +52,48 @@ def _within(lo: float, hi: float) -> bool:
 
 
 def _table(
-    key: str, title: str, columns: Sequence[str], rows: list[list[str]], numeric: Sequence[bool],
-    note: str = "", emphasis: Sequence[int] = (), in_pdf: bool = True,
+    key: str,
+    title: str,
+    columns: Sequence[str],
+    rows: list[list[str]],
+    numeric: Sequence[bool],
+    note: str = "",
+    emphasis: Sequence[int] = (),
+    in_pdf: bool = True,
 ) -> Table:
     return Table(
-        key, title, tuple(columns), tuple(tuple(r) for r in rows), tuple(numeric), note, in_pdf,
+        key,
+        title,
+        tuple(columns),
+        tuple(tuple(r) for r in rows),
+        tuple(numeric),
+        note,
+        in_pdf,
         tuple(emphasis),
     )
 
 
-def _band_rows(df: pd.DataFrame, labels: dict[str, str], lang: str) -> tuple[list[str], list[list[str]]]:
+def _band_rows(
+    df: pd.DataFrame, labels: dict[str, str], lang: str
+) -> tuple[list[str], list[list[str]]]:
     has_base = "baseline" in df
-    cols = [t("item", lang), f"{t('value', lang)}（{unit('10k yuan', lang)}）" if lang == "zh"
-            else f"{t('value', lang)} ({unit('10k yuan', lang)})", t("band_p10_p90", lang)]
+    cols = [
+        t("item", lang),
+        f"{t('value', lang)}（{unit('10k yuan', lang)}）"
+        if lang == "zh"
+        else f"{t('value', lang)} ({unit('10k yuan', lang)})",
+        t("band_p10_p90", lang),
+    ]
     if has_base:
-        cols += [t("baseline_value", lang), t("change", lang), t("change_pct", lang),
-                 t("change_band", lang)]
+        cols += [
+            t("baseline_value", lang),
+            t("change", lang),
+            t("change_pct", lang),
+            t("change_band", lang),
+        ]
     rows = []
-    for r in df.itertuples(index=False):
+    for rec in df.to_dict("records"):
+        r = _Row(rec)
         m = str(r.measure)
         row = [labels.get(m, m), fm.wan(r.value), f"{fm.wan(r.p10)}—{fm.wan(r.p90)}"]
         if has_base:
@@ -94,7 +130,8 @@ def proposal(data: ReportData, lang: str) -> pd.DataFrame:
         zip(codes, np.asarray(ds[f"prefecture_name_{lang}"].values).astype(str), strict=True)
     )
     rows = []
-    for r in p.itertuples(index=False):
+    for rec in p.to_dict("records"):
+        r = _Row(rec)
         if r.path not in STANDARD_PATHS or not r.where:
             continue
         code, side = _where(str(r.where), name, lang)
@@ -128,48 +165,100 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
     if not len(df):
         return None, None
     yuan = unit("yuan/person/month", lang)
-    head = (
-        [t("prefecture", lang), t("side", lang), t("counties_changed", lang),
-         f"{t('current', lang)}（{yuan}）" if lang == "zh" else f"{t('current', lang)} ({yuan})",
-         f"{t('proposed', lang)}（{yuan}）" if lang == "zh" else f"{t('proposed', lang)} ({yuan})",
-         t("rise", lang), t("basis", lang)]
-    )
+    head = [
+        t("prefecture", lang),
+        t("side", lang),
+        t("counties_changed", lang),
+        f"{t('current', lang)}（{yuan}）" if lang == "zh" else f"{t('current', lang)} ({yuan})",
+        f"{t('proposed', lang)}（{yuan}）" if lang == "zh" else f"{t('proposed', lang)} ({yuan})",
+        t("rise", lang),
+        t("basis", lang),
+    ]
     rows = []
-    for (pcode, side), g in df.groupby(["prefecture", "side"], sort=True):
+    for (_pcode, side), g in df.groupby(["prefecture", "side"], sort=True):
         lo_c, hi_c = g["current"].min(), g["current"].max()
         lo_p, hi_p = g["proposed"].min(), g["proposed"].max()
         lo_r, hi_r = g["rise"].min(), g["rise"].max()
-        rise = fm.percent(lo_r) if abs(hi_r - lo_r) < 1e-9 else f"{fm.percent(lo_r)}—{fm.percent(hi_r)}"
-        rows.append([
-            str(g["prefecture_name"].iloc[0]), str(side), str(len(g)),
-            f"{fm.number(lo_c, 0)}—{fm.number(hi_c, 0)}", f"{fm.number(lo_p, 0)}—{fm.number(hi_p, 0)}",
-            rise, SEP[lang].join(dict.fromkeys(g["basis"])),
-        ])
+        rise = (
+            fm.percent(lo_r)
+            if abs(hi_r - lo_r) < 1e-9
+            else f"{fm.percent(lo_r)}—{fm.percent(hi_r)}"
+        )
+        rows.append(
+            [
+                str(g["prefecture_name"].iloc[0]),
+                str(side),
+                str(len(g)),
+                f"{fm.number(lo_c, 0)}—{fm.number(hi_c, 0)}",
+                f"{fm.number(lo_p, 0)}—{fm.number(hi_p, 0)}",
+                rise,
+                SEP[lang].join(dict.fromkeys(g["basis"])),
+            ]
+        )
     bases = list(dict.fromkeys(df["basis"]))
     one = len(bases) == 1
     note = f"{t('basis', lang)}：{bases[0]}" if lang == "zh" else f"{t('basis', lang)}: {bases[0]}"
     if one:
         head, rows = head[:-1], [r[:-1] for r in rows]
-    summary = _table("proposal_prefecture", t("tab_proposal_prefecture", lang), head, rows,
-                     (False, False, True, True, True, True, False)[: len(head)],
-                     note=note if one else "")
-    chead = [t("prefecture", lang), t("county", lang), t("side", lang), t("start", lang),
-             head[3], head[4], t("rise", lang), t("basis", lang)]
-    crow = []
-    emph = []
-    for pcode, g in df.groupby("prefecture", sort=True):
+    summary = _table(
+        "proposal_prefecture",
+        t("tab_proposal_prefecture", lang),
+        head,
+        rows,
+        (False, False, True, True, True, True, False)[: len(head)],
+        note=note if one else "",
+    )
+    chead = [
+        t("prefecture", lang),
+        t("county", lang),
+        t("side", lang),
+        t("start", lang),
+        head[3],
+        head[4],
+        t("rise", lang),
+        t("basis", lang),
+    ]
+    crow: list[list[str]] = []
+    emph: list[int] = []
+    for _pcode, g in df.groupby("prefecture", sort=True):
         emph.append(len(crow))
-        crow.append([str(g["prefecture_name"].iloc[0]), f"{t('subtotal', lang)} {len(g)}", "", "",
-                     "", "", f"{fm.percent(g['rise'].mean())}", ""])
-        for r in g.itertuples(index=False):
-            crow.append([str(r.prefecture_name), str(r.name), str(r.side), str(r.start),
-                         fm.number(r.current, 2), fm.number(r.proposed, 2), fm.percent(r.rise),
-                         str(r.basis)])
+        crow.append(
+            [
+                str(g["prefecture_name"].iloc[0]),
+                f"{t('subtotal', lang)} {len(g)}",
+                "",
+                "",
+                "",
+                "",
+                f"{fm.percent(g['rise'].mean())}",
+                "",
+            ]
+        )
+        for rec in g.to_dict("records"):
+            r = _Row(rec)
+            crow.append(
+                [
+                    str(r.prefecture_name),
+                    str(r.name),
+                    str(r.side),
+                    str(r.start),
+                    fm.number(r.current, 2),
+                    fm.number(r.proposed, 2),
+                    fm.percent(r.rise),
+                    str(r.basis),
+                ]
+            )
     if one:
         chead, crow = chead[:-1], [r[:-1] for r in crow]
-    detail = _table("proposal_county", t("tab_proposal_county", lang), chead, crow,
-                    (False, False, False, False, True, True, True, False)[: len(chead)],
-                    emphasis=emph, note=note if one else "")
+    detail = _table(
+        "proposal_county",
+        t("tab_proposal_county", lang),
+        chead,
+        crow,
+        (False, False, False, False, True, True, True, False)[: len(chead)],
+        emphasis=emph,
+        note=note if one else "",
+    )
     return summary, detail
 
 
@@ -197,21 +286,34 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
     assert b is not None
     year = b.year
     need = b.need.set_index("measure")
-    tot = need.loc["budget_need"]
+    tot: dict[str, Any] = {str(k): v for k, v in need.loc["budget_need"].to_dict().items()}
     lo, hi = _range(float(tot["p10"]), float(tot["p90"]), lang)
-    paras = [t("decision_need", lang, year=year, need=_money(float(tot["value"]), lang), lo=lo, hi=hi)]
+    paras = [
+        t("decision_need", lang, year=year, need=_money(float(tot["value"]), lang), lo=lo, hi=hi)
+    ]
     warnings = []
     if b.replicates < bd.MIN_BAND_REPLICATES:
         warnings.append(t("few_replicates", lang, n=b.replicates, min=bd.MIN_BAND_REPLICATES))
-    if "change" in need:
+    if "change" in tot:
         c = float(tot["change"])
         clo, chi = float(tot["change_p10"]), float(tot["change_p90"])
-        what = t("clause_up" if c > 0 else "clause_down", lang, what=t("what_need", lang),
-                 x=fm.money_text(abs(c), lang))
+        what = t(
+            "clause_up" if c > 0 else "clause_down",
+            lang,
+            what=t("what_need", lang),
+            x=fm.money_text(abs(c), lang),
+        )
         pct = tot["change_pct"]
-        paras.append(t("decision_change", lang, what=what,
-                       pct=fm.MISSING if pd.isna(pct) else f"{pct:+.1f}%",
-                       lo=_signed_money(clo, lang), hi=_signed_money(chi, lang)))
+        paras.append(
+            t(
+                "decision_change",
+                lang,
+                what=what,
+                pct=fm.MISSING if pd.isna(pct) else f"{pct:+.1f}%",
+                lo=_signed_money(clo, lang),
+                hi=_signed_money(chi, lang),
+            )
+        )
         if _within(clo, chi):
             paras.append(t("decision_change_noise", lang))
         if not b.paired:
@@ -230,14 +332,28 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
     labels["budget_need"] = t("budget_need", lang)
     cols, rows = _band_rows(b.need, labels, lang)
     blocks: list[Table | Chart] = [
-        _table("need_programme", f"{t('tab_need_programme', lang)} · {year}", cols, rows,
-               [False] + [True] * (len(cols) - 1), emphasis=[len(rows) - 1])
+        _table(
+            "need_programme",
+            f"{t('tab_need_programme', lang)} · {year}",
+            cols,
+            rows,
+            [False] + [True] * (len(cols) - 1),
+            emphasis=[len(rows) - 1],
+        )
     ]
     flabels = {m: t(f"source_{m}", lang) for m in b.funding["measure"]}
     cols, rows = _band_rows(b.funding, flabels, lang)
     note = "" if b.sources_available else t("no_sources", lang)
-    blocks.append(_table("funding_source", f"{t('tab_funding_source', lang)} · {year}", cols, rows,
-                         [False] + [True] * (len(cols) - 1), note=note))
+    blocks.append(
+        _table(
+            "funding_source",
+            f"{t('tab_funding_source', lang)} · {year}",
+            cols,
+            rows,
+            [False] + [True] * (len(cols) - 1),
+            note=note,
+        )
+    )
     summary, detail = proposal_tables(data, lang)
     if summary is not None:
         blocks.append(summary)
@@ -251,14 +367,21 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
     if b.estimated_inputs:
         est.append(t("estimates_list", lang, items=SEP[lang].join(b.estimated_inputs)))
     est.append(t("estimates_cpi", lang, status=_cpi_status(data, year, lang)))
-    n_est = int(data.parameters["status"].isin(["estimated", "ASSUMED", "assumed"]).sum()) if len(
-        data.parameters) else 0
+    n_est = (
+        int(data.parameters["status"].isin(["estimated", "ASSUMED", "assumed"]).sum())
+        if len(data.parameters)
+        else 0
+    )
     est.append(t("estimates_params", lang, n=n_est))
     est.append(t("estimates_calibration", lang))
-    blocks.append(_table("estimates", t("tab_estimates", lang), [t("item", lang)],
-                         [[e] for e in est], [False]))
-    first = Section("decision", t("sec_decision", lang), tuple(paras), tuple(blocks),
-                    tuple(warnings))
+    blocks.append(
+        _table(
+            "estimates", t("tab_estimates", lang), [t("item", lang)], [[e] for e in est], [False]
+        )
+    )
+    first = Section(
+        "decision", t("sec_decision", lang), tuple(paras), tuple(blocks), tuple(warnings)
+    )
     second = None
     if detail is not None:
         second = Section("proposal", t("sec_proposal", lang), (), (detail,), newpage=True)
@@ -279,8 +402,13 @@ def county_section(data: ReportData, lang: str) -> Section:
     cc = year_rows(data.caseloads["county"], year)
     mp = year_rows(data.money["prefecture"], year).set_index("area")
     cp = year_rows(data.caseloads["prefecture"], year).set_index("area")
-    pref = dict(zip(np.asarray(data.ds1["county"].values).astype(str),
-                    np.asarray(data.ds1["prefecture"].values).astype(str), strict=True))
+    pref = dict(
+        zip(
+            np.asarray(data.ds1["county"].values).astype(str),
+            np.asarray(data.ds1["prefecture"].values).astype(str),
+            strict=True,
+        )
+    )
     base = data.base_money_county is not None and data.base_caseloads_county is not None
     w = unit("10k yuan", lang)
     p_ = unit("persons", lang)
@@ -288,11 +416,19 @@ def county_section(data: ReportData, lang: str) -> Section:
     def hd(key: str, u: str) -> str:
         return f"{t(key, lang)}（{u}）" if lang == "zh" else f"{t(key, lang)} ({u})"
 
-    cols = [t("prefecture", lang), t("county", lang), hd("budget_need", w), hd("funding_gap", w),
-            hd("map_cases", p_)]
+    cols = [
+        t("prefecture", lang),
+        t("county", lang),
+        hd("budget_need", w),
+        hd("funding_gap", w),
+        hd("map_cases", p_),
+    ]
     if base:
-        cols += [f"{hd('budget_need', w)} {t('change', lang)}", f"{t('budget_need', lang)} %",
-                 f"{hd('map_cases', p_)} {t('change', lang)}"]
+        cols += [
+            f"{hd('budget_need', w)} {t('change', lang)}",
+            f"{t('budget_need', lang)} %",
+            f"{hd('map_cases', p_)} {t('change', lang)}",
+        ]
         bm = year_rows(data.base_money_county, year).set_index("area")  # type: ignore[arg-type]
         bc = year_rows(data.base_caseloads_county, year).set_index("area")  # type: ignore[arg-type]
         bmp = year_rows(data.base_money_prefecture, year).set_index("area")  # type: ignore[arg-type]
@@ -302,32 +438,68 @@ def county_section(data: ReportData, lang: str) -> Section:
     rows: list[list[str]] = []
     emph: list[int] = []
 
-    def line(label0: str, label1: str, m: pd.Series, c: pd.Series,
-             bm_: pd.Series | None, bc_: pd.Series | None) -> list[str]:
+    def line(
+        label0: str,
+        label1: str,
+        m: pd.Series,
+        c: pd.Series,
+        bm_: pd.Series | None,
+        bc_: pd.Series | None,
+    ) -> list[str]:
         persons = float(c["dibao_total"] + c["tekun_total"])
-        row = [label0, label1, fm.wan(m["budget_need"]), fm.wan(m["funding_gap"]),
-               fm.number(persons, 0)]
+        row = [
+            label0,
+            label1,
+            fm.wan(m["budget_need"]),
+            fm.wan(m["funding_gap"]),
+            fm.number(persons, 0),
+        ]
         if bm_ is not None and bc_ is not None:
             d = float(m["budget_need"] - bm_["budget_need"])
             pct = d / float(bm_["budget_need"]) * 100 if float(bm_["budget_need"]) else np.nan
             dp = persons - float(bc_["dibao_total"] + bc_["tekun_total"])
-            row += [fm.signed(d / fm.WAN, 1), fm.MISSING if np.isnan(pct) else f"{pct:+.1f}%",
-                    fm.signed(dp, 0)]
+            row += [
+                fm.signed(d / fm.WAN, 1),
+                fm.MISSING if np.isnan(pct) else f"{pct:+.1f}%",
+                fm.signed(dp, 0),
+            ]
         return row
 
     for pcode in mp.index:
         name = str(mp.loc[pcode, f"name_{lang}"])
         emph.append(len(rows))
-        rows.append(line(name, t("subtotal", lang), mp.loc[pcode], cp.loc[pcode],
-                         bmp.loc[pcode] if base else None, bcp.loc[pcode] if base else None))
+        rows.append(
+            line(
+                name,
+                t("subtotal", lang),
+                mp.loc[pcode],
+                cp.loc[pcode],
+                bmp.loc[pcode] if base else None,
+                bcp.loc[pcode] if base else None,
+            )
+        )
         for code in mc["area"]:
             if pref.get(code) != pcode:
                 continue
-            rows.append(line(name, str(mci.loc[code, f"name_{lang}"]), mci.loc[code], cci.loc[code],
-                             bm.loc[code] if base else None, bc.loc[code] if base else None))
-    tab = _table("counties_grouped", t("tab_counties_levels", lang, year=year), cols, rows,
-                 [False, False] + [True] * (len(cols) - 2), note=t("units_note", lang),
-                 emphasis=emph)
+            rows.append(
+                line(
+                    name,
+                    str(mci.loc[code, f"name_{lang}"]),
+                    mci.loc[code],
+                    cci.loc[code],
+                    bm.loc[code] if base else None,
+                    bc.loc[code] if base else None,
+                )
+            )
+    tab = _table(
+        "counties_grouped",
+        t("tab_counties_levels", lang, year=year),
+        cols,
+        rows,
+        [False, False] + [True] * (len(cols) - 2),
+        note=t("units_note", lang),
+        emphasis=emph,
+    )
     return Section("counties", t("sec_counties", lang), (), (tab,), newpage=True)
 
 
@@ -345,7 +517,7 @@ def map_chart(data: ReportData, lang: str) -> Chart:
         bc = year_rows(data.base_caseloads_county, year).set_index("area").reindex(codes)  # type: ignore[arg-type]
         need = need - bm["budget_need"].to_numpy(dtype=float) / fm.WAN
         persons = persons - (bc["dibao_total"] + bc["tekun_total"]).to_numpy(dtype=float)
-    pop = data.ds1["population_persons"] if "population_persons" in data.ds1 else None
+    pop = data.ds1.get("population_persons")
     if pop is not None:
         months = np.asarray(pop["month"].dt.year.values) == year
         p = pop.isel(month=np.flatnonzero(months)[-1])
@@ -365,8 +537,9 @@ def map_chart(data: ReportData, lang: str) -> Chart:
     family = fonts.font_family()
     with matplotlib.rc_context(fonts.rc_params(family)):
         fig = maps.choropleth(codes, panels, prefs)
-    return Chart("map_counties", t("fig_map", lang, year=year),
-                 t("cap_map", lang, change=suffix), fig)
+    return Chart(
+        "map_counties", t("fig_map", lang, year=year), t("cap_map", lang, change=suffix), fig
+    )
 
 
 # --------------------------------------------------------------------------- references
@@ -383,7 +556,11 @@ def references_section(texts: Sequence[str], lang: str) -> Section:
         title = r.title_zh if lang == "zh" else f"{r.title_en} ({r.title_zh})"
         issuer = r.issuer_zh if lang == "zh" else r.issuer_en
         rows.append([issuer, title, r.doc_no or t("no_doc_no", lang), r.date])
-    tab = _table("references", t("tab_references", lang),
-                 [t("ref_issuer", lang), t("ref_title", lang), t("ref_no", lang), t("ref_date", lang)],
-                 rows, [False, False, False, False])
+    tab = _table(
+        "references",
+        t("tab_references", lang),
+        [t("ref_issuer", lang), t("ref_title", lang), t("ref_no", lang), t("ref_date", lang)],
+        rows,
+        [False, False, False, False],
+    )
     return Section("references", t("sec_references", lang), (), (tab,))

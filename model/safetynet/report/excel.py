@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -334,7 +334,7 @@ def write_sheet(
     columns = []
     data: list[list[object]] = [[] for _ in range(len(frame))]
     for j, c in enumerate(cols):
-        shown, div, fmt = SHOWN.get(c.unit, (c.unit, 1.0, c.number_format))
+        _shown, div, fmt = SHOWN.get(c.unit, (c.unit, 1.0, c.number_format))
         if c.number_format == PCT or c.unit == "percent":
             fmt = c.number_format
         values = frame[c.key].to_numpy() if c.key in frame else np.full(len(frame), None)
@@ -357,22 +357,17 @@ def write_sheet(
         ws.set_column(j, j, min(width, 48))
     last_row = max(len(frame), 1)
     name = "T_" + "".join(ch if ch.isalnum() else "_" for ch in sheet.key)
-    ws.add_table(
-        0,
-        0,
-        last_row,
-        len(cols) - 1,
-        {
-            "name": name,
-            "columns": columns,
-            "data": data or None,
-            "style": "Table Style Light 9",
-        },
-    )
+    options: dict[str, object] = {"name": name, "columns": columns, "style": "Table Style Light 9"}
+    if data:
+        options["data"] = data
+    ws.add_table(0, 0, last_row, len(cols) - 1, options)
     for j, c in enumerate(cols):
         if c.key.endswith("_status") and len(frame):
             ws.conditional_format(
-                1, j, len(frame), j,
+                1,
+                j,
+                len(frame),
+                j,
                 {"type": "cell", "criteria": "==", "value": f'"{fail}"', "format": fail_fmt},
             )
     ws.set_row(0, 45)

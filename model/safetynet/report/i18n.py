@@ -458,7 +458,10 @@ STRINGS.update(
             "预算年度资金缺口 {gap}；涉及调整标准的县 {n} 个。",
             "Budget-year funding gap: {gap}; counties whose standard changes: {n}.",
         ),
-        "decision_rule": ("本年度标准由“{rule}”规则确定。", "This year's standards follow the rule “{rule}”."),
+        "decision_rule": (
+            "本年度标准由“{rule}”规则确定。",
+            "This year's standards follow the rule “{rule}”.",
+        ),
         "decision_year_note": (
             "预算年度默认为最后一个数据年度（{last}年）的下一年；可用 --year 指定其他年度。",
             "The budget year defaults to the year after the last data year ({last}); choose "
@@ -472,7 +475,10 @@ STRINGS.update(
         ),
         "tab_proposal_county": ("标准调整方案（分县）", "Proposed standards by county"),
         "tab_estimates": ("测算依赖的估计值", "What rests on estimates"),
-        "tab_counties_levels": ("分县资金需求与对象（{year}年）", "Counties: need and caseloads ({year})"),
+        "tab_counties_levels": (
+            "分县资金需求与对象（{year}年）",
+            "Counties: need and caseloads ({year})",
+        ),
         "tab_references": ("本报告引用的政策文件", "Documents cited in this report"),
         "item": ("项目", "Item"),
         "band_p10_p90": ("P10—P90", "P10–P90"),
@@ -499,8 +505,8 @@ STRINGS.update(
         ),
         "not_paired": (
             "本次运行与基准方案的模拟次数或随机种子不同，变化区间按两次运行各自的波动合并估计（偏宽）。",
-            "The run and its baseline differ in replicates or seed: the band of the change combines "
-            "both runs' spreads (conservative).",
+            "The run and its baseline differ in replicates or seed: the band of the change "
+            "combines both runs' spreads (conservative).",
         ),
         "estimates_share": (
             "预算年度资金需求中约 {pct} 依赖估计值或测算人员填报的输入。",
@@ -520,7 +526,10 @@ STRINGS.update(
             "行为参数由校准得到（见“模型校准拟合”）",
             "Behaviour parameters are calibrated (see the calibration fit)",
         ),
-        "estimates_list": ("估计或填报的输入：{items}", "Estimated or planner-supplied inputs: {items}"),
+        "estimates_list": (
+            "估计或填报的输入：{items}",
+            "Estimated or planner-supplied inputs: {items}",
+        ),
         "cpi_projected": ("预测值", "projected"),
         "cpi_observed": ("实际值", "observed"),
         "cpi_mixed": ("部分为预测值", "partly projected"),
@@ -544,7 +553,10 @@ STRINGS.update(
         "basis_calibrated": ("校准值", "calibrated"),
         "basis_memory": ("据记忆整理，尚未核对原文", "from memory, not checked against the text"),
         "basis_cites": ("依据 {docs}", "basis: {docs}"),
-        "basis_other": ("统计数据或模型设定，见参数文件", "statistics or model setting (see the parameter file)"),
+        "basis_other": (
+            "统计数据或模型设定，见参数文件",
+            "statistics or model setting (see the parameter file)",
+        ),
         "ref_code": ("文件", "Document"),
         "ref_issuer": ("发文机关", "Issuer"),
         "ref_title": ("标题", "Title"),

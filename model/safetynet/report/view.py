@@ -113,7 +113,11 @@ def cell(value: object, fmt: str, lang: str) -> str:
     if fmt == "text":
         return "" if value is None else str(value)
     if fmt == "status":
-        return t(str(value), lang) if str(value) in ("pass", "fail", "n/a", "within_noise") else str(value)
+        return (
+            t(str(value), lang)
+            if str(value) in ("pass", "fail", "n/a", "within_noise")
+            else str(value)
+        )
     if fmt in ("year", "int"):
         return fm.MISSING if value is None or pd.isna(value) else str(int(value))  # type: ignore[call-overload]
     v = float(value) if value is not None and not pd.isna(value) else None  # type: ignore[call-overload, arg-type]
@@ -432,9 +436,7 @@ def parameters_section(data: ReportData, lang: str) -> Section:
         )
     )
     p["where"] = p["where"].map(lambda w: where_text(str(w), names, lang))
-    p["reference"] = [
-        basis(r, lang, st) for r, st in zip(p["reference"], p["status"], strict=True)
-    ]
+    p["reference"] = [basis(r, lang, st) for r, st in zip(p["reference"], p["status"], strict=True)]
     p["status_label"] = p["status"].map(
         lambda s: t(f"status_{s}", lang) if f"status_{s}" in STRINGS else s
     )
@@ -471,7 +473,9 @@ def collapse_parameters(p: pd.DataFrame, lang: str) -> pd.DataFrame:
                 vals = pd.to_numeric(g[f"{c}_value"], errors="coerce")
                 if vals.notna().all():
                     lo, hi = float(vals.min()), float(vals.max())
-                    r[c] = fm.number(lo, 2) if lo == hi else f"{fm.number(lo, 2)}—{fm.number(hi, 2)}"
+                    r[c] = (
+                        fm.number(lo, 2) if lo == hi else f"{fm.number(lo, 2)}—{fm.number(hi, 2)}"
+                    )
         rows.append(r)
     return pd.DataFrame(rows).reset_index(drop=True)
 
@@ -738,8 +742,9 @@ def checks_section(data: ReportData, lang: str) -> Section:
     scols += [Col("any_fail", "int")]
     rows = year_rows(data.checks, year)
     failing = rows[rows["failed"] > 0]
-    fcols = [Col(f"name_{lang}")] + [Col(f"{c}_status", "status") for c in
-                                     ("floor", "tekun", "services", "temporary", "band")]
+    fcols = [Col(f"name_{lang}")] + [
+        Col(f"{c}_status", "status") for c in ("floor", "tekun", "services", "temporary", "band")
+    ]
     blocks = (
         make_table(s, scols, lang, "checks_summary", t("tab_checks_summary", lang)),
         make_table(
