@@ -530,7 +530,7 @@ def map_chart(data: ReportData, lang: str) -> Chart:
     suffix = t("map_change_suffix", lang) if change else ""
     panels = [
         (t("map_need", lang) + suffix, need, unit("10k yuan", lang), change),
-        (t("map_gap", lang), gap, f"{unit('yuan', lang)}/{unit('persons', lang)}", False),
+        (t("map_gap", lang), gap, f"{unit('yuan', lang)}/{unit('persons', lang)}", True),
         (t("map_cases", lang) + suffix, persons, unit("persons", lang), change),
     ]
     prefs = sorted({str(x)[:4] + "00" for x in np.asarray(data.ds1["prefecture"].values)})

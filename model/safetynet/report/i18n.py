@@ -590,6 +590,8 @@ STRINGS.update(
         "scenario_desc_zh": ("{text}", "{text}"),
         "temporary_margin": ("误差范围", "Noise margin"),
         "status_verified": ("已核对原文", "verified"),
+        "error_relative": ("相对误差", "relative"),
+        "error_absolute": ("绝对误差", "absolute"),
         "compare_mismatch": (
             "警告：两次运行的运行条件不同（{items}），差异中混有抽样和随机波动，不全是政策效果；"
             "请用相同的抽样比例、模拟次数、随机种子和起始月份重新运行。",

@@ -29,6 +29,8 @@ SUBDIR = Path("data") / "datasets" / "administrative" / "amap" / "land"
 STRIDE = 3
 #: cos(25°N), so that a degree of longitude and of latitude look alike at Yunnan's latitude
 ASPECT = 1.0 / np.cos(np.deg2rad(25.0))
+#: share of counties at each end left out of the colour scale (they get the end colour)
+CLIP = 0.02
 
 Rings = list[np.ndarray]
 
@@ -99,6 +101,8 @@ def choropleth(
         v = np.asarray(values, dtype=np.float64)
         finite = v[np.isfinite(v)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if finite.size:  # colour scale over the 2nd..98th percentile: one outlier keeps no map
+            lo, hi = (float(x) for x in np.quantile(finite, [CLIP, 1.0 - CLIP]))
         if diverging:
             m = max(abs(lo), abs(hi), 1e-9)
             norm: Normalize = TwoSlopeNorm(0.0, -m, m)
@@ -124,7 +128,9 @@ def choropleth(
         ax.set_axis_off()
         ax.set_title(title, fontsize=10)
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        cb = fig.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02)
+        cb = fig.colorbar(
+            sm, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02, extend="both"
+        )
         cb.set_label(label, fontsize=8)
         cb.ax.tick_params(labelsize=7)
     return fig

@@ -808,6 +808,9 @@ def calibration_section(data: ReportData, lang: str) -> Section:
         cols.append(Col("unit", label=t("unit", lang)))
     cols += [Col(c, "sig", label=t(c, lang)) for c in ("target", "model", "error", "tolerance")]
     if "error_kind" in df:
+        df["error_kind"] = df["error_kind"].map(
+            lambda v: t(f"error_{v}", lang) if f"error_{v}" in STRINGS else str(v)
+        )
         cols.append(Col("error_kind", label=t("error_kind", lang)))
     cols.append(Col("shown_pass", "status", label=t("pass_col", lang)))
     if "target_status" in df:
