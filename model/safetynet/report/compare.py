@@ -262,7 +262,7 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
     """Write compare.csv (every level, long: a, b, diff by area, year and measure) and
     compare.xlsx (province and prefectures long, counties as one column of B − A per measure),
     atomically. Returns {"xlsx": path, "csv": path}."""
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     from safetynet.report import excel
     from safetynet.report.i18n import check_lang, t, unit

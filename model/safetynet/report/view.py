@@ -20,7 +20,7 @@ from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report import charts, fonts
 from safetynet.report import formatting as fm
 from safetynet.report.content import ReportData, failing_counties, year_rows
-from safetynet.report.i18n import STRINGS, UNITS, column, t, unit
+from safetynet.report.i18n import STRINGS, column, t, unit
 from safetynet.report.tables import FUNDING, PROVINCE, county_by_year
 
 
@@ -876,7 +876,7 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
         subtitle.append(f"{t('baseline', lang)}: {base_title}")
     from safetynet.report import decision as dc
 
-    family = fonts.font_family(report_texts(data, source))
+    family = fonts.font_family()
     charts_section = Section(
         "charts",
         t("sec_charts", lang),
@@ -919,20 +919,3 @@ def map_keys(report: Report) -> list[str]:
         for b in sec.blocks
         if isinstance(b, Chart) and b.key.startswith("map_")
     ]
-
-
-def report_texts(data: ReportData, source: str = "") -> list[str]:
-    """Every string the report may show (both languages), to choose the font's glyphs."""
-    texts = [z + e for z, e in STRINGS.values()] + [z + e for z, e in UNITS.values()]
-    for table in (*data.money.values(), data.parameters):
-        for col in table.columns:
-            if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
-                texts.extend(table[col].astype(str).unique())
-    if data.calibration is not None:
-        texts.extend(data.calibration.astype(str).to_numpy().ravel())
-    texts.append(json.dumps(data.record, ensure_ascii=False))
-    texts.append(json.dumps(data.baseline_record or {}, ensure_ascii=False))
-    for var in data.ds1.data_vars.values():
-        texts.extend(str(v) for v in var.attrs.values())
-    texts.append(source)
-    return texts
