@@ -552,7 +552,7 @@ STRINGS.update(
         "basis_assumed": ("假设值（无文件依据，可调整）", "assumption (no document; adjustable)"),
         "basis_calibrated": ("校准值", "calibrated"),
         "basis_memory": ("据记忆整理，尚未核对原文", "from memory, not checked against the text"),
-        "basis_cites": ("依据 {docs}", "basis: {docs}"),
+        "basis_cites": ("参照{docs}", "citing {docs}"),
         "basis_other": (
             "统计数据或模型设定，见参数文件",
             "statistics or model setting (see the parameter file)",
