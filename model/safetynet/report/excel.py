@@ -332,29 +332,34 @@ def write_sheet(
         {"bold": True, "bg_color": HEADER_COLOUR, "text_wrap": True, "valign": "vcenter"}
     )
     columns = []
-    data: list[list[object]] = [[] for _ in range(len(frame))]
+    col_values: list[list[object]] = []
+    statuses = {k: t(k, lang) for k in ("pass", "fail", "n/a", "within_noise")}
     for j, c in enumerate(cols):
         _shown, div, fmt = SHOWN.get(c.unit, (c.unit, 1.0, c.number_format))
         if c.number_format == PCT or c.unit == "percent":
             fmt = c.number_format
         values = frame[c.key].to_numpy() if c.key in frame else np.full(len(frame), None)
-        status = c.key.endswith("_status")
-        for i, v in enumerate(values):
-            x = _value(v)
-            if isinstance(x, float) and div != 1.0:
-                x = x / div
-            if isinstance(x, float) and fmt == INT:
-                x = float(round(x))
-            if status and isinstance(x, str) and x in ("pass", "fail", "n/a", "within_noise"):
-                x = t(x, lang)
-            data[i].append(x)
+        if values.dtype.kind in "iu" and div == 1.0:
+            col: list[object] = [int(x) for x in values]
+        elif values.dtype.kind in "fiu":  # numbers: whole-column conversion
+            v = values.astype(np.float64) / div
+            if fmt == INT:
+                v = np.round(v)
+            ok = np.isfinite(v)
+            col = [float(x) if good else None for x, good in zip(v, ok, strict=True)]
+        else:
+            col = [_value(x) for x in values]
+            if c.key.endswith("_status"):
+                col = [statuses.get(x, x) if isinstance(x, str) else x for x in col]
+        col_values.append(col)
         spec: dict[str, object] = {"header": heads[j], "header_format": head_fmt}
         if fmt:
             spec["format"] = wb.add_format({"num_format": fmt})
         columns.append(spec)
-        sample = [str(r[j]) for r in data[:200]]
+        sample = [str(x) for x in col[:200]]
         width = max([_width(heads[j]) / 2 + 2, 8] + [_width(x) + 2 for x in sample])
         ws.set_column(j, j, min(width, 48))
+    data = [list(r) for r in zip(*col_values, strict=True)] if len(frame) else []
     last_row = max(len(frame), 1)
     name = "T_" + "".join(ch if ch.isalnum() else "_" for ch in sheet.key)
     options: dict[str, object] = {"name": name, "columns": columns, "style": "Table Style Light 9"}
