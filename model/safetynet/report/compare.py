@@ -264,6 +264,7 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
     atomically. Returns {"xlsx": path, "csv": path}."""
     import xlsxwriter
 
+    from safetynet import guard
     from safetynet.report import excel
     from safetynet.report.i18n import check_lang, t, unit
 
@@ -306,5 +307,5 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
         for sheet in sheets:
             excel.write_sheet(wb, t(sheet.key, lang), sheet, lang)
         wb.close()
-        long.to_csv(temps["csv"], index=False, encoding="utf-8-sig")
+        guard.escape_frame_text(long).to_csv(temps["csv"], index=False, encoding="utf-8-sig")
     return targets

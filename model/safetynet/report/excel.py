@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from safetynet import guard
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report.compare import MEASURES, Comparison
 from safetynet.report.content import ReportData
@@ -366,6 +367,11 @@ def write_sheet(
     if data:
         options["data"] = data
     ws.add_table(0, 0, last_row, len(cols) - 1, options)
+    quote = wb.add_format({"quote_prefix": True})
+    for j, col_ in enumerate(col_values):  # text like "=…" is text, shown as typed (issue #13)
+        for i, text in enumerate(col_):
+            if isinstance(text, str) and text.startswith(guard.FORMULA_PREFIXES):
+                ws.write_string(i + 1, j, text, quote)
     for j, c in enumerate(cols):
         if c.key.endswith("_status") and len(frame):
             ws.conditional_format(
