@@ -16,7 +16,7 @@ from safetynet.report import fonts, maps
 from safetynet.report import formatting as fm
 from safetynet.report import references as rf
 from safetynet.report.content import ReportData, year_rows
-from safetynet.report.i18n import t, unit
+from safetynet.report.i18n import STRINGS, t, unit
 from safetynet.report.view import Chart, Section, Table
 
 
@@ -156,7 +156,20 @@ def proposal(data: ReportData, lang: str) -> pd.DataFrame:
                 "basis": rf.basis(str(r.reference), lang, str(r.status)),
             }
         )
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if not len(df):
+        return df
+    # one row per county, side and programme: the change in force in the budget year (a
+    # scenario may change a standard at several dates)
+    year = data.reporting_year
+    df["_y"] = pd.to_numeric(df["start"].astype(str).str[:4], errors="coerce")
+    df = df.sort_values("start")
+    inside = df[df["_y"] <= year]
+    pick = inside if len(inside) else df
+    out = pick.groupby(["area", "side", "programme"], sort=False).tail(1)
+    order = {a: i for i, a in enumerate(codes)}
+    out = out.assign(_o=out["area"].map(order)).sort_values(["_o", "side"])
+    return out.drop(columns=["_y", "_o"]).reset_index(drop=True)
 
 
 def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | None]:
@@ -188,7 +201,7 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
             [
                 str(g["prefecture_name"].iloc[0]),
                 str(side),
-                str(len(g)),
+                str(g["area"].nunique()),
                 f"{fm.number(lo_c, 0)}—{fm.number(hi_c, 0)}",
                 f"{fm.number(lo_p, 0)}—{fm.number(hi_p, 0)}",
                 rise,
@@ -324,7 +337,9 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
     if mismatch:
         warnings.append(t("baseline_mismatch", lang, items=", ".join(mismatch)))
     if b.rule:
-        paras.append(t("decision_rule", lang, rule=b.rule))
+        key = f"rule_{b.rule}"
+        rule = t(key, lang) if key in STRINGS else b.rule
+        paras.append(t("decision_rule", lang, rule=rule))
     last = bd.last_data_year()
     if last is not None:
         paras.append(t("decision_year_note", lang, last=last))

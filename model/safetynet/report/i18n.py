@@ -590,6 +590,10 @@ STRINGS.update(
         "scenario_desc_zh": ("{text}", "{text}"),
         "temporary_margin": ("误差范围", "Noise margin"),
         "status_verified": ("已核对原文", "verified"),
+        "rule_table": ("标准表", "standards table"),
+        "rule_consumption": ("按上年人均消费支出的一定比例", "share of last year's consumption"),
+        "rule_cpi": ("随物价指数调整", "indexed to the CPI"),
+        "rule_rise": ("按上年标准提高一定比例", "rise over last year's standard"),
         "error_relative": ("相对误差", "relative"),
         "error_absolute": ("绝对误差", "absolute"),
         "compare_mismatch": (
