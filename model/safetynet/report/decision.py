@@ -388,6 +388,11 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
         else 0
     )
     est.append(t("estimates_params", lang, n=n_est))
+    rows = data.record.get("parameter_diff") or []
+    planner = [r for r in rows if isinstance(r, dict) and r.get("planner")]
+    if planner:
+        names = dict.fromkeys(str(r.get(f"label_{lang}") or r.get("path")) for r in planner)
+        est.append(t("estimates_planner", lang, n=len(planner), items=SEP[lang].join(names)))
     est.append(t("estimates_calibration", lang))
     blocks.append(
         _table(

@@ -590,6 +590,10 @@ STRINGS.update(
         "scenario_desc_zh": ("{text}", "{text}"),
         "temporary_margin": ("误差范围", "Noise margin"),
         "status_verified": ("已核对原文", "verified"),
+        "estimates_planner": (
+            "测算人员填报的输入：{n} 项（{items}）",
+            "Planner-supplied inputs: {n} ({items})",
+        ),
         "rule_table": ("标准表", "standards table"),
         "rule_consumption": ("按上年人均消费支出的一定比例", "share of last year's consumption"),
         "rule_cpi": ("随物价指数调整", "indexed to the CPI"),
