@@ -31,6 +31,7 @@ test: $(STAMP)  ## lint (ruff), types (mypy --strict), tests (pytest, notebooks)
 
 bench: $(STAMP)  ## run the benchmarks and rewrite benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_report.py
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,notebooks]'
