@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from safetynet.rules.parameters import GAP, RuleParams
+from safetynet.rules.parameters import GAP, TIER_BANDS, RuleParams
 
 DEFAULTS: dict[str, Any] = {
     "standard_urban": 700.0,
@@ -22,9 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "edge_multiple": 1.5,
     "min_benefit": 30.0,
     "benefit_formula": GAP,
-    "tier_classes": np.array([0.9, 0.6, 0.3]),
-    "tier_bounds": np.array([0.3, 0.6, 1.0]),
-    "tier_paid": np.array([0.8, 0.5, 0.25, 0.0]),
+    "tier_classes": (0.9, 0.6, 0.3),
+    "tier_bounds": (0.3, 0.6, 1.0, *([np.inf] * (TIER_BANDS - 3))),
+    "tier_paid": (0.8, 0.5, 0.25, *([0.0] * (TIER_BANDS - 2))),
     "single_person_income_share": 0.0,
     "single_person_disability_grade_max": 2,
     "single_person_mental_grade_max": 4,

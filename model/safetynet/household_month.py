@@ -254,122 +254,6 @@ def _expit(x: float) -> float:
 
 
 @rule
-def _life_events(h: Columns, i: int, u_health: float, u_work: float, b: BehaviourParams) -> int:
-    """Income growth, one demographic or health event at most (competing risks on one draw),
-    job loss or gain; returns the months since the last job gain."""
-    is_urban = h.urban[i]
-    h.income_wage[i] = _r32(h.income_wage[i] * b.growth32)
-    h.income_farm[i] = _r32(h.income_farm[i] * b.growth32)
-    sz = int(h.size[i])
-    if sz > 0:
-        n60, n18 = int(h.n_60p[i]), int(h.n_18_59[i])
-        n16, n0 = int(h.n_16_17[i]), int(h.n_0_15[i])
-        ill, dis = int(h.n_ill[i]), int(h.n_disabled_severe[i])
-        uh = u_health
-        # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
-        hi = _r32(b.death_old32 * n60)
-        event = 0
-        if not uh < hi:
-            hi = _r32(hi + _r32(b.death_young32 * (sz - n60)))
-            event = 1
-        if event == 1 and not uh < hi:
-            hi = _r32(hi + (_r32(b.birth32 * n18) if sz < 10 else 0.0))
-            event = 2
-        if event == 2 and not uh < hi:
-            hi = _r32(hi + _r32(n0 / MONTHS_IN_0_15))
-            event = 3
-        if event == 3 and not uh < hi:
-            hi = _r32(hi + _r32(n16 / MONTHS_IN_16_17))
-            event = 4
-        if event == 4 and not uh < hi:
-            hi = _r32(hi + _r32(n18 / MONTHS_IN_18_59))
-            event = 5
-        if event == 5 and not uh < hi:
-            hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
-            event = 6
-        if event == 6 and not uh < hi:
-            hi = _r32(hi + _r32(b.ill_off32 * ill))
-            event = 7
-        if event == 7 and not uh < hi:
-            hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
-            event = 8
-        if event == 8 and not uh < hi:
-            event = -1
-        if event == 0 or event == 1:
-            # one member dies: transfers fall pro rata; an empty household loses its money
-            share_left = _r32((sz - 1) / sz) if sz > 1 else 0.0
-            h.income_transfer[i] = _r32(h.income_transfer[i] * share_left)
-            if event == 0:
-                h.n_60p[i] -= 1
-            elif h.n_18_59[i] > 0:
-                h.n_18_59[i] -= 1
-            elif h.n_16_17[i] > 0:
-                h.n_16_17[i] -= 1
-            elif h.n_0_15[i] > 0:
-                h.n_0_15[i] -= 1
-            elif h.n_60p[i] > 0:
-                h.n_60p[i] -= 1
-            sz -= 1
-            h.size[i] = sz
-            h.n_ill[i] = min(int(h.n_ill[i]), sz)
-            h.n_disabled_severe[i] = min(int(h.n_disabled_severe[i]), sz)
-            h.n_disabled_mental[i] = min(int(h.n_disabled_mental[i]), sz)
-            if sz == 0:
-                h.income_wage[i] = 0.0
-                h.income_farm[i] = 0.0
-                h.income_transfer[i] = 0.0
-                h.exp_medical[i] = 0.0
-                h.exp_schooling[i] = 0.0
-                h.exp_disability[i] = 0.0
-                h.assets[i] = 0.0
-        elif event == 2:
-            h.n_0_15[i] += 1
-            h.size[i] = sz + 1
-        elif event == 3:
-            h.n_0_15[i] -= 1
-            h.n_16_17[i] += 1
-        elif event == 4:
-            h.n_16_17[i] -= 1
-            h.n_18_59[i] += 1
-        elif event == 5:
-            h.n_18_59[i] -= 1
-            h.n_60p[i] += 1
-        elif event == 6:
-            h.n_ill[i] += 1
-            h.exp_medical[i] = _r32(h.exp_medical[i] + b.medical_cost32)
-        elif event == 7:
-            h.n_ill[i] -= 1
-            h.exp_medical[i] = max(_r32(h.exp_medical[i] - b.medical_cost32), 0.0)
-        elif event == 8:
-            h.n_disabled_severe[i] += 1
-            h.exp_disability[i] = _r32(h.exp_disability[i] + b.disability_cost32)
-    # a worker who died or turned 60 stops working: wages fall pro rata
-    if h.n_workers[i] > h.n_18_59[i]:
-        h.income_wage[i] = _r32(h.income_wage[i] * _r32(h.n_18_59[i] / h.n_workers[i]))
-        h.n_workers[i] = h.n_18_59[i]
-    msjg = min(int(h.months_since_job_gain[i]) + 1, MAX_JOB_GAIN_MONTHS)
-    # work: job loss (one worker) or gain (one idle adult), competing on one draw
-    w = int(h.n_workers[i])
-    p_loss = _r32(b.job_loss32 * w)
-    gain = b.job_gain_urban32 if is_urban else b.job_gain_rural32
-    p_gain = _r32(gain * max(int(h.n_18_59[i]) - w, 0))
-    if u_work < p_loss:
-        per_worker = _r32(h.income_wage[i] / w)
-        h.income_wage[i] = max(_r32(h.income_wage[i] - per_worker), 0.0)
-        h.n_workers[i] = w - 1
-    elif u_work < _r32(p_loss + p_gain):
-        if w > 0:
-            per_worker = _r32(h.income_wage[i] / w)
-        else:
-            per_worker = b.new_wage_urban32 if is_urban else b.new_wage_rural32
-        h.income_wage[i] = _r32(h.income_wage[i] + per_worker)
-        h.n_workers[i] = w + 1
-        msjg = 0
-    h.months_since_job_gain[i] = msjg
-    return msjg
-
-
-@rule
 def _take_up_probability(
     b: BehaviourParams, is_urban: bool, tekun_now: bool, whole: bool, size: int, std: float
 ) -> float:
@@ -396,35 +280,190 @@ def step_county(
     """One month of the household phases for the households of one county (``h``: that
     county's slices); adds the county's weighted sums to row ``pos`` of ``sums`` and, when
     ``money`` has a row per household, writes each household's money lines there."""
-    n = h.size.shape[0]
+    # the arrays once per call (read inside the loop as plain local arrays)
+    c_urban = h.urban
+    c_weight = h.weight
+    c_size = h.size
+    c_n_0_15 = h.n_0_15
+    c_n_16_17 = h.n_16_17
+    c_n_18_59 = h.n_18_59
+    c_n_60p = h.n_60p
+    c_n_workers = h.n_workers
+    c_n_disabled_severe = h.n_disabled_severe
+    c_n_disabled_mental = h.n_disabled_mental
+    c_n_ill = h.n_ill
+    c_care_level = h.care_level
+    c_income_wage = h.income_wage
+    c_income_farm = h.income_farm
+    c_income_transfer = h.income_transfer
+    c_assets = h.assets
+    c_exp_medical = h.exp_medical
+    c_exp_schooling = h.exp_schooling
+    c_exp_disability = h.exp_disability
+    c_has_supporter = h.has_supporter
+    c_propensity = h.propensity
+    c_programme = h.programme
+    c_covered_persons = h.covered_persons
+    c_exit_months_left = h.exit_months_left
+    c_edge = h.edge
+    c_pending_months = h.pending_months
+    c_factor = h.factor
+    c_shock_left = h.shock_left
+    c_last_benefit = h.last_benefit
+    c_months_since_job_gain = h.months_since_job_gain
+    c_temp_case = h.temp_case
+    c_prev_code = h.prev_code
+    s_money = sums.money
+    s_asked = sums.asked
+    s_on_programme = sums.on_programme
+    s_cases = sums.cases
+    s_persons = sums.persons
+    s_entries = sums.entries
+    s_exits = sums.exits
+    s_eligible = sums.eligible
+    s_covered = sums.covered
+    s_ineligible_covered = sums.ineligible_covered
+    s_population_households = sums.population_households
+    s_population_persons = sums.population_persons
+    n = c_size.shape[0]
     keep_money = money.shape[0] == n
     for i in range(n):
-        is_urban = h.urban[i]
-        msjg = _life_events(h, i, float(u[1, i]), float(u[0, i]), b)
+        is_urban = c_urban[i]
+        # ------------------------------------------------------------- life events
+        # income growth, one demographic or health event at most (competing risks on one
+        # draw), job loss or gain
+        c_income_wage[i] = _r32(c_income_wage[i] * b.growth32)
+        c_income_farm[i] = _r32(c_income_farm[i] * b.growth32)
+        sz = int(c_size[i])
+        if sz > 0:
+            n60, n18 = int(c_n_60p[i]), int(c_n_18_59[i])
+            n16, n0 = int(c_n_16_17[i]), int(c_n_0_15[i])
+            ill, dis = int(c_n_ill[i]), int(c_n_disabled_severe[i])
+            uh = float(u[1, i])
+            # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
+            hi = _r32(b.death_old32 * n60)
+            event = 0
+            if not uh < hi:
+                hi = _r32(hi + _r32(b.death_young32 * (sz - n60)))
+                event = 1
+            if event == 1 and not uh < hi:
+                hi = _r32(hi + (_r32(b.birth32 * n18) if sz < 10 else 0.0))
+                event = 2
+            if event == 2 and not uh < hi:
+                hi = _r32(hi + _r32(n0 / MONTHS_IN_0_15))
+                event = 3
+            if event == 3 and not uh < hi:
+                hi = _r32(hi + _r32(n16 / MONTHS_IN_16_17))
+                event = 4
+            if event == 4 and not uh < hi:
+                hi = _r32(hi + _r32(n18 / MONTHS_IN_18_59))
+                event = 5
+            if event == 5 and not uh < hi:
+                hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
+                event = 6
+            if event == 6 and not uh < hi:
+                hi = _r32(hi + _r32(b.ill_off32 * ill))
+                event = 7
+            if event == 7 and not uh < hi:
+                hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
+                event = 8
+            if event == 8 and not uh < hi:
+                event = -1
+            if event == 0 or event == 1:
+                # one member dies: transfers fall pro rata; an empty household loses its money
+                share_left = _r32((sz - 1) / sz) if sz > 1 else 0.0
+                c_income_transfer[i] = _r32(c_income_transfer[i] * share_left)
+                if event == 0:
+                    c_n_60p[i] -= 1
+                elif c_n_18_59[i] > 0:
+                    c_n_18_59[i] -= 1
+                elif c_n_16_17[i] > 0:
+                    c_n_16_17[i] -= 1
+                elif c_n_0_15[i] > 0:
+                    c_n_0_15[i] -= 1
+                elif c_n_60p[i] > 0:
+                    c_n_60p[i] -= 1
+                sz -= 1
+                c_size[i] = sz
+                c_n_ill[i] = min(int(c_n_ill[i]), sz)
+                c_n_disabled_severe[i] = min(int(c_n_disabled_severe[i]), sz)
+                c_n_disabled_mental[i] = min(int(c_n_disabled_mental[i]), sz)
+                if sz == 0:
+                    c_income_wage[i] = 0.0
+                    c_income_farm[i] = 0.0
+                    c_income_transfer[i] = 0.0
+                    c_exp_medical[i] = 0.0
+                    c_exp_schooling[i] = 0.0
+                    c_exp_disability[i] = 0.0
+                    c_assets[i] = 0.0
+            elif event == 2:
+                c_n_0_15[i] += 1
+                c_size[i] = sz + 1
+            elif event == 3:
+                c_n_0_15[i] -= 1
+                c_n_16_17[i] += 1
+            elif event == 4:
+                c_n_16_17[i] -= 1
+                c_n_18_59[i] += 1
+            elif event == 5:
+                c_n_18_59[i] -= 1
+                c_n_60p[i] += 1
+            elif event == 6:
+                c_n_ill[i] += 1
+                c_exp_medical[i] = _r32(c_exp_medical[i] + b.medical_cost32)
+            elif event == 7:
+                c_n_ill[i] -= 1
+                c_exp_medical[i] = max(_r32(c_exp_medical[i] - b.medical_cost32), 0.0)
+            elif event == 8:
+                c_n_disabled_severe[i] += 1
+                c_exp_disability[i] = _r32(c_exp_disability[i] + b.disability_cost32)
+        # a worker who died or turned 60 stops working: wages fall pro rata
+        if c_n_workers[i] > c_n_18_59[i]:
+            c_income_wage[i] = _r32(c_income_wage[i] * _r32(c_n_18_59[i] / c_n_workers[i]))
+            c_n_workers[i] = c_n_18_59[i]
+        msjg = min(int(c_months_since_job_gain[i]) + 1, MAX_JOB_GAIN_MONTHS)
+        # work: job loss (one worker) or gain (one idle adult), competing on one draw
+        w = int(c_n_workers[i])
+        p_loss = _r32(b.job_loss32 * w)
+        gain = b.job_gain_urban32 if is_urban else b.job_gain_rural32
+        p_gain = _r32(gain * max(int(c_n_18_59[i]) - w, 0))
+        if float(u[0, i]) < p_loss:
+            per_worker = _r32(c_income_wage[i] / w)
+            c_income_wage[i] = max(_r32(c_income_wage[i] - per_worker), 0.0)
+            c_n_workers[i] = w - 1
+        elif float(u[0, i]) < _r32(p_loss + p_gain):
+            if w > 0:
+                per_worker = _r32(c_income_wage[i] / w)
+            else:
+                per_worker = b.new_wage_urban32 if is_urban else b.new_wage_rural32
+            c_income_wage[i] = _r32(c_income_wage[i] + per_worker)
+            c_n_workers[i] = w + 1
+            msjg = 0
+        c_months_since_job_gain[i] = msjg
         # ------------------------------------------------------------- assessment
         # the rules on assessed income (decisions) and on true income (checks)
-        shocked = h.shock_left[i] > 0
+        shocked = c_shock_left[i] > 0
         keep = b.shock_keep32 if shocked else 1.0
-        admin_factor = _r32(h.factor[i] * keep)
-        sz = int(h.size[i])
+        admin_factor = _r32(c_factor[i] * keep)
+        sz = int(c_size[i])
         alive = sz > 0
         size_f = float(sz)
         std, assets_ok, able, candidates, category = asm.household_tests(
             r,
             is_urban,
             sz,
-            int(h.n_16_17[i]),
-            int(h.n_18_59[i]),
-            int(h.n_60p[i]),
-            int(h.n_disabled_severe[i]),
-            int(h.n_disabled_mental[i]),
-            int(h.n_ill[i]),
-            float(h.assets[i]),
+            int(c_n_16_17[i]),
+            int(c_n_18_59[i]),
+            int(c_n_60p[i]),
+            int(c_n_disabled_severe[i]),
+            int(c_n_disabled_mental[i]),
+            int(c_n_ill[i]),
+            float(c_assets[i]),
         )
-        wage, farm = float(h.income_wage[i]), float(h.income_farm[i])
-        transfer = float(h.income_transfer[i])
-        medical, schooling = float(h.exp_medical[i]), float(h.exp_schooling[i])
-        disability = float(h.exp_disability[i])
+        wage, farm = float(c_income_wage[i]), float(c_income_farm[i])
+        transfer = float(c_income_transfer[i])
+        medical, schooling = float(c_exp_medical[i]), float(c_exp_schooling[i])
+        disability = float(c_exp_disability[i])
         pci = asm.per_capita_income(
             r,
             _r32(wage * admin_factor),
@@ -438,7 +477,7 @@ def step_county(
         pci_true = asm.per_capita_income(
             r, _r32(wage * keep), _r32(farm * keep), transfer, medical, schooling, disability, sz
         )
-        workers, supporter = int(h.n_workers[i]), bool(h.has_supporter[i])
+        workers, supporter = int(c_n_workers[i]), bool(c_has_supporter[i])
         tk, whole, edge, n_single = asm.eligibility(
             r, pci, std, assets_ok, able, workers, supporter, sz, candidates
         )
@@ -447,11 +486,11 @@ def step_county(
         )
         # ------------------------------------------------------------- applications
         ua = float(u[2, i])
-        prog = int(h.programme[i])
-        pending = int(h.pending_months[i])
+        prog = int(c_programme[i])
+        pending = int(c_pending_months[i])
         if pending == 0:
             if tk:
-                lvl = int(h.care_level[i])
+                lvl = int(c_care_level[i])
                 if lvl <= tekun.ABLE:
                     share = b.institution_able32
                 elif lvl == tekun.PARTLY:
@@ -472,11 +511,11 @@ def step_county(
                 pending = 0  # urgent: decided at once (S4 四(十))
             elif ua < b.apply32:
                 p_take = _take_up_probability(b, is_urban, tk, whole, sz, std)
-                if float(h.propensity[i]) < p_take:
+                if float(c_propensity[i]) < p_take:
                     pending = b.delay
-        h.pending_months[i] = pending
+        c_pending_months[i] = pending
         # ------------------------------------------------------------- reviews
-        left = int(h.exit_months_left[i])
+        left = int(c_exit_months_left[i])
         if prog == NONE:
             left = 0
         else:
@@ -507,9 +546,9 @@ def step_county(
             if out:
                 prog = NONE
                 left = 0
-                h.last_benefit[i] = 0.0
-        h.programme[i] = prog
-        h.exit_months_left[i] = left
+                c_last_benefit[i] = 0.0
+        c_programme[i] = prog
+        c_exit_months_left[i] = left
         # ------------------------------------------------------------- temporary_assistance
         ut = float(u[4, i])
         low = edge or whole or prog != NONE
@@ -528,23 +567,22 @@ def step_county(
             temp_amount = asm.temporary_amount(r, kind, severity, sz, months)
         # ------------------------------------------------------------- benefits
         dibao_paid = asm.dibao_benefit(
-            r, prog, left, float(h.last_benefit[i]), pci, std, sz, category, candidates, n_single
+            r, prog, left, float(c_last_benefit[i]), pci, std, sz, category, candidates, n_single
         )
         persons = asm.covered_persons(prog, sz, n_single)
-        h.last_benefit[i] = _r32(dibao_paid)
-        h.covered_persons[i] = persons
+        c_last_benefit[i] = _r32(dibao_paid)
+        c_covered_persons[i] = persons
         tekun_basic, tekun_care, price, one_time = asm.payments(
-            r, prog, is_urban, edge, sz, persons, int(h.care_level[i])
+            r, prog, is_urban, edge, sz, persons, int(c_care_level[i])
         )
         # ------------------------------------------------------------- county sums
-        wt = float(h.weight[i])
-        line = sums.money[pos]
-        line[0] += wt * dibao_paid
-        line[1] += wt * tekun_basic
-        line[2] += wt * tekun_care
-        line[3] += wt * temp_amount
-        line[4] += wt * price
-        line[5] += wt * one_time
+        wt = float(c_weight[i])
+        s_money[pos, 0] += wt * dibao_paid
+        s_money[pos, 1] += wt * tekun_basic
+        s_money[pos, 2] += wt * tekun_care
+        s_money[pos, 3] += wt * temp_amount
+        s_money[pos, 4] += wt * price
+        s_money[pos, 5] += wt * one_time
         if keep_money:
             money[i, 0] = dibao_paid
             money[i, 1] = tekun_basic
@@ -553,40 +591,40 @@ def step_county(
             money[i, 4] = price
             money[i, 5] = one_time
         if prog != NONE:
-            sums.on_programme[pos] += wt
-            sums.asked[pos] += wt * services.dependants(prog, int(h.care_level[i]))
+            s_on_programme[pos] += wt
+            s_asked[pos] += wt * services.dependants(prog, int(c_care_level[i]))
         # record: caseload groups, flows, targeting, population
         edge_now = edge and prog == NONE
-        h.edge[i] = edge_now
+        c_edge[i] = edge_now
         code = group_code(prog, left, is_urban, edge_now)
-        prev = int(h.prev_code[i])
+        prev = int(c_prev_code[i])
         if code != NO_GROUP:
-            sums.cases[pos, code] += wt
-            sums.persons[pos, code] += wt * (size_f if code == EDGE_GROUP else float(persons))
+            s_cases[pos, code] += wt
+            s_persons[pos, code] += wt * (size_f if code == EDGE_GROUP else float(persons))
         if code != prev:
             if code != NO_GROUP:
-                sums.entries[pos, code] += wt
+                s_entries[pos, code] += wt
             if prev != NO_GROUP:
-                sums.exits[pos, prev] += wt
-        h.prev_code[i] = code
-        was_temp = h.temp_case[i]
+                s_exits[pos, prev] += wt
+        c_prev_code[i] = code
+        was_temp = c_temp_case[i]
         if crisis:
-            sums.cases[pos, TEMPORARY_GROUP] += wt
-            sums.persons[pos, TEMPORARY_GROUP] += wt * size_f
+            s_cases[pos, TEMPORARY_GROUP] += wt
+            s_persons[pos, TEMPORARY_GROUP] += wt * size_f
             if not was_temp:
-                sums.entries[pos, TEMPORARY_GROUP] += wt
+                s_entries[pos, TEMPORARY_GROUP] += wt
         elif was_temp:
-            sums.exits[pos, TEMPORARY_GROUP] += wt
-        h.temp_case[i] = crisis
+            s_exits[pos, TEMPORARY_GROUP] += wt
+        c_temp_case[i] = crisis
         if whole_t or n_single_t > 0:
-            sums.eligible[pos] += wt
+            s_eligible[pos] += wt
             if prog in (DIBAO, DIBAO_SINGLE):
-                sums.covered[pos] += wt
+                s_covered[pos] += wt
         elif (prog in (DIBAO, DIBAO_SINGLE)) and left == 0:
-            sums.ineligible_covered[pos] += wt
+            s_ineligible_covered[pos] += wt
         if alive:
-            sums.population_households[pos] += wt
-        sums.population_persons[pos] += wt * size_f
+            s_population_households[pos] += wt
+        s_population_persons[pos] += wt * size_f
 
 
 @rule

@@ -39,11 +39,23 @@ class Compiled(Protocol, Generic[P, R_co]):
     def py_func(self) -> Callable[P, R_co]: ...
 
 
-_njit = numba.njit(cache=True, nogil=True, fastmath=False, boundscheck=False, error_model="numpy")
+_njit = numba.njit(
+    cache=True,
+    nogil=True,
+    fastmath=False,
+    boundscheck=False,
+    error_model="numpy",
+    inline="always",
+)
 
 
 def rule(fn: Callable[P, R]) -> Compiled[P, R]:
-    """Compile ``fn`` (a scalar rule) with numba; ``.py_func`` stays the Python function."""
+    """Compile ``fn`` (a scalar rule) with numba; ``.py_func`` stays the Python function.
+
+    Rules are inlined into their compiled callers (``inline="always"``): the monthly kernel
+    then pays nothing for calling one small function per quantity. Numba's cache does not see
+    a change of these options: after changing them delete the ``*.nbi``/``*.nbc`` files under
+    ``__pycache__``."""
     compiled = _njit(fn)
     if not hasattr(compiled, "py_func"):  # NUMBA_DISABLE_JIT=1: numba hands back fn itself
         fn.py_func = fn  # type: ignore[attr-defined]

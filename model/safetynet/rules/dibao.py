@@ -119,7 +119,7 @@ def tiered_share(p: RuleParams, per_capita: float, standard: float, category: in
         return float(p.tier_classes[category])
     ratio = per_capita / standard if standard > 0.0 else np.inf
     k = 0
-    while k < p.tier_bounds.shape[0] and p.tier_bounds[k] <= ratio:
+    while k < len(p.tier_bounds) and p.tier_bounds[k] <= ratio:
         k += 1
     return float(p.tier_paid[k])
 

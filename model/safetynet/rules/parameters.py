@@ -32,6 +32,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: ``benefit_formula`` codes: gap (补差), tiered by household class, tiered by income band
 GAP, TIERED_CLASSES, TIERED_BANDS = 0, 1, 2
+#: most income bands of the tiered formula (fixed, so that the parameters hold no arrays)
+TIER_BANDS = 8
 #: keys of ``dibao.tiered_shares`` in the class layout, by ``dibao.benefit_category`` code
 TIERS = ("class_a", "class_b", "class_c")
 
@@ -48,9 +50,9 @@ class RuleParams(NamedTuple):
     edge_multiple: float
     min_benefit: float
     benefit_formula: int  # GAP | TIERED_CLASSES | TIERED_BANDS
-    tier_classes: FloatArray  # share of standard by class (TIERS), TIERED_CLASSES
-    tier_bounds: FloatArray  # upper bounds of income / standard, TIERED_BANDS
-    tier_paid: FloatArray  # share paid per band (one more than bounds)
+    tier_classes: tuple[float, float, float]  # share of standard by class (TIERS)
+    tier_bounds: tuple[float, ...]  # TIER_BANDS upper bounds of income / standard (inf: unused)
+    tier_paid: tuple[float, ...]  # share paid per band, TIER_BANDS + 1 (0 after the last)
     single_person_income_share: float
     single_person_disability_grade_max: int
     single_person_mental_grade_max: int
@@ -144,32 +146,37 @@ def read(p: Any, path: str, key: str | None) -> Any:
 
 def tiered_layout(
     formula: str, shares: Mapping[str, Any]
-) -> tuple[int, FloatArray, FloatArray, FloatArray]:
+) -> tuple[int, tuple[float, float, float], tuple[float, ...], tuple[float, ...]]:
     """``dibao.benefit_formula`` and ``dibao.tiered_shares`` as the rules read them: formula
-    code, class shares, band bounds and band shares (see ``dibao.tiered_share``)."""
-    classes = np.zeros(len(TIERS), dtype=np.float64)
-    bounds = np.zeros(0, dtype=np.float64)
-    paid = np.zeros(1, dtype=np.float64)
-    if formula == "gap":
-        return GAP, classes, bounds, paid
-    if formula != "tiered":
+    code, class shares, band bounds (padded with inf to TIER_BANDS) and band shares (padded
+    with 0 to TIER_BANDS + 1); see ``dibao.tiered_share``."""
+    classes = (0.0, 0.0, 0.0)
+    bounds: list[float] = []
+    paid: list[float] = []
+    if formula not in ("gap", "tiered"):
         raise ValueError(f"dibao.benefit_formula: expected 'gap' or 'tiered', got {formula!r}")
-    if set(shares) <= set(TIERS):
+    code = GAP
+    if formula == "tiered" and set(shares) <= set(TIERS):
         missing = [k for k in TIERS if k not in shares]
         if missing:
             raise KeyError(f"parameter dibao.tiered_shares has no key {missing[0]!r}")
-        classes = np.array([float(shares[k]) for k in TIERS], dtype=np.float64)
-        return TIERED_CLASSES, classes, bounds, paid
-    try:
-        bands = sorted((float(k), float(v)) for k, v in shares.items())
-    except ValueError:
-        raise ValueError(
-            "dibao.tiered_shares: keys must be income bounds such as '0.5' or "
-            f"class_a/class_b/class_c, got {sorted(shares)}"
-        ) from None
-    bounds = np.array([b for b, _ in bands], dtype=np.float64)
-    paid = np.array([v for _, v in bands] + [0.0], dtype=np.float64)
-    return TIERED_BANDS, classes, bounds, paid
+        code = TIERED_CLASSES
+        classes = (float(shares["class_a"]), float(shares["class_b"]), float(shares["class_c"]))
+    elif formula == "tiered":
+        try:
+            bands = sorted((float(k), float(v)) for k, v in shares.items())
+        except ValueError:
+            raise ValueError(
+                "dibao.tiered_shares: keys must be income bounds such as '0.5' or "
+                f"class_a/class_b/class_c, got {sorted(shares)}"
+            ) from None
+        if len(bands) > TIER_BANDS:
+            raise ValueError(f"dibao.tiered_shares: at most {TIER_BANDS} bands, got {len(bands)}")
+        code = TIERED_BANDS
+        bounds = [b for b, _ in bands]
+        paid = [v for _, v in bands]
+    pad = TIER_BANDS - len(bounds)
+    return code, classes, (*bounds, *([np.inf] * pad)), (*paid, *([0.0] * (pad + 1)))
 
 
 @dataclass(frozen=True)
