@@ -799,8 +799,8 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
 
     def _employment(self) -> None:
         """Per county and residence at the start: the wage a new job pays (mean wage per
-        worker, take_up.reference_wages) and the job-finding rate that keeps employment at
-        its starting level (transitions.stationary_gain_rate)."""
+        worker, take_up.reference_wage_table) and the job-finding rate that keeps employment at
+        its starting level (transitions.stationary_gain_table)."""
         n = len(self.counties)
         wage, workers, adults = [0.0] * (2 * n), [0.0] * (2 * n), [0.0] * (2 * n)
         for county in self.counties:

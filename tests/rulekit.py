@@ -7,11 +7,14 @@ a ``RuleParams``, pass through), so a test can state several hand-computed cases
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
-from safetynet.rules.parameters import GAP, TIER_BANDS, RuleParams
+from safetynet.params import load_parameters
+from safetynet.rules.parameters import GAP, TIER_BANDS, RuleParams, month_parameters
 
 DEFAULTS: dict[str, Any] = {
     "standard_urban": 700.0,
@@ -57,11 +60,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+@cache
+def _package() -> dict[str, Any]:
+    """The package parameters of the first county in 2022-08 (fields not in DEFAULTS)."""
+    return month_parameters(load_parameters(), dt.date(2022, 8, 1)).county(0)._asdict()
+
+
 def params(**changes: Any) -> RuleParams:
-    """One county's rule parameters: :data:`DEFAULTS` with ``changes``."""
-    unknown = set(changes) - set(DEFAULTS)
+    """One county's rule parameters: :data:`DEFAULTS` with ``changes`` (a field added to
+    ``RuleParams`` later and not listed here takes the package value)."""
+    unknown = set(changes) - set(RuleParams._fields)
     assert not unknown, unknown
-    return RuleParams(**{**DEFAULTS, **changes})
+    return RuleParams(**{**_package(), **DEFAULTS, **changes})
 
 
 def each(rule: Callable[..., Any]) -> Callable[..., np.ndarray]:

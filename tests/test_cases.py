@@ -262,7 +262,9 @@ def test_docs_rules_lists_every_public_function() -> None:
         public = [
             name
             for name, obj in vars(module).items()
-            if inspect.isfunction(obj) and obj.__module__ == module.__name__ and name[0] != "_"
+            if (inspect.isfunction(obj) or inspect.isfunction(getattr(obj, "py_func", None)))
+            and getattr(obj, "__module__", "") == module.__name__
+            and name[0] != "_"
         ]
         missing += [f"{short}.{name}" for name in public if f"{short}.{name}(" not in doc]
     assert missing == []

@@ -18,9 +18,11 @@ function (the debugging switch; the rule cases pass under it, see tests/test_cas
 from __future__ import annotations
 
 import dis
+import hashlib
 import types
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast
 
 import numba
@@ -39,6 +41,40 @@ class Compiled(Protocol, Generic[P, R_co]):
     def py_func(self) -> Callable[P, R_co]: ...
 
 
+#: sources whose compiled code is linked into other compiled functions (rules are inlined)
+_SOURCES = ("rules/*.py", "assessment.py", "household_month.py")
+
+
+def _refresh_cache() -> None:
+    """Drop numba's cached machine code of the package when any rule source changed.
+
+    Numba's cache checks only a function's own file, but a rule is compiled into its callers
+    (the kernel, the composition): after an edit of a rule alone the callers' cache would run
+    the old rule. A hash of the sources is kept beside the cache; a mismatch deletes it."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for pattern in _SOURCES:
+        for f in sorted(root.glob(pattern)):
+            digest.update(f.read_bytes())
+    stamp = root / "__pycache__" / "rules-sources.sha256"
+    value = digest.hexdigest()
+    try:
+        if stamp.read_text() == value:
+            return
+    except OSError:
+        pass
+    for pattern in ("**/*.nbi", "**/*.nbc"):
+        for f in root.glob(pattern):
+            f.unlink(missing_ok=True)
+    try:
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(value)
+    except OSError:  # a read-only install: numba then does not cache either
+        pass
+
+
+_refresh_cache()
+
 _njit = numba.njit(
     cache=True,
     nogil=True,
@@ -54,8 +90,8 @@ def rule(fn: Callable[P, R]) -> Compiled[P, R]:
 
     Rules are inlined into their compiled callers (``inline="always"``): the monthly kernel
     then pays nothing for calling one small function per quantity. Numba's cache does not see
-    a change of these options: after changing them delete the ``*.nbi``/``*.nbc`` files under
-    ``__pycache__``."""
+    a change of these options or of a callee, so the package's cache is dropped whenever a rule
+    source changes (:func:`_refresh_cache`)."""
     compiled = _njit(fn)
     if not hasattr(compiled, "py_func"):  # NUMBA_DISABLE_JIT=1: numba hands back fn itself
         fn.py_func = fn  # type: ignore[attr-defined]

@@ -53,12 +53,14 @@ def counted_income(
 ) -> float:
     """Household income counted for the dibao test, yuan/household/month, never below 0.
 
-    Wage income less the employment-cost share (就业成本, S4 三(六)), plus farm and transfer
-    income, less the deductible share of rigid medical, schooling and disability spending
+    Wage income less the employment-cost share (就业成本, S4 三(六)), plus farm income, plus
+    transfer income less its disregarded share (``transfer_income_disregard_share``, ASSUMED
+    0), less the deductible share of rigid medical, schooling and disability spending
     (刚性支出扣减, S2 二(一), S3 二(一)).
     """
     employment = 1.0 - p.employment_cost_deduction_share
-    gross = income_wage * employment + income_farm + income_transfer
+    transfer = income_transfer * (1.0 - p.transfer_income_disregard_share)
+    gross = income_wage * employment + income_farm + transfer
     spending = exp_medical + exp_schooling + exp_disability
     return max(gross - p.rigid_expenditure_deduction_share * spending, 0.0)
 

@@ -45,6 +45,7 @@ class RuleParams(NamedTuple):
     standard_urban: float  # yuan/person/month, this county
     standard_rural: float
     employment_cost_deduction_share: float
+    transfer_income_disregard_share: float
     rigid_expenditure_deduction_share: float
     asset_limit_months: float
     edge_multiple: float
@@ -92,6 +93,7 @@ SOURCES: dict[str, tuple[str, str | None]] = {
     "standard_urban": ("dibao.standard", "urban"),
     "standard_rural": ("dibao.standard", "rural"),
     "employment_cost_deduction_share": ("dibao.employment_cost_deduction_share", None),
+    "transfer_income_disregard_share": ("dibao.transfer_income_disregard_share", None),
     "rigid_expenditure_deduction_share": ("dibao.rigid_expenditure_deduction_share", None),
     "asset_limit_months": ("dibao.asset_limit_months", None),
     "edge_multiple": ("dibao.edge_multiple", None),
