@@ -331,19 +331,28 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         month = month_parameters(self.params, self.date, rates[0], rates[1])
         province = hm.behaviour_values(self.p)
         wage, gain = self.reference_wage_table, self.job_gain_table
-        self.rule_params = [month.county(int(c)) for c in self.county_index]
-        self.behaviour_params = [
-            hm.behaviour_params(
-                province,
-                standard_start_urban=self.standard_at_start_urban[c],
-                standard_start_rural=self.standard_at_start_rural[c],
-                new_wage_urban32=wage[2 * k + 1],
-                new_wage_rural32=wage[2 * k],
-                job_gain_urban32=gain[2 * k + 1],
-                job_gain_rural32=gain[2 * k],
-            )
-            for k, c in enumerate(self.county_index.tolist())
-        ]
+        self.rule_params = month.counties(self.county_index.tolist())
+        base = hm.behaviour_params(
+            province,
+            standard_start_urban=0.0,
+            standard_start_rural=0.0,
+            new_wage_urban32=0.0,
+            new_wage_rural32=0.0,
+            job_gain_urban32=0.0,
+            job_gain_rural32=0.0,
+        )
+        ci = self.county_index
+        own = zip(
+            self.standard_at_start_urban[ci].tolist(),
+            self.standard_at_start_rural[ci].tolist(),
+            wage[1::2].tolist(),
+            wage[0::2].tolist(),
+            gain[1::2].tolist(),
+            gain[0::2].tolist(),
+            strict=True,
+        )
+        n_own = 6  # the county fields, last in BehaviourParams
+        self.behaviour_params = [hm.BehaviourParams._make((*base[:-n_own], *row)) for row in own]
 
     def households_step(self) -> None:
         """Life events, shocks, assessment, applications, reviews, temporary assistance and

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -197,6 +197,18 @@ class MonthParameters:
             kind = _KINDS.get(name)
             out[name] = kind(v) if kind is not None else v
         return RuleParams(**out)
+
+    def counties(self, positions: Sequence[int]) -> list[RuleParams]:
+        """:meth:`county` of each of ``positions`` (built column by column: fast)."""
+        columns = []
+        for name in RuleParams._fields:
+            v = self.values[name]
+            kind = _KINDS.get(name)
+            if isinstance(v, np.ndarray) and v.ndim == 1 and kind is not None:
+                columns.append([kind(x) for x in v[list(positions)].tolist()])
+            else:
+                columns.append([kind(v) if kind is not None else v] * len(positions))
+        return [RuleParams._make(row) for row in zip(*columns, strict=True)]
 
 
 def month_parameters(
