@@ -119,7 +119,9 @@ class _PlainModule:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._module, name)
-        return _plain(value) if _is_compiled(value) else value
+        out = _plain(value) if _is_compiled(value) else value
+        self.__dict__[name] = out  # resolved once: later reads skip __getattr__
+        return out
 
 
 @cache
