@@ -352,7 +352,20 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             strict=True,
         )
         n_own = 6  # the county fields, last in BehaviourParams
-        self.behaviour_params = [hm.BehaviourParams._make((*base[:-n_own], *row)) for row in own]
+        rows = [hm.BehaviourParams._make((*base[:-n_own], *row)) for row in own]
+        # behaviour parameters that vary by county (issue 15)
+        b, cal = self.p.behaviour, self.p.calibrated
+        varying = {
+            "discovery": b.per_county("discovery_rate")[ci].tolist(),
+            "takeup_urban": cal.per_county("takeup_urban")[ci].tolist(),
+            "takeup_rural": cal.per_county("takeup_rural")[ci].tolist(),
+            "tekun_takeup_urban": cal.per_county("tekun_takeup_urban")[ci].tolist(),
+            "tekun_takeup_rural": cal.per_county("tekun_takeup_rural")[ci].tolist(),
+            "delay": [int(x) for x in b.per_county("processing_delay_months")[ci].tolist()],
+        }
+        self.behaviour_params = [
+            r._replace(**{k: v[k_] for k, v in varying.items()}) for k_, r in enumerate(rows)
+        ]
 
     def households_step(self) -> None:
         """Life events, shocks, assessment, applications, reviews, temporary assistance and
@@ -425,14 +438,19 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         """The services rules per county: ``asked`` dependants, ``on_programme`` households and
         this month's ``spending`` per money line (yuan) of each county."""
         p = self.p
+        ci = self.county_index  # unit costs and the demand share vary by county
+        share = p.behaviour.per_county("services_demand_share")[ci]
         demand = services.demand(
-            p.services, asked * float(p.behaviour.services_demand_share)
-        ) + services.casework_demand(p.services, on_programme)
+            p.services, asked * share, p.services.per_county("cost_per_dependant")[ci]
+        ) + services.casework_demand(
+            p.services, on_programme, p.services.per_county("casework_cost_per_household")[ci]
+        )
         self.county_spending: dict[str, np.ndarray] = dict(spending)
         month_other = sum(self.county_spending.values())
         other_ytd = np.array([c.assistance_ytd for c in self.county_agents]) + month_other
         paid_ytd = np.array([c.services_ytd for c in self.county_agents])
-        room = services.headroom(p.services, paid_ytd, other_ytd)
+        cap = p.services.per_county("cap_share")[self.county_index]  # varies by county
+        room = services.headroom(p.services, paid_ytd, other_ytd, cap)
         bought = services.allowed(demand, room)
         for i, agent in enumerate(self.county_agents):
             agent.assistance_ytd = float(other_ytd[i])
