@@ -7,6 +7,13 @@ and one Mesa agent per county. This module is the textbook Mesa alternative: one
 scalar arithmetic. County-level parts (prices and the trigger, the services cap, recording) live
 in ``ReferenceCounty`` agents that aggregate their households.
 
+The household rules are not copied here: every household calls the same rule functions and
+their one composition (:mod:`safetynet.assessment`) as the engine, in their plain-Python form
+(:func:`safetynet.rules.compiled.plain`), with the county's ``RuleParams`` of the month. What this
+module writes again, independently of the compiled loop, is the behaviour (life events, take-up,
+reviews, crises), the county level and the bookkeeping; so the oracle checks those, and that
+the engine calls the rules with the right inputs in the right order.
+
 It is fed the same inputs and the same random draws as the engine: each county agent draws the
 month's uniforms from ``safetynet.streams.stream(seed, purpose, county, replicate)`` in
 ``model.DRAW_PURPOSES`` order (and the shock draws from the ``shocks`` stream when a shock
@@ -26,7 +33,6 @@ Usage::
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import math
@@ -38,34 +44,49 @@ from typing import Any
 
 import mesa
 import numpy as np
-from safetynet import outputs, refdata
+from safetynet import assessment, outputs, refdata
 from safetynet.behaviour import initial
 from safetynet.behaviour.initial import initial_state
+from safetynet.constants import (
+    DIBAO,
+    DIBAO_SINGLE,
+    DRAW_PURPOSES,
+    JOB_GAIN_WINDOW,
+    MAX_JOB_GAIN_MONTHS,
+    MONEY_LINES,
+    MONTHS_IN_0_15,
+    MONTHS_IN_16_17,
+    MONTHS_IN_18_59,
+    NONE,
+    TEKUN_DISPERSED,
+    TEKUN_INSTITUTIONAL,
+)
 from safetynet.cpi_path import CpiPath
-from safetynet.model import DRAW_PURPOSES, SafetyNetModel, ShockEvent
+from safetynet.model import SafetyNetModel, ShockEvent
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
-from safetynet.rules import price_subsidy
-from safetynet.rules.dibao import MENTAL_BAND_TOP, SEVERE_BAND_TOP, TIERS
-from safetynet.rules.tekun import minors_16_17_covered
+from safetynet.rules import dibao, services, tekun, temporary
+from safetynet.rules.compiled import plain
+from safetynet.rules.parameters import MonthParameters, RuleParams, month_parameters
 from safetynet.schema import COLUMN_BY_NAME, COLUMNS, Households
 from safetynet.simulation import RunSpec, replicate_setup
 from safetynet.streams import stream
 from scipy import special
 
-NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
-# width of each age group in months (behaviour.transitions)
-MONTHS_IN_0_15, MONTHS_IN_16_17, MONTHS_IN_18_59 = 16 * 12, 2 * 12, 42 * 12
-MAX_JOB_GAIN_MONTHS = 99
-#: per-household money lines of the engine's ``benefits`` phase, in its order
-MONEY_LINES = (
-    "dibao",
-    "tekun_basic",
-    "tekun_care",
-    "temporary",
-    "price_subsidy",
-    "one_time_subsidy",
-)
+# the rules and their composition in plain Python (no compiled code runs in the reference)
+household_tests = plain(assessment.household_tests)
+per_capita_income = plain(assessment.per_capita_income)
+eligibility = plain(assessment.eligibility)
+covered_persons = plain(assessment.covered_persons)
+dibao_benefit = plain(assessment.dibao_benefit)
+payments = plain(assessment.payments)
+temporary_amount = plain(assessment.temporary_amount)
+whole_household_benefit = plain(dibao.whole_household_benefit)
+single_person_benefit = plain(dibao.single_person_benefit)
+gradual_exit_start = plain(dibao.gradual_exit_start)
+gradual_exit_months_left = plain(dibao.gradual_exit_months_left)
+care_mode = plain(tekun.care_mode)
+dependants = plain(services.dependants)
 
 _F32 = struct.Struct("<f")
 
@@ -101,27 +122,8 @@ class MonthRules:
     disability_cost32: float
     job_loss32: float
     shock_keep32: float  # share of wage/farm income kept while a shock lasts
-    # dibao
-    std_urban: list[float]
-    std_rural: list[float]
-    employment: float
-    rigid: float
-    asset_months: float
-    edge_multiple: float
-    min_benefit: float
-    formula: str
-    tier_classes: tuple[float, ...] | None
-    tier_bounds: tuple[float, ...]
-    tier_paid: tuple[float, ...]
-    single_share: float
-    single_severe: bool
-    single_mental: bool
-    single_ill: bool
-    exit_months: int
-    # tekun
-    minors_16_17: bool
-    tekun_std: list[float]
-    care_rates: tuple[float, float, float]
+    # household rules: the month's RuleParams of every county (by county-table position)
+    rules: MonthParameters
     # take-up and assessment error (calibrated.*, behaviour.*)
     takeup: initial.TakeUp
     cut32: tuple[float, float]  # rural, urban
@@ -139,36 +141,18 @@ class MonthRules:
     incidence_div32: float
     urgent32: float
     severe32: float
-    temp_base: tuple[float, float]
-    temp_factor: tuple[float, float, float]
-    temp_max_persons: int
-    temp_months: tuple[float, float]  # months of difficulty counted: urgent, expenditure
-    temp_case_months: float
-    # price subsidy and services
-    price_dibao: bool
-    price_tekun: bool
-    price_edge: bool
-    one_time: float
+    std_urban: list[float]  # dibao standards (take-up responds to their change)
+    std_rural: list[float]
 
 
 def month_rules(params: ParameterSet, date: dt.date) -> MonthRules:
     """Read the parameters in force at ``date`` into a :class:`MonthRules`."""
     p = params.at(date)
-    b, d, tk, tmp, ps = p.behaviour, p.dibao, p.tekun, p.temporary, p.price_subsidy
+    b, d = p.behaviour, p.dibao
     growth = float((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
     t = initial.takeup_params(p)
     shares = np.clip([t.undetected_rural, t.undetected_urban], 0.0, 1.0)
     cut = special.ndtri(shares).astype(np.float32)
-    shares_tiered = d.tiered_shares
-    classes: tuple[float, ...] | None = None
-    bounds: tuple[float, ...] = ()
-    paid: tuple[float, ...] = ()
-    if set(shares_tiered) <= set(TIERS):
-        classes = tuple(float(shares_tiered[k]) for k in TIERS)
-    else:
-        bands = sorted((float(k), float(v)) for k, v in shares_tiered.items())
-        bounds = tuple(x for x, _ in bands)
-        paid = (*(v for _, v in bands), 0.0)
     review32 = f32(1.0 / float(b.review_interval_months))
     inst = b.tekun_institution_share
     return MonthRules(
@@ -186,29 +170,7 @@ def month_rules(params: ParameterSet, date: dt.date) -> MonthRules:
         disability_cost32=f32(b.disability_cost),
         job_loss32=f32(b.job_loss_rate),
         shock_keep32=f32(1.0 - b.shock_income_loss),
-        std_urban=d.standard.urban.tolist(),
-        std_rural=d.standard.rural.tolist(),
-        employment=1.0 - float(d.employment_cost_deduction_share),
-        rigid=float(d.rigid_expenditure_deduction_share),
-        asset_months=float(d.asset_limit_months),
-        edge_multiple=float(d.edge_multiple),
-        min_benefit=float(d.min_benefit),
-        formula=str(d.benefit_formula),
-        tier_classes=classes,
-        tier_bounds=bounds,
-        tier_paid=paid,
-        single_share=float(d.single_person_income_share),
-        single_severe=int(d.single_person_disability_grade_max) >= SEVERE_BAND_TOP,
-        single_mental=int(d.single_person_mental_grade_max) >= MENTAL_BAND_TOP,
-        single_ill=bool(d.single_person_serious_illness),
-        exit_months=int(d.gradual_exit_months),
-        minors_16_17=minors_16_17_covered(tk),
-        tekun_std=tk.basic_standard["all"].tolist(),
-        care_rates=(
-            float(tk.care_subsidy["able"]),
-            float(tk.care_subsidy["partly"]),
-            float(tk.care_subsidy["unable"]),
-        ),
+        rules=month_parameters(params, date),
         takeup=t,
         cut32=(float(cut[0]), float(cut[1])),
         noise32=(f32(t.noise_rural), f32(t.noise_urban)),
@@ -224,24 +186,8 @@ def month_rules(params: ParameterSet, date: dt.date) -> MonthRules:
         incidence_div32=f32(max(float(b.temporary_incidence), 1e-9)),
         urgent32=f32(b.temporary_urgent_share),
         severe32=f32(b.temporary_severe_share),
-        temp_base=(float(tmp.base_months["urgent"]), float(tmp.base_months["expenditure"])),
-        temp_factor=(
-            float(tmp.severity_factor["moderate"]),
-            float(tmp.severity_factor["severe"]),
-            float(tmp.severity_factor["major"]),
-        ),
-        temp_max_persons=int(tmp.max_persons_counted),
-        # urgent: one month; expenditure: the longest duration (clipped as
-        # rules.temporary.duration_counted)
-        temp_months=(
-            min(1.0, float(tmp.duration_months_max)),
-            min(max(float(tmp.duration_months_max), 1.0), float(tmp.duration_months_max)),
-        ),
-        temp_case_months=float(tmp.case_by_case_threshold_months),
-        price_dibao=price_subsidy.group_flag(ps, "dibao"),
-        price_tekun=price_subsidy.group_flag(ps, "tekun"),
-        price_edge=price_subsidy.group_flag(ps, "edge"),
-        one_time=price_subsidy.one_time_rate(params, date),
+        std_urban=d.standard.urban.tolist(),
+        std_rural=d.standard.rural.tolist(),
     )
 
 
@@ -252,57 +198,35 @@ class Assessed:
     """What the rules say about one household this month (scalars)."""
 
     __slots__ = (
-        "benefit_single",
-        "benefit_whole",
+        "candidates",
+        "category",
         "edge",
+        "per_capita",
         "single_persons",
         "standard",
         "tekun",
-        "tekun_basic",
-        "tekun_care",
         "whole",
     )
 
     def __init__(
         self,
         standard: float,
+        per_capita: float,
+        category: int,
+        candidates: int,
         tekun: bool,
         whole: bool,
         edge: bool,
         single_persons: int,
-        benefit_whole: float,
-        benefit_single: float,
-        tekun_basic: float,
-        tekun_care: float,
     ) -> None:
         self.standard = standard
+        self.per_capita = per_capita
+        self.category = category
+        self.candidates = candidates
         self.tekun = tekun
         self.whole = whole
         self.edge = edge
         self.single_persons = single_persons
-        self.benefit_whole = benefit_whole
-        self.benefit_single = benefit_single
-        self.tekun_basic = tekun_basic
-        self.tekun_care = tekun_care
-
-
-def benefit_per_person(m: MonthRules, pci: float, std: float, category: int) -> float:
-    """Dibao per covered person, yuan/person/month (rules.dibao.benefit_per_person)."""
-    gap = std - pci
-    if gap <= 0.0:
-        return 0.0
-    if m.formula == "gap":
-        base = gap
-    elif m.formula == "tiered":
-        if m.tier_classes is not None:
-            share = m.tier_classes[category]
-        else:
-            ratio = pci / std if std > 0.0 else math.inf
-            share = m.tier_paid[bisect.bisect_right(m.tier_bounds, ratio)]
-        base = share * std
-    else:
-        raise ValueError(f"dibao.benefit_formula: expected 'gap' or 'tiered', got {m.formula!r}")
-    return max(base, m.min_benefit)
 
 
 class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
@@ -337,15 +261,16 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         m: MonthRules = self.model.rules
+        r: RuleParams = self.county_agent.rules
         self.life_events(m)
         self.apply_shock()
         keep = m.shock_keep32 if self.shock_left > 0 else 1.0
-        a = self.assess(m, f32(self.assessment_factor(m) * keep))
-        truth = self.assess(m, keep)
+        a = self.assess(r, f32(self.assessment_factor(m) * keep))
+        truth = self.assess(r, keep)
         self.applications(m, a)
-        self.reviews(m, a, truth)
-        self.temporary_assistance(m, a)
-        self.benefits(m, a)
+        self.reviews(m, r, a, truth)
+        self.temporary_assistance(m, r, a)
+        self.benefits(r, a)
         self.truly_eligible = truth.whole or truth.single_persons > 0
         self.edge_now = a.edge
 
@@ -486,45 +411,36 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             self.factor_rules = m.takeup
         return self.assess_factor32
 
-    def assess(self, m: MonthRules, factor32: float) -> Assessed:
-        """The dibao and tekun rules on this household (safetynet.assessment.assess)."""
-        c = self.county_agent.index
+    def assess(self, r: RuleParams, factor32: float) -> Assessed:
+        """The dibao and tekun rules on this household (their composition in
+        safetynet.assessment, plain Python) on wage and farm income × ``factor32``."""
         size = self.size
-        alive = size > 0
-        std = m.std_urban[c] if self.urban else m.std_rural[c]
-        wage = f32(self.income_wage * factor32)
-        farm = f32(self.income_farm * factor32)
-        gross = wage * m.employment + farm + self.income_transfer
-        spending = self.exp_medical + self.exp_schooling + self.exp_disability
-        counted = max(gross - m.rigid * spending, 0.0)
-        size_f = float(size)
-        pci = counted / max(size_f, 1.0)
-        assets_ok = self.assets <= max(size_f, 1.0) * m.asset_months * std
-        dis, mental, ill = self.n_disabled_severe, self.n_disabled_mental, self.n_ill
-        working = self.n_18_59 + (0 if m.minors_16_17 else self.n_16_17)
-        able = max(working - (dis + mental), 0)
-        below = pci < std and assets_ok
-        tekun = alive and below and able == 0 and self.n_workers == 0 and not self.has_supporter
-        whole = alive and below and not tekun
-        if able == 0 or dis + ill > 0:
-            category = 0
-        elif mental + self.n_60p > 0:
-            category = 1
-        else:
-            category = 2
-        edge = alive and not (whole or tekun) and assets_ok and pci < m.edge_multiple * std
-        candidates = min(
-            dis * m.single_severe + mental * m.single_mental + ill * m.single_ill, size
+        std, ok, able, candidates, category = household_tests(
+            r,
+            self.urban,
+            size,
+            self.n_16_17,
+            self.n_18_59,
+            self.n_60p,
+            self.n_disabled_severe,
+            self.n_disabled_mental,
+            self.n_ill,
+            self.assets,
         )
-        n_single = candidates if edge else 0
-        alone_pp = benefit_per_person(m, m.single_share * pci, std, 0)
-        b_whole = max(benefit_per_person(m, pci, std, category) * size_f, alone_pp * candidates)
-        b_single = alone_pp * max(n_single, 1) if n_single > 0 else 0.0
-        rates = m.care_rates
-        care = rates[self.care_level] + max(size_f - 1.0, 0.0) * rates[0] if size > 0 else 0.0
-        return Assessed(
-            std, tekun, whole, edge, n_single, b_whole, b_single, m.tekun_std[c] * size_f, care
+        pci = per_capita_income(
+            r,
+            f32(self.income_wage * factor32),
+            f32(self.income_farm * factor32),
+            self.income_transfer,
+            self.exp_medical,
+            self.exp_schooling,
+            self.exp_disability,
+            size,
         )
+        tk, whole, edge, n_single = eligibility(
+            r, pci, std, ok, able, self.n_workers, self.has_supporter, size, candidates
+        )
+        return Assessed(std, pci, category, candidates, tk, whole, edge, n_single)
 
     # ------------------------------------------------------------------ decisions
     def take_up_probability(self, m: MonthRules, a: Assessed) -> float:
@@ -550,9 +466,9 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         if pending == 0:
             if a.tekun:
                 willing = u < m.institution32[min(max(self.care_level, 0), 2)]
-                self.programme = TEKUN_INSTITUTIONAL if willing else TEKUN_DISPERSED
+                self.programme = care_mode(willing, True)  # places for all (S3 二(二))
             elif a.whole:
-                self.programme = DIBAO_WHOLE
+                self.programme = DIBAO
             elif a.single_persons > 0:
                 self.programme = DIBAO_SINGLE
             pending = -1
@@ -566,7 +482,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
                 pending = m.delay
         self.pending_months = pending
 
-    def reviews(self, m: MonthRules, a: Assessed, truth: Assessed) -> None:
+    def reviews(self, m: MonthRules, r: RuleParams, a: Assessed, truth: Assessed) -> None:
         """Review, checks on inclusion errors, gradual exit, exits on death."""
         prog = self.programme
         if prog == NONE:
@@ -583,17 +499,12 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             truly = truth.whole or truth.tekun
         left = self.exit_months_left
         in_exit = left > 0
-        by_work = self.months_since_job_gain <= 12 and u < m.by_work32
-        start = prog == DIBAO_WHOLE and not still and by_work and left <= 0 and reviewed
-        if still:
-            new_left = 0
-        elif start:
-            new_left = m.exit_months
-        else:
-            new_left = max(left - 1, 0)
+        by_work = self.months_since_job_gain <= JOB_GAIN_WINDOW and u < m.by_work32
+        start = reviewed and gradual_exit_start(prog == DIBAO, still, by_work, left)
+        new_left = gradual_exit_months_left(r, left, start, still)
         self.exit_months_left = new_left
         dead = self.size == 0
-        if prog in (DIBAO_WHOLE, DIBAO_SINGLE):
+        if prog in (DIBAO, DIBAO_SINGLE):
             ended = in_exit and new_left == 0 and not still
             exit_now = (
                 not in_exit and not start and ((reviewed and not still) or (caught and not truly))
@@ -606,7 +517,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             self.exit_months_left = 0
             self.last_benefit = 0.0
 
-    def temporary_assistance(self, m: MonthRules, a: Assessed) -> None:
+    def temporary_assistance(self, m: MonthRules, r: RuleParams, a: Assessed) -> None:
         """A crisis among low-income households and shock victims; amount by type and grade."""
         hit = self.shock_left > 0
         u = self.u_temporary
@@ -617,50 +528,36 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             return
         v = f32(u / m.incidence_div32)
         if hit:
-            kind, severity = 0, 2
+            kind, severity = temporary.URGENT, temporary.MAJOR
         else:
-            kind = 0 if v < m.urgent32 else 1
-            severity = 1 if v < m.severe32 else 0
-        std = m.std_urban[self.county_agent.index]
-        persons = min(max(self.size, 1), m.temp_max_persons)
-        months = m.temp_months[kind]
-        need = std * m.temp_base[kind] * m.temp_factor[severity] * persons * months
-        self.temp_amount = need if severity == 2 else min(need, m.temp_case_months * std)
+            kind = temporary.URGENT if v < m.urgent32 else temporary.EXPENDITURE
+            severity = temporary.SEVERE if v < m.severe32 else temporary.MODERATE
+        months = 1.0 if kind == temporary.URGENT else r.duration_months_max
+        self.temp_amount = temporary_amount(r, kind, severity, self.size, months)
 
-    def benefits(self, m: MonthRules, a: Assessed) -> None:
-        """This month's payments to the household, yuan (one value per programme line)."""
+    def benefits(self, r: RuleParams, a: Assessed) -> None:
+        """This month's payments to the household, yuan (one value per money line)."""
         prog = self.programme
-        if prog in (DIBAO_WHOLE, DIBAO_SINGLE):
-            if self.exit_months_left > 0:
-                dibao = self.last_benefit
-            else:
-                dibao = a.benefit_whole if prog == DIBAO_WHOLE else a.benefit_single
-            persons = self.size if prog == DIBAO_WHOLE else max(a.single_persons, 1)
-        else:
-            dibao = 0.0
-            persons = self.size if prog >= TEKUN_DISPERSED else 0
-        self.last_benefit = f32(dibao)
-        tekun_now = prog >= TEKUN_DISPERSED
-        if (prog in (DIBAO_WHOLE, DIBAO_SINGLE) and m.price_dibao) or (tekun_now and m.price_tekun):
-            price_persons = float(persons)
-        else:
-            price_persons = 0.0
-        if a.edge and m.price_edge:
-            if prog == NONE:
-                price_persons += float(self.size)
-            elif prog == DIBAO_SINGLE:
-                price_persons += max(float(self.size) - persons, 0.0)
-        rate = self.county_agent.rate_urban if self.urban else self.county_agent.rate_rural
+        money = dibao_benefit(
+            r,
+            prog,
+            self.exit_months_left,
+            self.last_benefit,
+            a.per_capita,
+            a.standard,
+            self.size,
+            a.category,
+            a.candidates,
+            a.single_persons,
+        )
+        persons = covered_persons(prog, self.size, a.single_persons)
+        self.last_benefit = f32(money)
+        basic, care, price, once = payments(
+            r, prog, self.urban, a.edge, self.size, persons, self.care_level
+        )
         self.persons_now = persons
         self.covered_persons = persons
-        self.money = (
-            dibao,
-            a.tekun_basic if tekun_now else 0.0,
-            a.tekun_care if tekun_now else 0.0,
-            self.temp_amount,
-            rate * price_persons,
-            m.one_time * persons if prog != NONE else 0.0,
-        )
+        self.money = (money, basic, care, self.temp_amount, price, once)
 
     # ------------------------------------------------------------------ groups
     def group_mask(self) -> int:
@@ -668,13 +565,13 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         prog = self.programme
         regular = self.exit_months_left == 0
         bits = 0
-        if prog in (DIBAO_WHOLE, DIBAO_SINGLE):
+        if prog in (DIBAO, DIBAO_SINGLE):
             if not regular:
                 bits |= 1 << 4
             elif self.urban:
-                bits |= 1 << (0 if prog == DIBAO_WHOLE else 1)
+                bits |= 1 << (0 if prog == DIBAO else 1)
             else:
-                bits |= 1 << (2 if prog == DIBAO_WHOLE else 3)
+                bits |= 1 << (2 if prog == DIBAO else 3)
         elif prog == TEKUN_DISPERSED:
             bits |= 1 << 5
         elif prog == TEKUN_INSTITUTIONAL:
@@ -706,6 +603,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.reference_wage = [0.0, 0.0]  # rural, urban; yuan/month per new job
         self.job_gain_rate = [0.0, 0.0]  # rural, urban; float32 probability/month per idle adult
         self.rate_urban = self.rate_rural = 0.0
+        self.rules: RuleParams | None = None
         self.trigger = False
         self.month_lines = [0.0] * len(MONEY_LINES)
         self.bought = 0.0
@@ -768,6 +666,10 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
 
         self.rate_urban = rate(m.std_urban[self.index])
         self.rate_rural = rate(m.std_rural[self.index])
+        # the household rules of the month for this county, with its price-subsidy rates
+        self.rules = m.rules.county(self.index)._replace(
+            price_rate_urban=self.rate_urban, price_rate_rural=self.rate_rural
+        )
         growth = m.growth32
         self.reference_wage = [f32(w * growth) for w in self.reference_wage]
 
@@ -781,8 +683,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
             w = hh.weight
             if hh.programme != NONE:
                 on_programme += w
-                if hh.care_level >= 1 and hh.programme != TEKUN_INSTITUTIONAL:
-                    asked += w
+                asked += w * dependants(hh.programme, hh.care_level)
             for i, v in enumerate(hh.money):
                 lines[i] += w * v
         self.month_lines = lines
@@ -815,7 +716,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
             now = hh.group_mask()
             prev = hh.groups
             hh.groups = now
-            on_dibao = hh.programme in (DIBAO_WHOLE, DIBAO_SINGLE)
+            on_dibao = hh.programme in (DIBAO, DIBAO_SINGLE)
             if now | prev:
                 pp_prog = w * hh.persons_now
                 pp_size = w * hh.size
@@ -906,8 +807,8 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
 
     def _employment(self) -> None:
         """Per county and residence at the start: the wage a new job pays (mean wage per
-        worker, take_up.reference_wages) and the job-finding rate that keeps employment at
-        its starting level (transitions.stationary_gain_rate)."""
+        worker, take_up.reference_wage_table) and the job-finding rate that keeps employment at
+        its starting level (transitions.stationary_gain_table)."""
         n = len(self.counties)
         wage, workers, adults = [0.0] * (2 * n), [0.0] * (2 * n), [0.0] * (2 * n)
         for county in self.counties:
@@ -960,7 +861,7 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
             a["standard_rural"][i, t] = m.std_rural[county.index]
             a["floor_urban"][i, t] = p.dibao.floor_urban
             a["floor_rural"][i, t] = p.dibao.floor_rural
-            a["tekun_standard"][i, t] = m.tekun_std[county.index]
+            a["tekun_standard"][i, t] = county.rules.tekun_standard
             county.record(a, t)
         a["budget_need"][:, t] = a["spending"][:, t, :].sum(axis=1)
         self.t += 1
@@ -1061,11 +962,9 @@ class ModelInputs:
 
     def engine(self, copy: bool = True, **options: Any) -> SafetyNetModel:
         """The vectorised engine on a copy of the households (``copy=False``: on them; the
-        engine then changes them in place). ``options``: ``engine``, ``threads``; the money
-        paid to each household is kept (``keep_money``) unless ``keep_money=False``."""
+        engine then changes them in place). ``options``: ``threads``; the money paid to each
+        household is kept (``keep_money``) unless ``keep_money=False``."""
         options.setdefault("keep_money", True)
-        if options.get("engine") == "numpy":
-            options.pop("keep_money")
         return SafetyNetModel(*self._args(copy), **options)
 
     def reference(self, copy: bool = True) -> ReferenceModel:

@@ -111,13 +111,10 @@ def worker(
     budget_s: float,
     min_months: int,
     threads: int | None = None,
-    engine: str = "compiled",
 ) -> dict[str, Any]:
     """One measurement (engine or mesa) in this process; returns a JSON-able dict.
 
-    ``engine``: the engine's household step, ``compiled`` (as shipped) or ``numpy`` (the
-    phases composed from the rule functions); ``threads``: threads of the compiled step
-    (default: as shipped, one per core)."""
+    ``threads``: threads of the compiled step (default: as shipped, one per core)."""
     sys.path.insert(0, str(HERE))
     import reference_mesa as rm
     from safetynet import refdata
@@ -136,13 +133,9 @@ def worker(
     started = time.perf_counter()
     from safetynet.model import default_threads
 
-    used_threads = (threads or default_threads()) if engine == "compiled" else 1
+    used_threads = threads or default_threads()
     if kind == "engine":
-        options: dict[str, Any] = {"engine": engine, "keep_money": False}
-        if engine == "compiled":
-            options["threads"] = used_threads
-        else:
-            options.pop("keep_money")
+        options: dict[str, Any] = {"keep_money": False, "threads": used_threads}
         model: Any = inputs.engine(copy=False, **options)
     else:
         model = inputs.reference()
@@ -160,7 +153,7 @@ def worker(
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "kind": kind,
-        "engine": engine if kind == "engine" else "mesa",
+        "engine": "compiled" if kind == "engine" else "mesa",
         "threads": used_threads if kind == "engine" else 1,
         "rows": n,
         "households": float(inputs.households["weight"].sum(dtype="float64")),
@@ -355,21 +348,17 @@ def measure(quick: bool) -> dict[str, Any]:
     """Every measurement of the table, each in its own subprocess."""
     engine_sizes = ["10000", "100000", "1000000"] + ([] if quick else [FULL])
     mesa_sizes = [("10000", 24), ("100000", 12)] + ([] if quick else [("1000000", 2)])
-    results: dict[str, Any] = {"engine": {}, "single": {}, "numpy": {}, "mesa": {}, "quick": quick}
+    results: dict[str, Any] = {"engine": {}, "single": {}, "mesa": {}, "quick": quick}
     print("compiled engine, as shipped", file=sys.stderr)
     for rows in engine_sizes:
         budget = 540.0 if rows == FULL else 1e9
         args = ["--worker", "engine", "--rows", rows, "--months", str(MONTHS)]
         args += ["--budget", str(budget), "--min-months", "12"]
         results["engine"][rows] = _run_worker(args, timeout_s=1800)
-    print("compiled engine on one thread; numpy phases", file=sys.stderr)
+    print("compiled engine on one thread", file=sys.stderr)
     for rows in ("10000", "100000", "1000000"):
         args = ["--worker", "engine", "--rows", rows, "--months", str(MONTHS), "--threads", "1"]
         results["single"][rows] = _run_worker(args, timeout_s=1800)
-    for rows in ("100000", "1000000"):
-        args = ["--worker", "engine", "--rows", rows, "--months", str(MONTHS)]
-        args += ["--engine", "numpy"]
-        results["numpy"][rows] = _run_worker(args, timeout_s=1800)
     if not quick:
         args = ["--worker", "shipped", "--months", str(SHIPPED_MONTHS)]
         results["shipped"] = _run_worker(args, timeout_s=1800)
@@ -441,9 +430,7 @@ def render(results: dict[str, Any], info: dict[str, str], seconds: float) -> str
         "## Engine (`SafetyNetModel`)",
         "",
         "As shipped the household phases run compiled (`safetynet.household_month`), counties "
-        "spread over one thread per core; the rows *1 thread* show the same on one core, the "
-        "rows *numpy* the phases composed from the rule functions over whole columns "
-        '(`engine="numpy"`, the readable form the compiled step is tested against).',
+        "spread over one thread per core; the rows *1 thread* show the same on one core.",
         "",
         "| households | step | months run | generate s | start state s | model setup s | run s "
         "| household-months/s | 60 months s | peak RSS MiB | bytes/household "
@@ -453,7 +440,6 @@ def render(results: dict[str, Any], info: dict[str, str], seconds: float) -> str
     variants = (
         ("engine", "compiled, {t}"),
         ("single", "compiled, 1 thread"),
-        ("numpy", "numpy"),
     )
     for key, step in variants:
         for rows, r in results.get(key, {}).items():
@@ -702,9 +688,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--budget", type=float, default=1e9, help=argparse.SUPPRESS)
     parser.add_argument("--min-months", type=int, default=12, help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--engine", choices=("compiled", "numpy"), default="compiled", help=argparse.SUPPRESS
-    )
     args = parser.parse_args(argv)
     if args.worker == "dask":
         print(MARK + json.dumps(dask_worker(0.1, 60, 2)), flush=True)
@@ -720,7 +703,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.budget,
             args.min_months,
             args.threads,
-            args.engine,
         )
         print(MARK + json.dumps(result), flush=True)
         return

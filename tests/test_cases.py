@@ -262,7 +262,9 @@ def test_docs_rules_lists_every_public_function() -> None:
         public = [
             name
             for name, obj in vars(module).items()
-            if inspect.isfunction(obj) and obj.__module__ == module.__name__ and name[0] != "_"
+            if (inspect.isfunction(obj) or inspect.isfunction(getattr(obj, "py_func", None)))
+            and getattr(obj, "__module__", "") == module.__name__
+            and name[0] != "_"
         ]
         missing += [f"{short}.{name}" for name in public if f"{short}.{name}(" not in doc]
     assert missing == []
@@ -282,9 +284,36 @@ def test_doctests_of_the_rule_modules() -> None:
     import doctest
 
     from safetynet import rules
-    from safetynet.rules import dibao, price_subsidy
+    from safetynet.rules import compiled, price_subsidy
 
-    for module in (cases, rules, dibao, price_subsidy):
+    for module in (cases, rules, compiled, price_subsidy):
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
         assert result.attempted > 0, module.__name__
+
+
+def test_cases_pass_in_plain_python_without_numba() -> None:
+    """The debugging switch: with NUMBA_DISABLE_JIT=1 nothing is compiled and every case still
+    passes (the rules are plain Python functions then), and the compiled loop over households
+    runs as Python too."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, safetynet.cases as c;"
+        "from safetynet import assessment;"
+        "from safetynet.params import load_parameters;"
+        "from safetynet.rules.parameters import month_parameters;"
+        "import datetime as dt;"
+        f"r = c.run_cases(c.load_cases([{str(CASES_DIR)!r}]));"
+        "bad = [x.case.id for x in r if not x.passed];"
+        "print(len(r), bad);"
+        "assert r and not bad"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[]" in done.stdout

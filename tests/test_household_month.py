@@ -1,12 +1,10 @@
-"""The compiled household step gives the same results as the phases composed from the rules.
+"""The compiled household step: threads change nothing; parameters reach it by name.
 
-``SafetyNetModel(engine="compiled")`` (the default) runs the household phases as one compiled
-pass per county (``safetynet.household_month``); ``engine="numpy"`` composes the same phases
-from the rule functions in ``safetynet.rules`` over whole columns. Both run in lockstep on
-≈20k households of every county with every branch of the step switched on; after every month
-the household columns, the engine state and the money paid must be identical, and the county
-aggregates equal to 1e-12 (they are sums of the same numbers in the same order). The compiled
-step on 1 and on 3 threads must give identical results too (each county has its own streams).
+``SafetyNetModel`` runs the household phases as one compiled pass per county
+(``safetynet.household_month``). On ≈20k households of every county with every branch of the
+step switched on, the step on 1 and on 3 threads must give identical household columns,
+engine state, money and county aggregates (each county has its own streams). The agreement
+with the per-household Mesa reference is tests/test_oracle.py.
 """
 
 from __future__ import annotations
@@ -23,9 +21,18 @@ from hypothesis import strategies as st
 from safetynet import household_month as hm
 from safetynet import model as model_module
 from safetynet import refdata
+from safetynet.constants import MONEY_LINES
 from safetynet.model import SafetyNetModel, default_threads
-from safetynet.params import Branch, Override, load_parameters
+from safetynet.params import Override, load_parameters
 from safetynet.rules import dibao
+from safetynet.rules.compiled import plain
+from safetynet.rules.parameters import (
+    SOURCES,
+    MonthParameters,
+    RuleParams,
+    month_parameters,
+    tiered_layout,
+)
 from safetynet.scenario import load_scenario
 from safetynet.schema import COLUMNS
 from safetynet.simulation import make_specs
@@ -39,8 +46,8 @@ MONTHS = 20
 
 SCENARIO = """
 [scenario]
-name = "compiled_vs_numpy"
-title = {{zh = "编译与数组实现对照", en = "compiled against numpy"}}
+name = "compiled_threads"
+title = {{zh = "线程对照", en = "threads"}}
 description = "every branch of the household step"
 
 [horizon]
@@ -119,7 +126,7 @@ STATE = ("shock_left", "last_benefit", "months_since_job_gain", "temp_case")
 
 def _inputs(tmp: Path) -> rm.ModelInputs:
     fraction = ROWS / float(refdata.counties().family_households.sum())
-    path = tmp / "compiled_vs_numpy.toml"
+    path = tmp / "compiled_threads.toml"
     path.write_text(SCENARIO.format(months=MONTHS, fraction=fraction), encoding="utf-8")
     return rm.prepare(make_specs(load_scenario(path), 1)[0])
 
@@ -133,7 +140,7 @@ def _differences(a: SafetyNetModel, b: SafetyNetModel) -> list[str]:
         if not np.array_equal(getattr(a, name), getattr(b, name)):
             out.append(f"state {name}")
     money_a, money_b = a.household_money, b.household_money
-    for name in hm.MONEY_LINES:
+    for name in MONEY_LINES:
         if not np.array_equal(np.asarray(money_a[name], np.float64), money_b[name]):
             out.append(f"money {name}")
     return out
@@ -142,19 +149,18 @@ def _differences(a: SafetyNetModel, b: SafetyNetModel) -> list[str]:
 @pytest.fixture(scope="module")
 def lockstep(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     inputs = _inputs(tmp_path_factory.mktemp("compiled"))
-    numpy_engine = inputs.engine(engine="numpy")
     with pytest.MonkeyPatch.context() as mp:  # threads even for this small population
         mp.setattr(model_module, "HOUSEHOLDS_PER_THREAD", 1)
-        compiled = inputs.engine(engine="compiled", threads=3)
+        compiled = inputs.engine(threads=3)
     assert compiled.threads == 3 and len(compiled._groups) == 3
-    single = inputs.engine(engine="compiled", threads=1)
+    single = inputs.engine(threads=1)
     monthly = []
     for _ in range(MONTHS):
-        for model in (numpy_engine, compiled, single):
+        for model in (compiled, single):
             model.step()
-        monthly.append(_differences(numpy_engine, compiled) + _differences(single, compiled))
+        monthly.append(_differences(single, compiled))
     compiled.close()
-    return {"numpy": numpy_engine, "compiled": compiled, "single": single, "monthly": monthly}
+    return {"compiled": compiled, "single": single, "monthly": monthly}
 
 
 def test_households_identical_every_month(lockstep: dict[str, Any]) -> None:
@@ -163,12 +169,10 @@ def test_households_identical_every_month(lockstep: dict[str, Any]) -> None:
 
 
 def test_county_aggregates_identical(lockstep: dict[str, Any]) -> None:
-    a = lockstep["numpy"].recorder.arrays
     b = lockstep["compiled"].recorder.arrays
     c = lockstep["single"].recorder.arrays
-    assert set(a) == set(b)
-    for name in a:
-        np.testing.assert_allclose(b[name], a[name], rtol=1e-12, atol=1e-9, err_msg=name)
+    assert set(b) == set(c)
+    for name in b:
         np.testing.assert_array_equal(b[name], c[name], err_msg=name)
 
 
@@ -184,10 +188,10 @@ def test_every_branch_was_exercised(lockstep: dict[str, Any]) -> None:
     assert {0, 1, 2, 3, 4} <= set(np.unique(prog).tolist())
 
 
-def test_unknown_engine_is_refused(tmp_path: Path) -> None:
+def test_the_numpy_engine_is_gone(tmp_path: Path) -> None:
     inputs = _inputs(tmp_path)
-    with pytest.raises(ValueError, match="engine: expected one of"):
-        inputs.engine(engine="fortran")
+    with pytest.raises(TypeError, match="engine"):
+        inputs.engine(engine="numpy")
 
 
 def test_money_per_household_needs_keep_money(tmp_path: Path) -> None:
@@ -209,23 +213,37 @@ def test_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_threads() >= 1
 
 
-def test_month_vector_rounds_float32_values_and_refuses_unknown_formula() -> None:
+def test_parameters_by_name_and_per_county() -> None:
+    """The month's rule parameters are read by name; a county table gives each county its
+    value, a province value is copied to every county; behaviour values are float32."""
     ps = load_parameters()
     when = dt.date(2020, 1, 1)
-    month = hm.month_vector(ps, ps.at(when), when)
-    assert month.m.shape == (hm.M_SIZE,)
+    month = month_parameters(ps, when)
+    p = ps.at(when)
+    for c in (0, 57, 128):
+        r = month.county(c)
+        assert r.standard_urban == p.dibao.standard.urban[c]
+        assert r.tekun_standard == p.tekun.basic_standard["all"][c]
+        assert r.edge_multiple == float(p.dibao.edge_multiple)
+        assert r.care_subsidy_unable == float(p.tekun.care_subsidy["unable"])
+    assert set(SOURCES) <= set(RuleParams._fields)
+    # any parameter moves to per county by its data: an array over the counties
+    values = dict(month.values)
+    values["edge_multiple"] = np.linspace(1.2, 2.0, len(refdata.counties()))
+    varied = MonthParameters(values)
+    assert varied.county(0).edge_multiple == 1.2
+    assert varied.county(128).edge_multiple == 2.0
     rate = float(ps.value("behaviour.application_rate", when))  # type: ignore[arg-type]
-    assert month.m[hm.M_APPLY32] == float(np.float32(rate))
-    assert month.tier_paid.shape == (month.tier_bounds.size + 1,)
+    assert hm.behaviour_values(p)["apply32"] == float(np.float32(rate))
     bad = ps.with_overrides([Override("dibao.benefit_formula", dt.date(2019, 1, 1), "flat")])
     with pytest.raises(ValueError, match="benefit_formula"):
-        hm.month_vector(bad, bad.at(when), when)
+        month_parameters(bad, when)
 
 
 LAYOUTS = {
-    "gap": ({}, 0),
-    "bands": ({"0.3": 0.8, "0.6": 0.5, "1": 0.25}, 2),
-    "classes": ({"class_a": 0.9, "class_b": 0.6, "class_c": 0.3}, 1),
+    "gap": ("gap", {"1": 0.5}),
+    "bands": ("tiered", {"0.3": 0.8, "0.6": 0.5, "1": 0.25}),
+    "classes": ("tiered", {"class_a": 0.9, "class_b": 0.6, "class_c": 0.3}),
 }
 
 
@@ -237,28 +255,39 @@ LAYOUTS = {
     category=st.integers(0, 2),
     minimum=st.floats(0.0, 100.0),
 )
-def test_benefit_per_person_as_the_rule(
+def test_benefit_per_person_compiled_and_plain(
     layout: str, pci: float, std: float, category: int, minimum: float
 ) -> None:
-    """The compiled per-person dibao equals ``rules.dibao.benefit_per_person`` for the gap
-    formula and both layouts of ``tiered_shares`` (the class layout is reachable only from the
-    parameter file, so the lockstep run above cannot switch to it)."""
-    shares, code = LAYOUTS[layout]
-    formula = "gap" if code == 0 else "tiered"
-    p = Branch(
-        "dibao",
-        {"benefit_formula": formula, "tiered_shares": shares or {"1": 0.5}, "min_benefit": minimum},
+    """The compiled per-person dibao equals its plain-Python form for the gap formula and both
+    layouts of ``tiered_shares``, and follows the formula by hand."""
+    formula, shares = LAYOUTS[layout]
+    code, classes, bounds, paid = tiered_layout(formula, shares)
+    base = month_parameters(load_parameters(), dt.date(2020, 1, 1)).county(0)
+    r = base._replace(
+        benefit_formula=code,
+        tier_classes=classes,
+        tier_bounds=bounds,
+        tier_paid=paid,
+        min_benefit=minimum,
     )
-    expected = float(dibao.benefit_per_person(p, [pci], [std], [category])[0])
-    m = np.zeros(hm.M_SIZE)
-    m[hm.M_FORMULA] = code
-    m[hm.M_MIN_BENEFIT] = minimum
-    bands = sorted((float(k), float(v)) for k, v in shares.items()) if code == 2 else []
-    bounds = np.array([b for b, _ in bands], dtype=np.float64)
-    paid = np.array([v for _, v in bands] + [0.0], dtype=np.float64)
-    classes = np.array([shares.get(k, 0.0) for k in dibao.TIERS], dtype=np.float64)
-    got = hm._benefit_per_person(m, bounds, paid, classes, pci, std, category)
-    assert got == expected
+    got = dibao.benefit_per_person(r, pci, std, category)
+    assert got == plain(dibao.benefit_per_person)(r, pci, std, category)
+    if not std - pci > 0:
+        assert got == 0.0
+    elif formula == "gap":
+        assert got == max(std - pci, minimum)
+    elif layout == "classes":
+        assert got == max(classes[category] * std, minimum)
+    else:
+        share = (
+            next(
+                (v for b, v in sorted((float(k), v) for k, v in shares.items()) if pci / std < b),
+                0.0,
+            )
+            if std > 0
+            else 0.0
+        )
+        assert got == max(share * std, minimum)
 
 
 def test_cli_run_refuses_zero_threads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from safetynet import outputs, refdata
+from safetynet.rules.parameters import MonthParameters
 from safetynet.scenario import load_scenario
 from safetynet.schema import COLUMNS
 from safetynet.simulation import make_specs, run_replicate
@@ -240,7 +241,9 @@ def test_oracle_detects_a_changed_rule(tmp: Path, monkeypatch: pytest.MonkeyPatc
         import dataclasses
 
         m = original(params, date)
-        return dataclasses.replace(m, min_benefit=m.min_benefit + 1.0)
+        values = dict(m.rules.values)
+        values["min_benefit"] = values["min_benefit"] + 1.0
+        return dataclasses.replace(m, rules=MonthParameters(values))
 
     monkeypatch.setattr(rm, "month_rules", mutant)
     engine, reference = inputs.engine(), inputs.reference()

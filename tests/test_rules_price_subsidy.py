@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from rulekit import each, params
 from safetynet.params import Branch, load_parameters
 from safetynet.rules import DIBAO, DIBAO_SINGLE, NONE, TEKUN_DISPERSED, price_subsidy
 
@@ -74,10 +75,11 @@ def test_covered_persons_by_group() -> None:
     edge = np.array([False, True, False, True, False])
     covered = np.array([3, 1, 1, 0, 0])
     size = np.array([3, 3, 1, 2, 4])
-    assert_allclose(price_subsidy.covered_persons(P, prog, edge, covered, size), [3, 1, 1, 0, 0])
-    p22 = price_branch(covered_groups={"dibao": 1, "tekun": 1, "edge": 1})
-    assert_allclose(price_subsidy.covered_persons(p22, prog, edge, covered, size), [3, 3, 1, 2, 0])
-    assert_allclose(price_subsidy.household_subsidy([25.2], [3]), [75.6])
+    persons = each(price_subsidy.covered_persons)
+    assert_allclose(persons(params(), prog, edge, covered, size), [3, 1, 1, 0, 0])
+    p22 = params(covers_edge=True)
+    assert_allclose(persons(p22, prog, edge, covered, size), [3, 3, 1, 2, 0])
+    assert price_subsidy.household_subsidy(25.2, 3.0) == 25.2 * 3
 
 
 def test_one_time_rate_is_a_dated_event() -> None:
@@ -90,7 +92,9 @@ def test_one_time_rate_is_a_dated_event() -> None:
     after = price_subsidy.index_month(month, -1)
     assert price_subsidy.one_time_rate(ps, after) == 0.0
     assert_allclose(
-        price_subsidy.one_time_subsidy(200.0, [DIBAO, TEKUN_DISPERSED, NONE], [2, 1, 3]),
+        each(price_subsidy.one_time_subsidy)(
+            params(one_time_rate=200.0), [DIBAO, TEKUN_DISPERSED, NONE], [2, 1, 3]
+        ),
         [400.0, 200.0, 0.0],
     )
 

@@ -16,8 +16,11 @@ from typing import Any
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from safetynet.params import Branch, CountyValues
+from rulekit import params
+from safetynet import assessment
+from safetynet.params import Branch
 from safetynet.rules import DIBAO_SINGLE, dibao, funding, price_subsidy, services, tekun, temporary
+from safetynet.rules.parameters import RuleParams, tiered_layout
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 N = 40  # households per example
@@ -63,92 +66,62 @@ def households(draw: st.DrawFn) -> dict[str, np.ndarray]:
 
 
 def branches(urban: float, rural: float, formula: str, min_benefit: float, edge_k: float,
-             tekun_std: float, edge_paid: int) -> tuple[Branch, Branch, Branch]:  # fmt: skip
-    d = Branch(
-        "dibao",
-        {
-            "standard": CountyValues(
-                "dibao.standard",
-                {"urban": np.array([urban, urban + 50.0]), "rural": np.array([rural, rural])},
-            ),
-            "employment_cost_deduction_share": 0.2,
-            "rigid_expenditure_deduction_share": 1.0,
-            "asset_limit_months": 24,
-            "min_benefit": min_benefit,
-            "benefit_formula": formula,
-            "tiered_shares": {"0.3": 0.8, "0.6": 0.5, "1": 0.25},
-            "edge_multiple": edge_k,
-            "gradual_exit_months": 6,
-            "single_person_disability_grade_max": 2,
-            "single_person_mental_grade_max": 4,
-            "single_person_serious_illness": True,
-            "single_person_income_share": 0.0,
-        },
-    )
-    t = Branch(
-        "tekun",
-        {
-            "basic_standard": CountyValues("tekun.basic_standard", {"all": np.full(2, tekun_std)}),
-            "minor_age_limit": 18,
-            "elderly_age": 60,
-            "care_subsidy": {"able": 50.0, "partly": 250.0, "unable": 500.0},
-        },
-    )
-    p = Branch(
-        "price_subsidy",
-        {
-            "cpi_threshold_pct": 3.5,
-            "food_cpi_threshold_pct": 6.0,
-            "min_payment": 10.0,
-            "rise_share": 1.0,
-            "multiplier": 1.0,
-            "covered_groups": {"dibao": 1, "tekun": 1, "edge": edge_paid},
-        },
-    )
-    return d, t, p
-
-
-def assess(d: Branch, t: Branch, p: Branch, h: dict[str, Any], rise: float) -> dict[str, Any]:
-    """The engine's composition of the rules for one month (no gradual exit: that is state)."""
-    std = dibao.local_standard(d, h["county"], h["urban"])
-    inc = dibao.counted_income(
-        d, h["income_wage"], h["income_farm"], h["income_transfer"],
-        h["exp_medical"], h["exp_schooling"], h["exp_disability"],
-    )  # fmt: skip
-    pci = dibao.per_capita_income(inc, h["size"])
-    ok = dibao.assets_ok(d, h["assets"], h["size"], std)
-    able = tekun.able_bodied_members(t, h["n_16_17"], h["n_18_59"], h["n_disabled_severe"],
-                                     h["n_disabled_mental"])  # fmt: skip
-    tk = tekun.eligible(able, h["n_workers"], h["has_supporter"], pci, std, ok)
-    whole = dibao.eligible_whole(pci, std, ok) & ~tk
-    edge = dibao.edge_family(d, pci, std, ok, whole | tk)
-    cand = dibao.single_person_candidates(d, h["size"], h["n_disabled_severe"],
-                                          h["n_disabled_mental"], h["n_ill"])  # fmt: skip
-    n_single = dibao.single_person_count(edge, cand)
-    cat = dibao.benefit_category(able, h["n_disabled_severe"], h["n_ill"],
-                                 h["n_disabled_mental"], h["n_60p"])  # fmt: skip
-    programme = np.select([tk, whole, n_single > 0], [3, 1, DIBAO_SINGLE], 0)
-    persons = np.select([tk | whole, n_single > 0], [h["size"], n_single], 0)
-    pay_dibao = dibao.whole_household_benefit(d, pci, std, h["size"], whole, cat, cand)
-    pay_dibao = pay_dibao + np.where(
-        programme == DIBAO_SINGLE, dibao.single_person_benefit(d, pci, std, n_single), 0.0
-    )
-    pay_tekun = np.where(
-        tk,
-        tekun.basic_living(t, h["county"], persons)
-        + tekun.care_subsidy(t, h["care_level"], persons),
-        0.0,
-    )
-    rate = price_subsidy.rate_per_person(p, std, np.full(std.shape, rise))
-    price = rate * price_subsidy.covered_persons(p, programme, edge, persons, h["size"])
-    return {
-        "covered": programme > 0,
-        "edge_or_covered": (programme > 0) | edge,
-        "dibao": pay_dibao,
-        "tekun": pay_tekun,
-        "price": price,
-        "total": pay_dibao + pay_tekun + price,
+             tekun_std: float, edge_paid: int) -> list[RuleParams]:  # fmt: skip
+    """The rule parameters of two counties (county 1: urban standard + 50)."""
+    code, classes, bounds, paid = tiered_layout(formula, {"0.3": 0.8, "0.6": 0.5, "1": 0.25})
+    common = {
+        "standard_rural": rural,
+        "min_benefit": min_benefit,
+        "benefit_formula": code,
+        "tier_classes": classes,
+        "tier_bounds": bounds,
+        "tier_paid": paid,
+        "edge_multiple": edge_k,
+        "tekun_standard": tekun_std,
+        "covers_edge": bool(edge_paid),
     }
+    return [params(standard_urban=urban, **common), params(standard_urban=urban + 50.0, **common)]
+
+
+def assess(rules: list[RuleParams], h: dict[str, Any], rise: float, minimum: float = 10.0
+           ) -> dict[str, Any]:  # fmt: skip
+    """The engine's composition of the rules (safetynet.assessment) for one month, household
+    by household (no gradual exit: that is state)."""
+    out: dict[str, list[Any]] = {k: [] for k in ("covered", "edge_or_covered", "dibao",
+                                                  "tekun", "price")}  # fmt: skip
+    for i in range(N):
+        r = rules[int(h["county"][i])]
+        std = r.standard_urban if h["urban"][i] else r.standard_rural
+        rate = max(std * rise / 100.0, minimum) if rise > 0 else 0.0
+        r = r._replace(price_rate_urban=rate, price_rate_rural=rate)
+        size = int(h["size"][i])
+        std, ok, able, cand, cat = assessment.household_tests(
+            r, bool(h["urban"][i]), size, int(h["n_16_17"][i]), int(h["n_18_59"][i]),
+            int(h["n_60p"][i]), int(h["n_disabled_severe"][i]), int(h["n_disabled_mental"][i]),
+            int(h["n_ill"][i]), float(h["assets"][i]),
+        )  # fmt: skip
+        pci = assessment.per_capita_income(
+            r, float(h["income_wage"][i]), float(h["income_farm"][i]),
+            float(h["income_transfer"][i]), float(h["exp_medical"][i]),
+            float(h["exp_schooling"][i]), float(h["exp_disability"][i]), size,
+        )  # fmt: skip
+        tk, whole, edge, n_single = assessment.eligibility(
+            r, pci, std, ok, able, int(h["n_workers"][i]), bool(h["has_supporter"][i]), size, cand
+        )
+        programme = 3 if tk else 1 if whole else DIBAO_SINGLE if n_single > 0 else 0
+        persons = assessment.covered_persons(programme, size, n_single)
+        paid = assessment.dibao_benefit(r, programme, 0, 0.0, pci, std, size, cat, cand, n_single)
+        basic, care, price, _once = assessment.payments(
+            r, programme, bool(h["urban"][i]), edge, size, persons, int(h["care_level"][i])
+        )
+        out["covered"].append(programme > 0)
+        out["edge_or_covered"].append(programme > 0 or edge)
+        out["dibao"].append(paid)
+        out["tekun"].append(basic + care)
+        out["price"].append(price)
+    res = {k: np.array(v) for k, v in out.items()}
+    res["total"] = res["dibao"] + res["tekun"] + res["price"]
+    return res
 
 
 @SETTINGS
@@ -169,10 +142,10 @@ def test_raising_the_standard_never_lowers_eligibility_or_benefit(
 ) -> None:  # fmt: skip
     rural = urban * rural_share
     tekun_std = 1.3 * (urban + 50.0 + delta)  # ≥ 1.3 × the highest urban standard (S3 三(二))
-    low = assess(*branches(urban, rural, formula, min_benefit, edge_k, tekun_std, edge_paid), h,
+    low = assess(branches(urban, rural, formula, min_benefit, edge_k, tekun_std, edge_paid), h,
                  rise)  # fmt: skip
     high = assess(
-        *branches(urban + delta, rural + delta, formula, min_benefit, edge_k, tekun_std, edge_paid),
+        branches(urban + delta, rural + delta, formula, min_benefit, edge_k, tekun_std, edge_paid),
         h,
         rise,
     )
@@ -197,28 +170,15 @@ def test_benefits_are_never_negative(
     h: dict[str, Any], urban: float, formula: str, min_benefit: float, tekun_std: float,
     rise: float, kind: int, severity: int, duration: float,
 ) -> None:  # fmt: skip
-    d, t, p = branches(urban, urban * 0.7, formula, min_benefit, 1.5, tekun_std, 1)
-    p_price = Branch("price_subsidy", {**p._values, "min_payment": 0.0})
-    out = assess(d, t, p_price, h, max(rise, 0.0))
+    rules = branches(urban, urban * 0.7, formula, min_benefit, 1.5, tekun_std, 1)
+    out = assess(rules, h, max(rise, 0.0), minimum=0.0)
     for key in ("dibao", "tekun", "price", "total"):
         assert np.all(out[key] >= 0.0), key
-    tp = Branch(
-        "temporary",
-        {
-            "base_months": {"urgent": 2.0, "expenditure": 3.0},
-            "severity_factor": {"moderate": 1.0, "severe": 2.0, "major": 4.0},
-            "max_persons_counted": 5,
-            "duration_months_max": 3.0,
-            "case_by_case_threshold_months": 12.0,
-            "township_approval_limit": 1000.0,
-        },
-    )
-    std = np.full(N, urban)
-    need = temporary.need(tp, std, np.full(N, kind), np.full(N, severity), h["size"],
-                          np.full(N, duration))  # fmt: skip
-    granted = temporary.amount(need, temporary.case_by_case_limit(tp, std), np.full(N, severity))
-    assert np.all(granted >= 0.0)
-    assert np.all(temporary.advance_payment(tp, np.full(N, kind), granted) >= 0.0)
+    tp = params(standard_urban=urban)
+    for size in h["size"].tolist():
+        granted = assessment.temporary_amount(tp, kind, severity, size, duration)
+        assert granted >= 0.0
+        assert temporary.advance_payment(tp, kind, granted) >= 0.0
 
 
 @SETTINGS
@@ -305,25 +265,26 @@ def test_factor_shares_sum_to_one_and_transfers_to_the_pool(
 def test_schema_bands_agree_with_member_rules(
     members: list[tuple[int, int, bool]], mental_max: int
 ) -> None:
-    d = Branch("dibao", {"single_person_disability_grade_max": 2,
-                         "single_person_mental_grade_max": mental_max,
-                         "single_person_serious_illness": True})  # fmt: skip
+    d = params(single_person_mental_grade_max=mental_max)
     kind = np.array([m[0] for m in members])
     grade = np.array([m[1] for m in members])
     ill = np.array([m[2] and m[0] == 0 for m in members])  # the schema cannot tell overlaps
     severe = int(((kind > 0) & (grade <= 2)).sum())
     mental = int(((kind == 2) & (grade >= 3)).sum())
-    bands = dibao.single_person_candidates(d, [len(members)], [severe], [mental], [ill.sum()])
-    exact = dibao.member_qualifies_alone(d, kind, grade, ill).sum()
-    assert bands[0] == exact
+    bands = dibao.single_person_candidates(d, len(members), severe, mental, int(ill.sum()))
+    exact = sum(
+        dibao.qualifies_alone(d, int(k), int(g), bool(i))
+        for k, g, i in zip(kind, grade, ill, strict=True)
+    )
+    assert bands == exact
 
 
 @SETTINGS
 @given(age=st.integers(min_value=0, max_value=100), limit=st.sampled_from([16, 18]))
 def test_age_bands_agree_with_the_minor_rule(age: int, limit: int) -> None:
-    t = Branch("tekun", {"minor_age_limit": limit, "elderly_age": 60})
+    t = params(minor_age_limit=limit)
     n_16_17 = int(16 <= age <= 17)
     n_18_59 = int(18 <= age <= 59)
-    able = tekun.able_bodied_members(t, [n_16_17], [n_18_59], [0], [0])[0]
-    expected = not tekun.is_minor(t, [age])[0] and not tekun.is_elderly(t, [age])[0]
+    able = tekun.able_bodied(t, n_16_17, n_18_59, 0, 0)
+    expected = not tekun.is_minor(t, age) and not tekun.is_elderly(t, age)
     assert bool(able) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.testing import assert_allclose, assert_array_equal
+from rulekit import each
 from safetynet.params import Branch
 from safetynet.rules import DIBAO, NONE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, services
 
@@ -15,7 +16,7 @@ P = Branch(
 
 def test_dependants_in_assistance_households() -> None:
     prog = [DIBAO, DIBAO, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, NONE]
-    assert_array_equal(services.dependants(prog, [2, 0, 1, 2, 2]), [1, 0, 1, 0, 0])
+    assert_array_equal(each(services.dependants)(prog, [2, 0, 1, 2, 2]), [1, 0, 1, 0, 0])
     assert_allclose(services.demand(P, [1, 0, 3]), [100.0, 0.0, 300.0])
 
 

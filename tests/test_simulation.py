@@ -107,7 +107,8 @@ def test_services_never_exceed_the_cap(run: xr.Dataset) -> None:
 
 def test_province_totals_equal_sum_of_households(tmp_path: Path) -> None:
     """Recorded county aggregates add up to what the households themselves hold."""
-    from safetynet.model import DIBAO_SINGLE, DIBAO_WHOLE
+    from safetynet.constants import DIBAO as DIBAO_WHOLE
+    from safetynet.constants import DIBAO_SINGLE
 
     sc = load_scenario(_scenario(tmp_path, months=6))
     spec = make_specs(sc, 1, counties=COUNTIES)[0]

@@ -1,19 +1,185 @@
-"""Apply the rules to every household at a date: one ``Assessment`` per month.
+"""The composition of the household rules, written once.
 
-Composition only: every quantity comes from a rule function in ``safetynet.rules``; this module
-decides nothing itself. ``income_factor`` lets behaviour (a disaster cutting earnings) change
-the circumstances the rules see, never the rules.
+Every quantity comes from a rule function in :mod:`safetynet.rules`; this module only puts them
+in order, once, for every caller: the monthly kernel (:mod:`safetynet.household_month`), the
+start state and calibration (through :func:`assess`, a compiled loop over households), the YAML
+rule cases (:mod:`safetynet.cases`) and the per-household Mesa reference (both through
+:func:`safetynet.rules.compiled.plain`).
+
+- :func:`household_tests`: what does not depend on income (standard, asset test, able-bodied
+  members, single-person candidates, benefit class);
+- :func:`per_capita_income`: one view of income (true, or as the administration assesses it);
+- :func:`eligibility`: the eligibility order, tekun → whole-household dibao → edge family →
+  single-person inclusion;
+- :func:`dibao_benefit`, :func:`covered_persons`, :func:`payments`: the benefit sum;
+- :func:`temporary_amount`: the temporary-assistance amount of a case.
+
+A behaviour term that changes what the rules see (e.g. categorical targeting by the
+administration) is one more function composed here, not a change to a rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from safetynet.behaviour.transitions import ColumnStore
-from safetynet.rules import dibao, tekun
+from safetynet.rules import (
+    DIBAO,
+    DIBAO_SINGLE,
+    TEKUN_DISPERSED,
+    dibao,
+    price_subsidy,
+    tekun,
+    temporary,
+)
+from safetynet.rules.compiled import rule
+from safetynet.rules.parameters import MonthParameters, RuleParams
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@rule
+def household_tests(
+    p: RuleParams,
+    urban: bool,
+    size: int,
+    n_16_17: int,
+    n_18_59: int,
+    n_60p: int,
+    n_disabled_severe: int,
+    n_disabled_mental: int,
+    n_ill: int,
+    assets: float,
+) -> tuple[float, bool, int, int, int]:
+    """The rule results that do not depend on income: (dibao standard yuan/person/month,
+    assets within the limit, able-bodied members, single-person candidates, benefit class)."""
+    std = dibao.local_standard(p, urban)
+    ok = dibao.assets_ok(p, assets, size, std)
+    able = tekun.able_bodied(p, n_16_17, n_18_59, n_disabled_severe, n_disabled_mental)
+    candidates = dibao.single_person_candidates(
+        p, size, n_disabled_severe, n_disabled_mental, n_ill
+    )
+    category = dibao.benefit_category(able, n_disabled_severe, n_ill, n_disabled_mental, n_60p)
+    return std, ok, able, candidates, category
+
+
+@rule
+def per_capita_income(
+    p: RuleParams,
+    income_wage: float,
+    income_farm: float,
+    income_transfer: float,
+    exp_medical: float,
+    exp_schooling: float,
+    exp_disability: float,
+    size: int,
+) -> float:
+    """Counted income per member, yuan/person/month, on one view of the household's income."""
+    counted = dibao.counted_income(
+        p, income_wage, income_farm, income_transfer, exp_medical, exp_schooling, exp_disability
+    )
+    return dibao.per_capita_income(counted, size)
+
+
+@rule
+def eligibility(
+    p: RuleParams,
+    per_capita: float,
+    standard: float,
+    assets_pass: bool,
+    able: int,
+    n_workers: int,
+    has_supporter: bool,
+    size: int,
+    candidates: int,
+) -> tuple[bool, bool, bool, int]:
+    """The eligibility order: (tekun, whole-household dibao, edge family, persons covered
+    alone). A tekun household is not also on dibao (S4 二(一)); an edge family is eligible for
+    neither; single-person inclusion applies to members of edge families. A household with no
+    members is eligible for nothing."""
+    alive = size > 0
+    tk = alive and tekun.eligible(able, n_workers, has_supporter, per_capita, standard, assets_pass)
+    whole = alive and not tk and dibao.eligible_whole(per_capita, standard, assets_pass)
+    edge = alive and dibao.edge_family(p, per_capita, standard, assets_pass, whole or tk)
+    return tk, whole, edge, dibao.single_person_count(edge, candidates)
+
+
+@rule
+def covered_persons(programme: int, size: int, n_single: int) -> int:
+    """Persons covered by the household's programme: all members (whole-household dibao,
+    tekun), the members covered alone (single-person dibao, at least 1), else 0."""
+    if programme == DIBAO or programme >= TEKUN_DISPERSED:
+        return size
+    if programme == DIBAO_SINGLE:
+        return max(n_single, 1)
+    return 0
+
+
+@rule
+def dibao_benefit(
+    p: RuleParams,
+    programme: int,
+    exit_months_left: int,
+    benefit_last_month: float,
+    per_capita: float,
+    standard: float,
+    size: int,
+    category: int,
+    candidates: int,
+    n_single: int,
+) -> float:
+    """Dibao paid this month, yuan/household/month: last month's amount during a gradual exit;
+    the whole-household benefit on whole-household dibao (paid until a review ends it); the
+    single-person benefit for members covered alone; 0 off dibao."""
+    if programme != DIBAO and programme != DIBAO_SINGLE:
+        return 0.0
+    if exit_months_left > 0:
+        return dibao.gradual_exit_benefit(exit_months_left, benefit_last_month)
+    if programme == DIBAO:
+        return dibao.whole_household_benefit(p, per_capita, standard, size, category, candidates)
+    if n_single > 0:
+        return dibao.single_person_benefit(p, per_capita, standard, max(n_single, 1))
+    return 0.0
+
+
+@rule
+def payments(
+    p: RuleParams,
+    programme: int,
+    urban: bool,
+    edge: bool,
+    size: int,
+    persons: int,
+    care_level: int,
+) -> tuple[float, float, float, float]:
+    """The money lines other than dibao and temporary assistance, yuan/household/month:
+    (tekun basic living, tekun care subsidy, price subsidy, one-time subsidy)."""
+    basic = 0.0
+    care = 0.0
+    if programme >= TEKUN_DISPERSED:
+        basic = tekun.basic_living(p, persons)
+        care = tekun.care_subsidy(p, care_level, persons)
+    price_persons = price_subsidy.covered_persons(p, programme, edge, persons, size)
+    price = price_subsidy.household_subsidy(price_subsidy.rate(p, urban), price_persons)
+    once = price_subsidy.one_time_subsidy(p, programme, persons)
+    return basic, care, price, once
+
+
+@rule
+def temporary_amount(
+    p: RuleParams, kind: int, severity: int, size: int, duration_months: float
+) -> float:
+    """Temporary assistance granted for one case, yuan/case: the need, capped at the ordinary
+    limit except for major hardship (S3 二(三))."""
+    need = temporary.need(p, kind, severity, size, duration_months)
+    return temporary.amount(need, temporary.case_by_case_limit(p), severity)
+
+
+# ------------------------------------------------------------------ arrays of households
 
 
 @dataclass(frozen=True)
@@ -39,113 +205,142 @@ def take(a: Assessment, rows: np.ndarray) -> Assessment:
     return Assessment(**{f.name: getattr(a, f.name)[rows] for f in fields(Assessment)})
 
 
-@dataclass(frozen=True)
-class Eligibility:
-    """Who qualifies for what (no amounts): the rules on one income view of the households."""
+#: household columns :func:`assess` reads, in the order of :func:`_assess_rows`
+ASSESS_COLUMNS = (
+    "urban",
+    "size",
+    "n_16_17",
+    "n_18_59",
+    "n_60p",
+    "n_workers",
+    "n_disabled_severe",
+    "n_disabled_mental",
+    "n_ill",
+    "care_level",
+    "income_wage",
+    "income_farm",
+    "income_transfer",
+    "assets",
+    "exp_medical",
+    "exp_schooling",
+    "exp_disability",
+    "has_supporter",
+)
 
-    per_capita_income: np.ndarray
-    tekun: np.ndarray
-    dibao_whole: np.ndarray
-    edge: np.ndarray
-    single_persons: np.ndarray
+
+@rule
+def _assess_rows(
+    p: RuleParams,
+    rows: Any,
+    factor: Any,
+    urban: Any,
+    size: Any,
+    n_16_17: Any,
+    n_18_59: Any,
+    n_60p: Any,
+    n_workers: Any,
+    severe: Any,
+    mental: Any,
+    ill: Any,
+    care_level: Any,
+    wage: Any,
+    farm: Any,
+    transfer: Any,
+    assets: Any,
+    medical: Any,
+    schooling: Any,
+    disability: Any,
+    supporter: Any,
+    out_f: Any,
+    out_b: Any,
+    out_i: Any,
+) -> None:
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        sz = int(size[i])
+        std, ok, able, cand, category = household_tests(
+            p,
+            urban[i],
+            sz,
+            int(n_16_17[i]),
+            int(n_18_59[i]),
+            int(n_60p[i]),
+            int(severe[i]),
+            int(mental[i]),
+            int(ill[i]),
+            float(assets[i]),
+        )
+        f = factor[i]
+        pci = per_capita_income(
+            p,
+            float(np.float32(wage[i] * f)),
+            float(np.float32(farm[i] * f)),
+            float(transfer[i]),
+            float(medical[i]),
+            float(schooling[i]),
+            float(disability[i]),
+            sz,
+        )
+        tk, whole, edge, n_single = eligibility(
+            p, pci, std, ok, able, int(n_workers[i]), supporter[i], sz, cand
+        )
+        b_whole = dibao.whole_household_benefit(p, pci, std, sz, category, cand)
+        b_one = dibao.single_person_benefit(p, pci, std, max(n_single, 1))
+        b_single = b_one if n_single > 0 else 0.0
+        basic = tekun.basic_living(p, sz)
+        care = tekun.care_subsidy(p, int(care_level[i]), sz)
+        if tk:
+            expected = (basic + care) / max(sz, 1)
+        elif whole:
+            expected = b_whole / max(sz, 1)
+        else:
+            expected = b_one / max(n_single, 1)
+        out_f[0, i] = std
+        out_f[1, i] = pci
+        out_f[2, i] = b_whole
+        out_f[3, i] = b_single
+        out_f[4, i] = basic
+        out_f[5, i] = care
+        out_f[6, i] = expected
+        out_b[0, i] = ok
+        out_b[1, i] = tk
+        out_b[2, i] = whole
+        out_b[3, i] = edge
+        out_i[i] = n_single
 
 
-@dataclass(frozen=True)
-class _Shared:
-    """Rule results that do not depend on income (computed once per month)."""
-
-    standard: np.ndarray
-    assets_ok: np.ndarray
-    able: np.ndarray
-    candidates: np.ndarray
-    alive: np.ndarray
-
-
-def _shared(hh: ColumnStore, p: Any) -> _Shared:
-    d, t = p.dibao, p.tekun
-    size = hh["size"]
-    std = dibao.local_standard(d, hh["county"], hh["urban"])
-    return _Shared(
-        standard=std,
-        assets_ok=dibao.assets_ok(d, hh["assets"], size, std),
-        able=tekun.able_bodied_members(
-            t, hh["n_16_17"], hh["n_18_59"], hh["n_disabled_severe"], hh["n_disabled_mental"]
-        ),
-        candidates=dibao.single_person_candidates(
-            d, size, hh["n_disabled_severe"], hh["n_disabled_mental"], hh["n_ill"]
-        ),
-        alive=size > 0,
+def assess(
+    hh: Any, month: MonthParameters, income_factor: npt.ArrayLike | None = None
+) -> Assessment:
+    """The rules on every household of ``hh`` (any household columns store) with the month's
+    parameters; ``income_factor`` (float32, per household or one value) scales wage and farm
+    income as the administration sees it (None: true income)."""
+    n = int(hh["size"].shape[0])
+    factor = np.broadcast_to(
+        np.asarray(1.0 if income_factor is None else income_factor, dtype=np.float32), (n,)
     )
-
-
-def _eligibility(
-    hh: ColumnStore, p: Any, s: _Shared, income_factor: np.ndarray | float
-) -> Eligibility:
-    d = p.dibao
-    f = income_factor
-    counted = dibao.counted_income(
-        d,
-        hh["income_wage"] * f,
-        hh["income_farm"] * f,
-        hh["income_transfer"],
-        hh["exp_medical"],
-        hh["exp_schooling"],
-        hh["exp_disability"],
-    )
-    pci = dibao.per_capita_income(counted, hh["size"])
-    std, ok = s.standard, s.assets_ok
-    tk = tekun.eligible(s.able, hh["n_workers"], hh["has_supporter"], pci, std, ok) & s.alive
-    whole = dibao.eligible_whole(pci, std, ok) & ~tk & s.alive
-    edge = dibao.edge_family(d, pci, std, ok, whole | tk) & s.alive
-    n_single = dibao.single_person_count(edge, s.candidates)
-    return Eligibility(pci, tk, whole, edge, n_single)
-
-
-def _with_amounts(hh: ColumnStore, p: Any, s: _Shared, e: Eligibility) -> Assessment:
-    d, t = p.dibao, p.tekun
-    size = hh["size"]
-    std, pci, n_single = s.standard, e.per_capita_income, e.single_persons
-    category = dibao.benefit_category(
-        s.able, hh["n_disabled_severe"], hh["n_ill"], hh["n_disabled_mental"], hh["n_60p"]
-    )
-    covered = np.ones(size.shape, dtype=bool)
-    b_whole = dibao.whole_household_benefit(d, pci, std, size, covered, category, s.candidates)
-    b_single = dibao.single_person_benefit(d, pci, std, np.maximum(n_single, 1))
-    basic = tekun.basic_living(t, hh["county"], size)
-    care = tekun.care_subsidy(t, hh["care_level"], size)
-    per_person = np.where(
-        e.tekun,
-        (basic + care) / np.maximum(size, 1),
-        np.where(e.dibao_whole, b_whole / np.maximum(size, 1), b_single / np.maximum(n_single, 1)),
-    )
+    out_f = np.zeros((7, n))
+    out_b = np.zeros((4, n), dtype=np.bool_)
+    out_i = np.zeros(n, dtype=np.int64)
+    county = np.asarray(hh["county"])
+    columns = [np.asarray(hh[c]) for c in ASSESS_COLUMNS]
+    order = np.argsort(county, kind="stable")
+    values, starts = np.unique(county[order], return_index=True)
+    ends = [*starts[1:].tolist(), n]
+    rows: Callable[..., None] = _assess_rows  # columns in ASSESS_COLUMNS order
+    for c, s, e in zip(values.tolist(), starts.tolist(), ends, strict=True):
+        rows(month.county(int(c)), order[s:e], factor, *columns, out_f, out_b, out_i)
     return Assessment(
-        standard=std,
-        per_capita_income=pci,
-        assets_ok=s.assets_ok,
-        tekun=e.tekun,
-        dibao_whole=e.dibao_whole,
-        edge=e.edge,
-        single_persons=n_single,
-        benefit_whole=b_whole,
-        benefit_single=np.where(n_single > 0, b_single, 0.0),
-        tekun_basic=basic,
-        tekun_care=care,
-        expected_benefit_pp=per_person,
+        standard=out_f[0],
+        per_capita_income=out_f[1],
+        assets_ok=out_b[0],
+        tekun=out_b[1],
+        dibao_whole=out_b[2],
+        edge=out_b[3],
+        single_persons=out_i,
+        benefit_whole=out_f[2],
+        benefit_single=out_f[3],
+        tekun_basic=out_f[4],
+        tekun_care=out_f[5],
+        expected_benefit_pp=out_f[6],
     )
-
-
-def assess(hh: ColumnStore, p: Any, income_factor: np.ndarray | None = None) -> Assessment:
-    """Run the dibao and tekun rules on the households' circumstances (p = params.at(date))."""
-    s = _shared(hh, p)
-    e = _eligibility(hh, p, s, 1.0 if income_factor is None else income_factor)
-    return _with_amounts(hh, p, s, e)
-
-
-def assess_pair(
-    hh: ColumnStore, p: Any, assessed_factor: np.ndarray, true_factor: np.ndarray
-) -> tuple[Assessment, Eligibility]:
-    """The rules on the assessed income (with amounts) and on the true income (eligibility
-    only), sharing what does not depend on income."""
-    s = _shared(hh, p)
-    admin = _with_amounts(hh, p, s, _eligibility(hh, p, s, assessed_factor))
-    return admin, _eligibility(hh, p, s, true_factor)

@@ -34,9 +34,11 @@ from scipy import optimize, special
 
 from safetynet import assessment, population, refdata
 from safetynet.behaviour import initial
+from safetynet.constants import DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED
 from safetynet.errors import InputError
 from safetynet.files import written_atomically
 from safetynet.params import Override, Parameter, ParameterSet, load_parameters
+from safetynet.rules.parameters import month_parameters
 from safetynet.schema import Households
 
 __all__ = [
@@ -233,11 +235,11 @@ def outcome(hh: Households, seen: assessment.Assessment, true: assessment.Assess
         out = np.bincount(area, weights=w * np.asarray(x, dtype=np.float64), minlength=2)
         return out.astype(np.float64)
 
-    dibao = (prog == initial.DIBAO_WHOLE) | (prog == initial.DIBAO_SINGLE)
-    tekun_on = prog >= initial.TEKUN_DISPERSED
-    benefit = np.select([prog == initial.DIBAO_WHOLE, prog == initial.DIBAO_SINGLE],
+    dibao = (prog == DIBAO) | (prog == DIBAO_SINGLE)
+    tekun_on = prog >= TEKUN_DISPERSED
+    benefit = np.select([prog == DIBAO, prog == DIBAO_SINGLE],
                         [seen.benefit_whole, seen.benefit_single], 0.0)  # fmt: skip
-    whole = prog == initial.DIBAO_WHOLE
+    whole = prog == DIBAO
     eligible = np.asarray(true.dibao_whole, dtype=bool)
     income = (hh["income_wage"].astype(np.float64) + hh["income_farm"]
               + hh["income_transfer"])  # fmt: skip
@@ -414,8 +416,9 @@ def fit_table(
     ct = refdata.counties() if counties is None else counties
     p = params.at(when)
     t = initial.takeup_params(p)
-    seen = initial.assessed(hh, p, t)
-    true = assessment.assess(hh, p)
+    month = month_parameters(params, when)
+    seen = initial.assessed(hh, month, t)
+    true = assessment.assess(hh, month)
     o = outcome(hh, seen, true)
     tg = calibration_targets()
     rows: list[FitRow] = []
@@ -569,7 +572,6 @@ def calibrate(
     started = time.perf_counter()
     ct = refdata.counties() if counties is None else counties
     ps = load_parameters() if params is None else params
-    p = ps.at(CALIBRATION_DATE)
     tg = calibration_targets()
     say = progress if progress is not None else (lambda message: None)
     search = min(search_fraction, sample_fraction)
@@ -577,7 +579,7 @@ def calibrate(
     say(f"final take-up solve on sample fraction {sample_fraction:g}")
     fitted = fitted_parameters(ps, values)
     final = population.generate(ct, sample_fraction, seed, 0, params=fitted, date=CALIBRATION_DATE)
-    seen = initial.assessed(final, p, _takeup(values))
+    seen = initial.assessed(final, month_parameters(ps, CALIBRATION_DATE), _takeup(values))
     values.update(_Inner(final, seen).solve(tg))
     del seen
     fitted = fitted_parameters(ps, values)
@@ -601,6 +603,7 @@ def _search(
 
     Returns every free parameter's value at the optimum, the evaluations and the message.
     """
+    month = month_parameters(ps, CALIBRATION_DATE)
     p = ps.at(CALIBRATION_DATE)
     ranges, _ = _ranges(ps, CALIBRATION_DATE)
     hh = population.generate(ct, fraction, seed, 0, params=ps, date=CALIBRATION_DATE)
@@ -616,10 +619,10 @@ def _search(
         values = dict(zip(_OUTER, (float(v) for v in x), strict=True))
         tails = np.array([values["income_tail_rural"], values["income_tail_urban"]])
         population.assign_market_income(hh, dataclasses.replace(base_pp, income_tail=tails), ct)
-        seen = initial.assessed(hh, p, _takeup(dict(values, **_NEUTRAL_TAKEUP)))
+        seen = initial.assessed(hh, month, _takeup(dict(values, **_NEUTRAL_TAKEUP)))
         values.update(_Inner(hh, seen).solve(tg))
         _set_state(hh, seen, _takeup(values))
-        o = outcome(hh, seen, assessment.assess(hh, p))
+        o = outcome(hh, seen, assessment.assess(hh, month))
         return values, _residual_vector(o, tg, ranges, values)
 
     def residuals(x: FloatArray) -> FloatArray:

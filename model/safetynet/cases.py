@@ -25,24 +25,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from safetynet import guard, refdata
-from safetynet.errors import InputError, ParameterError
-from safetynet.outputs import PROGRAMMES
-from safetynet.params import CountyParameter, Override, Parameter, ParameterSet, load_parameters
-from safetynet.rules import (
+from safetynet import assessment, guard, refdata
+from safetynet.constants import (
+    BAND_16_17_HIGH,
+    BAND_16_17_LOW,
     CARE_LEVELS,
     DIBAO,
     DIBAO_SINGLE,
     NONE,
     PROGRAMME_NAMES,
-    checks,
-    dibao,
-    funding,
-    price_subsidy,
-    services,
-    tekun,
-    temporary,
+    PROGRAMMES,
 )
+from safetynet.errors import InputError, ParameterError
+from safetynet.params import CountyParameter, Override, Parameter, ParameterSet, load_parameters
+from safetynet.rules import checks, dibao, funding, price_subsidy, services, tekun, temporary
+from safetynet.rules.compiled import plain
+from safetynet.rules.parameters import TIERS, month_parameters
 
 DEFAULT_MARGIN = 0.01
 #: overrides in a case replace the parameter at every date from this day on
@@ -148,7 +146,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "programme": PROGRAMME_LABELS,
     "temporary_kind": ("none", *temporary.KINDS),
     "temporary_severity": temporary.SEVERITIES,
-    "dibao_category": dibao.TIERS,
+    "dibao_category": TIERS,
 }
 
 # name | kind | unit | default ("" = required or computed) | 中文 | English
@@ -761,127 +759,48 @@ def _arr(x: Any, dtype: Any = np.float64) -> npt.NDArray[Any]:
 
 def household_columns(household: Mapping[str, Any], elderly_age: int) -> dict[str, Any]:
     """The schema columns (docs/architecture.md "Households") of one case household, as
-    length-1 arrays: counts by age band and disability band derived from the members."""
+    Python scalars: counts by age band and disability band derived from the members."""
     table = refdata.counties()
     m = household["members"]
-    ages = np.array([x["age"] for x in m], dtype=np.int64)
-    grades = np.array([x["disability_grade"] for x in m], dtype=np.int64)
-    disabled = np.array([x["disability"] != "none" for x in m])
-    mental_kind = np.array([x["disability"] in ("intellectual", "mental") for x in m])
-    severe = disabled & (grades >= 1) & (grades <= dibao.SEVERE_BAND_TOP)
-    mental = mental_kind & (grades > dibao.SEVERE_BAND_TOP) & (grades <= dibao.MENTAL_BAND_TOP)
-    band_16_17 = (ages >= tekun.BAND_16_17_LOW) & (ages <= tekun.BAND_16_17_HIGH)
+    ages = [x["age"] for x in m]
+    severe = [
+        x["disability"] != "none" and 1 <= x["disability_grade"] <= dibao.SEVERE_BAND_TOP for x in m
+    ]
+    mental = [
+        x["disability"] in ("intellectual", "mental")
+        and dibao.SEVERE_BAND_TOP < x["disability_grade"] <= dibao.MENTAL_BAND_TOP
+        for x in m
+    ]
     care = household["care_level"] or max((x["care_level"] for x in m), key=CARE_LEVELS.index)
     covered = household["covered_persons"]
     h: dict[str, Any] = {
-        "county": table.index_of([household["county"] or str(table.code[0])]),
-        "urban": _arr(household["urban"], np.bool_),
-        "size": _arr(len(m), np.int64),
-        "n_0_15": _arr((ages < tekun.BAND_16_17_LOW).sum(), np.int64),
-        "n_16_17": _arr(band_16_17.sum(), np.int64),
-        "n_60p": _arr((ages >= elderly_age).sum(), np.int64),
-        "n_workers": _arr(sum(x["works"] for x in m), np.int64),
-        "n_disabled_severe": _arr(severe.sum(), np.int64),
-        "n_disabled_mental": _arr(mental.sum(), np.int64),
-        "n_ill": _arr(sum(x["serious_illness"] for x in m), np.int64),
-        "care_level": _arr(CARE_LEVELS.index(care), np.int64),
-        "programme": _arr(PROGRAMME_LABELS.index(household["programme"]), np.int64),
-        "covered_persons": _arr(len(m) if covered is None else covered, np.int64),
-        "exit_months_left": _arr(household["exit_months_left"], np.int64),
+        "county": int(table.index_of([household["county"] or str(table.code[0])])[0]),
+        "urban": bool(household["urban"]),
+        "size": len(m),
+        "n_0_15": sum(a < BAND_16_17_LOW for a in ages),
+        "n_16_17": sum(BAND_16_17_LOW <= a <= BAND_16_17_HIGH for a in ages),
+        "n_60p": sum(a >= elderly_age for a in ages),
+        "n_workers": sum(bool(x["works"]) for x in m),
+        "n_disabled_severe": sum(severe),
+        "n_disabled_mental": sum(mental),
+        "n_ill": sum(bool(x["serious_illness"]) for x in m),
+        "care_level": CARE_LEVELS.index(care),
+        "programme": PROGRAMME_LABELS.index(household["programme"]),
+        "covered_persons": len(m) if covered is None else int(covered),
+        "exit_months_left": int(household["exit_months_left"]),
     }
     h["n_18_59"] = h["size"] - h["n_0_15"] - h["n_16_17"] - h["n_60p"]
     for col in ("income_wage", "income_farm", "income_transfer"):
-        h[col] = _arr(household[col] + sum(x[col] for x in m))
+        h[col] = float(household[col] + sum(x[col] for x in m))
     for col in ("assets", "exp_medical", "exp_schooling", "exp_disability"):
-        h[col] = _arr(household[col])
-    h["has_supporter"] = _arr(household["has_supporter"], np.bool_)
+        h[col] = float(household[col])
+    h["has_supporter"] = bool(household["has_supporter"])
     return h
 
 
-def evaluate_household(
-    params: ParameterSet, period: dt.date, household: Mapping[str, Any], context: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Every household output of one case household, computed with the rule functions.
-
-    ``params`` already carries the case's overrides. Order: standard and income, asset test,
-    tekun, whole-household dibao, edge and single-person inclusion, gradual exit, benefits,
-    temporary assistance, price subsidy, services.
-    """
-    ps = params.at(period)
-    d, k, t, ps_p, sv = ps.dibao, ps.tekun, ps.temporary, ps.price_subsidy, ps.services
-    h = household_columns(household, int(k.elderly_age))
-    idx, size, care = h["county"], h["size"], h["care_level"]
-    severe, mental, n_ill = h["n_disabled_severe"], h["n_disabled_mental"], h["n_ill"]
-
-    # dibao standard, income and assets
-    std = dibao.local_standard(d, idx, h["urban"])
-    inc = dibao.counted_income(
-        d,
-        h["income_wage"],
-        h["income_farm"],
-        h["income_transfer"],
-        h["exp_medical"],
-        h["exp_schooling"],
-        h["exp_disability"],
-    )
-    pci = dibao.per_capita_income(inc, size)
-    ok = dibao.assets_ok(d, h["assets"], size, std)
-    # tekun before dibao: a tekun person is not also on dibao
-    able = tekun.able_bodied_members(k, h["n_16_17"], h["n_18_59"], severe, mental)
-    is_tekun = tekun.eligible(able, h["n_workers"], h["has_supporter"], pci, std, ok)
-    whole = dibao.eligible_whole(pci, std, ok) & ~is_tekun
-    edge = dibao.edge_family(d, pci, std, ok, whole | is_tekun)
-    cand = dibao.single_person_candidates(d, size, severe, mental, n_ill)
-    n_single = dibao.single_person_count(edge, cand)
-    category = dibao.benefit_category(able, severe, n_ill, mental, h["n_60p"])
-    # gradual exit of households that were on whole-household dibao
-    start = dibao.gradual_exit_start(
-        h["programme"] == DIBAO,
-        whole | is_tekun,
-        _arr(household["rise_from_work"], np.bool_),
-        h["exit_months_left"],
-    )
-    left = dibao.gradual_exit_months_left(d, h["exit_months_left"], start, whole | is_tekun)
-    in_exit = (left > 0) & ~whole & ~is_tekun
-    mode = tekun.care_mode(
-        _arr(household["willing_institution"], np.bool_),
-        _arr(household["institution_place"], np.bool_),
-    )
-    programme = np.select(
-        [is_tekun, whole, in_exit, n_single > 0], [mode, DIBAO, DIBAO, DIBAO_SINGLE], NONE
-    )
-    persons = np.select(
-        [is_tekun | whole, in_exit, n_single > 0], [size, h["covered_persons"], n_single], 0
-    )
-    pay_whole = dibao.whole_household_benefit(d, pci, std, size, whole, category, cand)
-    pay_exit = dibao.gradual_exit_benefit(
-        np.where(in_exit, left, 0), _arr(household["benefit_last_month"])
-    )
-    pay_single = np.where(
-        programme == DIBAO_SINGLE, dibao.single_person_benefit(d, pci, std, n_single), 0.0
-    )
-    dibao_paid = pay_whole + pay_exit + pay_single
-    # tekun payments
-    tekun_persons = np.where(is_tekun, persons, 0)
-    tekun_basic = tekun.basic_living(k, idx, tekun_persons)
-    tekun_care = tekun.care_subsidy(k, care, tekun_persons)
-    # temporary assistance (standard unified for urban and rural: the urban standard)
-    kind_name = household["temporary_kind"]
-    has_event = kind_name != "none"
-    kind = _arr(temporary.KINDS.index(kind_name) if has_event else 0, np.int64)
-    severity = _arr(temporary.SEVERITIES.index(household["temporary_severity"]), np.int64)
-    std_temp = np.asarray(d.standard.urban[idx], dtype=np.float64)
-    need = temporary.need(
-        t, std_temp, kind, severity, size, _arr(household["temporary_duration_months"])
-    )
-    limit = temporary.case_by_case_limit(t, std_temp)
-    granted = temporary.amount(need, limit, severity)
-    advance = temporary.advance_payment(t, kind, granted)
-    if not has_event:
-        need = limit * 0.0
-        granted = need
-        advance = need
-    # price-linked subsidy on the index of the lagged month, per activation unit
+def _price_rate(ps_p: Any, std: float, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The price-subsidy county rules on the case's context: (cpi trigger, food trigger,
+    triggering rise, rate per person) for the household's standard."""
     unit = str(ps_p.activation_unit)
     pref0 = np.zeros(1, dtype=np.int64)
     cpi = price_subsidy.unit_index(
@@ -893,16 +812,95 @@ def evaluate_household(
     c_hit = price_subsidy.cpi_trigger(ps_p, cpi, _arr(context["local_cpi_threshold_pct"]))
     f_hit = price_subsidy.food_trigger(ps_p, food, _arr(context["local_food_cpi_threshold_pct"]))
     rise = price_subsidy.triggering_rise(cpi, food, c_hit, f_hit)
-    rate = price_subsidy.rate_per_person(ps_p, std, rise)
-    price_n = price_subsidy.covered_persons(ps_p, programme, edge, persons, size)
-    price = price_subsidy.household_subsidy(rate, price_n)
-    one_time = price_subsidy.one_time_subsidy(
-        price_subsidy.one_time_rate(params, period), programme, persons
+    rate = price_subsidy.rate_per_person(ps_p, _arr(std), rise)
+    return bool(c_hit[0]), bool(f_hit[0]), float(rise[0]), float(rate[0])
+
+
+def evaluate_household(
+    params: ParameterSet, period: dt.date, household: Mapping[str, Any], context: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Every household output of one case household, computed with the rule functions (their
+    plain-Python form) and their one composition (:mod:`safetynet.assessment`).
+
+    ``params`` already carries the case's overrides. Order: standard and income, asset test,
+    tekun, whole-household dibao, edge and single-person inclusion, gradual exit, benefits,
+    temporary assistance, price subsidy, services.
+    """
+    ps = params.at(period)
+    k, ps_p, sv = ps.tekun, ps.price_subsidy, ps.services
+    h = household_columns(household, int(k.elderly_age))
+    month = month_parameters(params, period)
+    r = month.county(h["county"])
+    size, care = h["size"], h["care_level"]
+    std, ok, able, cand, category = _r.household_tests(
+        r,
+        h["urban"],
+        size,
+        h["n_16_17"],
+        h["n_18_59"],
+        h["n_60p"],
+        h["n_disabled_severe"],
+        h["n_disabled_mental"],
+        h["n_ill"],
+        h["assets"],
     )
+    income = (h["income_wage"], h["income_farm"], h["income_transfer"])
+    spending = (h["exp_medical"], h["exp_schooling"], h["exp_disability"])
+    inc = _r.counted_income(r, *income, *spending)
+    pci = _r.per_capita_income(r, *income, *spending, size)
+    is_tekun, whole, edge, n_single = _r.eligibility(
+        r, pci, std, ok, able, h["n_workers"], h["has_supporter"], size, cand
+    )
+    # gradual exit of households that were on whole-household dibao
+    eligible_now = whole or is_tekun
+    start = _r.gradual_exit_start(
+        h["programme"] == DIBAO, eligible_now, household["rise_from_work"], h["exit_months_left"]
+    )
+    left = _r.gradual_exit_months_left(r, h["exit_months_left"], start, eligible_now)
+    in_exit = left > 0 and not eligible_now
+    if is_tekun:
+        programme = _r.care_mode(household["willing_institution"], household["institution_place"])
+    elif whole or in_exit:
+        programme = DIBAO
+    elif n_single > 0:
+        programme = DIBAO_SINGLE
+    else:
+        programme = NONE
+    persons = h["covered_persons"] if in_exit else _r.covered_persons(programme, size, n_single)
+    dibao_paid = _r.dibao_benefit(
+        r,
+        programme,
+        left if in_exit else 0,
+        float(household["benefit_last_month"]),
+        pci,
+        std,
+        size,
+        category,
+        cand,
+        n_single,
+    )
+    # temporary assistance (standard unified for urban and rural: the urban standard)
+    kind_name = household["temporary_kind"]
+    has_event = kind_name != "none"
+    kind = temporary.KINDS.index(kind_name) if has_event else temporary.URGENT
+    severity = temporary.SEVERITIES.index(household["temporary_severity"])
+    limit = _r.case_by_case_limit(r)
+    duration = float(household["temporary_duration_months"])
+    need = _r.need(r, kind, severity, size, duration) if has_event else 0.0
+    granted = _r.temporary_amount(r, kind, severity, size, duration) if has_event else 0.0
+    advance = _r.advance_payment(r, kind, granted) if has_event else 0.0
+    # price-linked subsidy on the index of the lagged month, per activation unit
+    c_hit, f_hit, rise, rate = _price_rate(ps_p, std, context)
+    rate_urban, rate_rural = (rate, 0.0) if h["urban"] else (0.0, rate)
+    r = r._replace(price_rate_urban=rate_urban, price_rate_rural=rate_rural)
+    tekun_basic, tekun_care, price, one_time = _r.payments(
+        r, programme, h["urban"], edge, size, persons, care
+    )
+    price_n = _r.price_covered_persons(r, programme, edge, persons, size)
     index_m = price_subsidy.index_month(period, int(ps_p.index_lag_months))
     # purchased services against the county's year-to-date cap
-    deps = services.dependants(programme, care)
-    demand = services.demand(sv, deps)
+    deps = _r.dependants(programme, care)
+    demand = services.demand(sv, _arr(deps))
     spent = context["assistance_spending_ytd"]
     if math.isnan(spent):
         room = np.full(1, np.inf)
@@ -914,59 +912,82 @@ def evaluate_household(
     def f(a: npt.NDArray[Any]) -> float:
         return float(a.reshape(-1)[0])
 
-    def i(a: npt.NDArray[Any]) -> int:
-        return int(a.reshape(-1)[0])
-
-    def b(a: npt.NDArray[Any]) -> bool:
-        return bool(a.reshape(-1)[0])
-
     return {
-        "size": i(size),
-        "dibao_standard": f(std),
-        "counted_income": f(inc),
-        "per_capita_income": f(pci),
-        "asset_limit": f(dibao.asset_limit(d, size, std)),
-        "assets_ok": b(ok),
-        "able_bodied": i(able),
-        "tekun_eligible": b(is_tekun),
-        "dibao_eligible": b(whole),
-        "dibao_category": dibao.TIERS[i(category)],
-        "dibao_benefit_per_person": f(dibao.benefit_per_person(d, pci, std, category)),
-        "edge": b(edge),
-        "single_person_candidates": i(cand),
-        "single_person_count": i(np.where(programme == DIBAO_SINGLE, n_single, 0)),
-        "gradual_exit_start": b(start),
-        "exit_months_left": i(left),
-        "gradual_exit": b(in_exit),
-        "programme": PROGRAMME_NAMES[i(programme)],
-        "covered_persons": i(persons),
-        "dibao_benefit": f(dibao_paid),
-        "tekun_standard": f(tekun.basic_standard(k, idx)),
-        "tekun_floor": f(tekun.standard_floor(k, d.standard.urban[idx])),
-        "tekun_basic": f(tekun_basic),
-        "tekun_care": f(tekun_care),
-        "temporary_need": f(need),
-        "temporary_limit": f(limit),
-        "temporary_case_by_case": has_event and b(temporary.is_case_by_case(need, limit)),
-        "temporary_amount": f(granted),
-        "temporary_township_approves": has_event and b(temporary.township_approves(t, granted)),
-        "temporary_advance": f(advance),
+        "size": size,
+        "dibao_standard": std,
+        "counted_income": inc,
+        "per_capita_income": pci,
+        "asset_limit": _r.asset_limit(r, size, std),
+        "assets_ok": ok,
+        "able_bodied": able,
+        "tekun_eligible": is_tekun,
+        "dibao_eligible": whole,
+        "dibao_category": TIERS[category],
+        "dibao_benefit_per_person": _r.benefit_per_person(r, pci, std, category),
+        "edge": edge,
+        "single_person_candidates": cand,
+        "single_person_count": n_single if programme == DIBAO_SINGLE else 0,
+        "gradual_exit_start": start,
+        "exit_months_left": left,
+        "gradual_exit": in_exit,
+        "programme": PROGRAMME_NAMES[programme],
+        "covered_persons": persons,
+        "dibao_benefit": dibao_paid,
+        "tekun_standard": r.tekun_standard,
+        "tekun_floor": _r.standard_floor(r),
+        "tekun_basic": tekun_basic,
+        "tekun_care": tekun_care,
+        "temporary_need": need,
+        "temporary_limit": limit,
+        "temporary_case_by_case": has_event and _r.is_case_by_case(need, limit),
+        "temporary_amount": granted,
+        "temporary_township_approves": has_event and _r.township_approves(r, granted),
+        "temporary_advance": advance,
         "price_index_month": index_m.strftime("%Y-%m"),
-        "price_cpi_trigger": b(c_hit),
-        "price_food_trigger": b(f_hit),
-        "price_trigger": b(price_subsidy.triggered(c_hit, f_hit)),
-        "price_rise_pct": f(rise),
-        "price_rate": f(rate),
-        "price_persons": i(price_n.astype(np.int64)),
-        "price_subsidy": f(price),
-        "one_time_subsidy": f(one_time),
-        "services_dependants": i(deps),
+        "price_cpi_trigger": c_hit,
+        "price_food_trigger": f_hit,
+        "price_trigger": c_hit or f_hit,
+        "price_rise_pct": rise,
+        "price_rate": rate,
+        "price_persons": int(price_n),
+        "price_subsidy": price,
+        "one_time_subsidy": one_time,
+        "services_dependants": deps,
         "services_demand": f(demand),
         "services_headroom": f(room),
         "services_allowed": f(bought),
         "services_unmet": f(services.unmet(demand, bought)),
-        "total_paid": f(total),
+        "total_paid": total,
     }
+
+
+class _Rules:
+    """The household rules and their composition in plain Python, as the cases call them."""
+
+    household_tests = staticmethod(plain(assessment.household_tests))
+    per_capita_income = staticmethod(plain(assessment.per_capita_income))
+    eligibility = staticmethod(plain(assessment.eligibility))
+    covered_persons = staticmethod(plain(assessment.covered_persons))
+    dibao_benefit = staticmethod(plain(assessment.dibao_benefit))
+    payments = staticmethod(plain(assessment.payments))
+    temporary_amount = staticmethod(plain(assessment.temporary_amount))
+    counted_income = staticmethod(plain(dibao.counted_income))
+    asset_limit = staticmethod(plain(dibao.asset_limit))
+    benefit_per_person = staticmethod(plain(dibao.benefit_per_person))
+    gradual_exit_start = staticmethod(plain(dibao.gradual_exit_start))
+    gradual_exit_months_left = staticmethod(plain(dibao.gradual_exit_months_left))
+    care_mode = staticmethod(plain(tekun.care_mode))
+    standard_floor = staticmethod(plain(tekun.standard_floor))
+    need = staticmethod(plain(temporary.need))
+    case_by_case_limit = staticmethod(plain(temporary.case_by_case_limit))
+    is_case_by_case = staticmethod(plain(temporary.is_case_by_case))
+    township_approves = staticmethod(plain(temporary.township_approves))
+    advance_payment = staticmethod(plain(temporary.advance_payment))
+    price_covered_persons = staticmethod(plain(price_subsidy.covered_persons))
+    dependants = staticmethod(plain(services.dependants))
+
+
+_r = _Rules
 
 
 def evaluate_counties(

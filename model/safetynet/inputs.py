@@ -39,6 +39,7 @@ import numpy as np
 from safetynet import guard, places, refdata
 from safetynet.errors import InputError
 from safetynet.params import CountyParameter, Entry, Override, Parameter, ParameterSet
+from safetynet.rules.parameters import month_parameters
 
 __all__ = [
     "CASELOAD_CELLS",
@@ -824,7 +825,8 @@ class FitRow:
 
 
 def _cell_mask(programme: np.ndarray, urban: np.ndarray, cell: str) -> np.ndarray:
-    from safetynet.behaviour.initial import DIBAO_SINGLE, DIBAO_WHOLE, TEKUN_DISPERSED
+    from safetynet.constants import DIBAO as DIBAO_WHOLE
+    from safetynet.constants import DIBAO_SINGLE, TEKUN_DISPERSED
 
     area = urban if cell.endswith("urban") else ~urban
     out: np.ndarray
@@ -870,7 +872,7 @@ def fit_caseloads(
                   county_indices=idx, params=ps, date=when)  # fmt: skip
     p = ps.at(when)
     t0 = initial.takeup_params(p)
-    a = initial.assessed(hh, p, t0)
+    a = initial.assessed(hh, month_parameters(ps, when), t0)  # issue 12: rules by name
     county = hh["county"]
     overrides: list[Override] = []
     rows: list[FitRow] = []

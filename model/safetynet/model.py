@@ -1,15 +1,16 @@
-"""The monthly model: a thin ``mesa.Model`` over vectorised household columns.
+"""The monthly model: a thin ``mesa.Model`` over household columns and one compiled step.
 
 One step is one month, a short ordered list of named phases::
 
-    prices -> life_events -> shocks -> assessment -> applications -> reviews
-           -> temporary_assistance -> benefits -> services -> record
+    prices -> households -> services -> record
 
-Households are the struct-of-arrays population (``safetynet.schema.Households``), sorted by
-county. The Mesa model owns time, the seeded generator and one ``CountyAgent`` per county; each
-county agent owns its random streams (keyed by purpose, county and replicate) and its
-year-to-date money for the services cap. Funding (transfers, county share, gap) is province-wide
-and is computed after the run from the recorded needs (``simulate.add_funding``).
+``households`` is the compiled pass over each county's households (life events, shocks,
+assessment, applications, reviews, temporary assistance, benefits: :mod:`safetynet.household_month`)
+on threads. Households are the struct-of-arrays population (``safetynet.schema.Households``),
+sorted by county. The Mesa model owns time, the seeded generator and one ``CountyAgent`` per
+county; each county agent owns its random streams (keyed by purpose, county and replicate) and
+its year-to-date money for the services cap. Funding (transfers, county share, gap) is
+province-wide and is computed after the run from the recorded needs (``simulate.add_funding``).
 """
 
 from __future__ import annotations
@@ -25,19 +26,17 @@ from typing import Any
 import mesa
 import numpy as np
 
-from safetynet import assessment, outputs
 from safetynet import household_month as hm
+from safetynet import outputs
 from safetynet.behaviour import initial, take_up, transitions
+from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONEY_LINES
 from safetynet.cpi_path import CpiPath
 from safetynet.params import ParameterSet
-from safetynet.rules import dibao, price_subsidy, services, tekun, temporary
+from safetynet.rules import price_subsidy, services
+from safetynet.rules.parameters import RuleParams, month_parameters
 from safetynet.schema import Households
 from safetynet.streams import stream
 
-#: ``engine="compiled"``: the household phases as one compiled pass per county
-#: (:mod:`safetynet.household_month`), counties on ``threads`` threads; ``engine="numpy"``: the
-#: same phases composed from the rule functions over whole columns (slower; the readable form)
-ENGINES = ("compiled", "numpy")
 #: fewest households per thread of the compiled step (smaller runs use fewer threads)
 HOUSEHOLDS_PER_THREAD = 50_000
 
@@ -79,14 +78,6 @@ def _step_group(agents: Sequence[CountyAgent]) -> None:
         agent.step_households()
 
 
-# Programme codes of the ``programme`` column (see schema.py).
-NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL = 0, 1, 2, 3, 4
-DRAW_PURPOSES = ("work", "health", "apply", "review", "temporary")
-# Caseload groups held by programme state (mutually exclusive); "temporary" is a monthly flow.
-PROGRAMME_GROUPS = outputs.GROUPS[: outputs.GROUPS.index("temporary")]
-NO_GROUP = len(PROGRAMME_GROUPS)
-
-
 @dataclass(frozen=True)
 class ShockEvent:
     """A disaster or epidemic hitting ``severity`` of the households of some counties."""
@@ -113,12 +104,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         }
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
-        self._views: tuple[np.ndarray, ...] = ()
+        self._views: hm.Columns | None = None
         self._views_key: tuple[int, int] | None = None
-
-    def draw(self, purpose: str, out: np.ndarray) -> None:
-        """Fill this county's part of ``out`` with uniforms from its ``purpose`` stream."""
-        self.streams[purpose].random(self.n, dtype=np.float32, out=out[self.slice])
 
     def new_year(self) -> None:
         self.assistance_ytd = 0.0
@@ -128,10 +115,10 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         """This county's households through the month's household phases (compiled):
         shocks count down and hit, the month's uniforms are drawn, then
         :func:`safetynet.household_month.step_county` runs life events to benefits and adds the
-        county's sums to its row of ``model.acc``."""
+        county's sums to its row of ``model.sums``."""
         model: SafetyNetModel = self.model
         views = self._household_views()
-        left = model.shock_left[self.slice]
+        left = views.shock_left
         np.subtract(left, 1, out=left, where=left > 0)
         for s in model.shocks:
             if s.start == model.date and self.index in s.county_indices:
@@ -140,42 +127,38 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         u = model.draw_buffer(self.n)
         for k, purpose in enumerate(DRAW_PURPOSES):
             self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
-        month = model.month_inputs
-        step: Any = hm.step_county  # numba dispatcher: arguments are checked when it compiles
-        step(
-            *views,
+        hm.step_county(
+            views,
             u,
-            month.m,
-            month.tier_bounds,
-            month.tier_paid,
-            month.tier_classes,
-            model.county_values[self.position],
-            model.acc[self.position],
+            model.rule_params[self.position],
+            model.behaviour_params[self.position],
+            model.sums,
+            self.position,
             model.money_lines[self.slice] if model.keep_money else model.no_money,
         )
 
-    def _household_views(self) -> tuple[np.ndarray, ...]:
+    def _household_views(self) -> hm.Columns:
         """This county's slices of the columns and engine state the compiled step works on,
         taken again only when a column or the assessment factors have been replaced."""
         model: SafetyNetModel = self.model
         key = (model.hh.version, id(model.factor))
-        if self._views_key != key:
+        if self._views is None or self._views_key != key:
             sl = self.slice
-            self._views = (
+            self._views = hm.Columns(
                 *(model.hh[name][sl] for name in hm.COLUMNS),
-                model.factor[sl],
-                model.shock_left[sl],
-                model.last_benefit[sl],
-                model.months_since_job_gain[sl],
-                model.temp_case[sl],
-                model.prev_codes[sl],
+                *(getattr(model, name)[sl] for name in hm.ENGINE_STATE),
             )
             self._views_key = key
         return self._views
 
 
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]
-    """Province model for one scenario and replicate."""
+    """Province model for one scenario and replicate.
+
+    Engine state per household besides the columns (12 bytes): ``factor`` (assessed / true
+    market income), ``shock_left``, ``last_benefit``, ``months_since_job_gain``,
+    ``temp_case``, ``prev_code`` (caseload group last month).
+    """
 
     def __init__(
         self,
@@ -188,14 +171,10 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         seed: int,
         replicate: int,
         shocks: Sequence[ShockEvent] = (),
-        engine: str = "compiled",
         threads: int | None = None,
         keep_money: bool = False,
     ) -> None:
         super().__init__(rng=np.random.default_rng([seed, replicate]))
-        if engine not in ENGINES:
-            raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")
-        self.engine = engine
         self.seed = seed
         self.replicate = replicate
         self.hh = households
@@ -229,68 +208,49 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         n_c = len(self.county_index)
         self.shock_left = np.zeros(n, dtype=np.int8)
         self.last_benefit = np.zeros(n, dtype=np.float32)
-        self.months_since_job_gain = np.full(n, hm.MAX_JOB_GAIN_MONTHS, dtype=np.int8)
+        self.months_since_job_gain = np.full(n, MAX_JOB_GAIN_MONTHS, dtype=np.int8)
         self.temp_case = np.zeros(n, dtype=bool)
-        # county position of each household: needed once here, and every month by the numpy
-        # phases only (8 bytes per household)
+        # county position of each household: needed once, for the employment tables
         local = np.repeat(np.arange(n_c, dtype=np.int64), ends - bounds)
         loss = float(self.p.behaviour.job_loss_rate)
         self.reference_wage_table = take_up.reference_wage_table(households, local, n_c)
         self.job_gain_table = transitions.stationary_gain_table(households, local, n_c, loss)
+        del local
         self.recorder = Recorder(n_c, len(self.months))
         p0 = params.at(self.months[0]).dibao
-        self.a: assessment.Assessment | None = None
-        self.money: dict[str, np.ndarray] = {}
-        if engine == "numpy":
-            self.local = local
-            key = local * 2 + households["urban"].astype(np.int64)
-            self.u = {p: np.empty(n, dtype=np.float32) for p in DRAW_PURPOSES}
-            self.reference_wage = self.reference_wage_table[key]
-            self.job_gain_rate = self.job_gain_table[key]
-            self.standard_at_start = dibao.local_standard(
-                p0, households["county"], households["urban"]
-            )
-            self.prev_codes = self.recorder.group_codes(self)
-            self.prev_temp = self.temp_case.copy()
-            self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
-                ("prices", self.prices),
-                ("life_events", self.life_events),
-                ("shocks", self.apply_shocks),
-                ("assessment", self.assess),
-                ("applications", self.applications),
-                ("reviews", self.reviews),
-                ("temporary_assistance", self.temporary_assistance),
-                ("benefits", self.benefits),
-                ("services", self.services),
-                ("record", self.record),
-            )
-        else:
-            del local
-            wanted = threads if threads is not None else default_threads()
-            # a thread pays only with enough households to share (handing work over costs)
-            self.threads = max(1, min(wanted, n // HOUSEHOLDS_PER_THREAD))
-            self.keep_money = keep_money
-            self.money_lines = np.zeros((n if keep_money else 0, len(hm.MONEY_LINES)))
-            self.no_money = np.zeros((0, len(hm.MONEY_LINES)))
-            self.prev_codes = self.recorder.group_codes(self).astype(np.int8)
-            self.standard_at_start_urban = np.asarray(p0.standard.urban, dtype=np.float64)
-            self.standard_at_start_rural = np.asarray(p0.standard.rural, dtype=np.float64)
-            self.acc = np.zeros((n_c, hm.A_SIZE))
-            self.county_values = np.zeros((n_c, hm.C_SIZE))
-            self._factor_takeup: initial.TakeUp | None = None
-            self.factor = np.empty(0, dtype=np.float32)
-            self._tls = threading.local()
-            self._pool: ThreadPoolExecutor | None = None
-            # one group of counties per thread, balanced by households (largest first, each
-            # to the least loaded thread): one task per thread and month
-            self._groups = balanced_groups(self.county_agents, self.threads)
-            self._load_compiled()
-            self.phases = (
-                ("prices", self.prices),
-                ("households", self.households_step),
-                ("services", self.services),
-                ("record", self.record),
-            )
+        wanted = threads if threads is not None else default_threads()
+        # a thread pays only with enough households to share (handing work over costs)
+        self.threads = max(1, min(wanted, n // HOUSEHOLDS_PER_THREAD))
+        self.keep_money = keep_money
+        self.money_lines = np.zeros((n if keep_money else 0, len(MONEY_LINES)))
+        self.no_money = np.zeros((0, len(MONEY_LINES)))
+        self.prev_code = np.empty(n, dtype=np.int8)
+        hm.group_codes(
+            households["programme"],
+            households["exit_months_left"],
+            households["urban"],
+            households["edge"],
+            self.prev_code,
+        )
+        self.standard_at_start_urban = np.asarray(p0.standard.urban, dtype=np.float64)
+        self.standard_at_start_rural = np.asarray(p0.standard.rural, dtype=np.float64)
+        self.sums = hm.new_sums(n_c, len(MONEY_LINES), len(GROUPS))
+        self.rule_params: list[RuleParams] = []
+        self.behaviour_params: list[hm.BehaviourParams] = []
+        self._factor_takeup: initial.TakeUp | None = None
+        self.factor = np.empty(0, dtype=np.float32)
+        self._tls = threading.local()
+        self._pool: ThreadPoolExecutor | None = None
+        # one group of counties per thread, balanced by households (largest first, each
+        # to the least loaded thread): one task per thread and month
+        self._groups = balanced_groups(self.county_agents, self.threads)
+        self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
+            ("prices", self.prices),
+            ("households", self.households_step),
+            ("services", self.services),
+            ("record", self.record),
+        )
+        self._load_compiled()
 
     # ------------------------------------------------------------------ time
     @property
@@ -310,10 +270,6 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         if self.date.month == 1:
             for agent in self.county_agents:
                 agent.new_year()
-        if self.engine == "numpy":
-            for agent in self.county_agents:
-                for purpose in DRAW_PURPOSES:
-                    agent.draw(purpose, self.u[purpose])
         for _name, phase in self.phases:
             phase()
         self.t += 1
@@ -339,23 +295,18 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         that it counts as model setup: a call on no households with arguments of the types
         the run will use."""
         none = slice(0, 0)
-        month = hm.month_vector(self.params, self.p, self.date)
-        step: Any = hm.step_county
-        step(
+        self._month_parameters()
+        views = hm.Columns(
             *(self.hh[name][none] for name in hm.COLUMNS),
-            self.factor[none],
-            self.shock_left[none],
-            self.last_benefit[none],
-            self.months_since_job_gain[none],
-            self.temp_case[none],
-            self.prev_codes[none],
+            *(np.zeros(0, dtype=getattr(self, name).dtype) for name in hm.ENGINE_STATE),
+        )
+        hm.step_county(
+            views,
             np.empty((len(DRAW_PURPOSES), 0), dtype=np.float32),
-            month.m,
-            month.tier_bounds,
-            month.tier_paid,
-            month.tier_classes,
-            np.zeros(hm.C_SIZE),
-            np.zeros(hm.A_SIZE),
+            self.rule_params[0],
+            self.behaviour_params[0],
+            hm.new_sums(1, len(MONEY_LINES), len(GROUPS)),
+            0,
             self.no_money,
         )
 
@@ -369,6 +320,53 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             self._tls.u = buf
         return buf[:size].reshape(len(DRAW_PURPOSES), n)
 
+    def _month_parameters(self, rate_urban: Any = 0.0, rate_rural: Any = 0.0) -> None:
+        """The month's rule and behaviour parameters of every county (by name)."""
+        n_all = len(self.standard_at_start_urban)
+        rates = []
+        for r in (rate_urban, rate_rural):
+            full = np.zeros(n_all)
+            full[self.county_index] = r
+            rates.append(full)
+        month = month_parameters(self.params, self.date, rates[0], rates[1])
+        province = hm.behaviour_values(self.p)
+        wage, gain = self.reference_wage_table, self.job_gain_table
+        self.rule_params = month.counties(self.county_index.tolist())
+        base = hm.behaviour_params(
+            province,
+            standard_start_urban=0.0,
+            standard_start_rural=0.0,
+            new_wage_urban32=0.0,
+            new_wage_rural32=0.0,
+            job_gain_urban32=0.0,
+            job_gain_rural32=0.0,
+        )
+        ci = self.county_index
+        own = zip(
+            self.standard_at_start_urban[ci].tolist(),
+            self.standard_at_start_rural[ci].tolist(),
+            wage[1::2].tolist(),
+            wage[0::2].tolist(),
+            gain[1::2].tolist(),
+            gain[0::2].tolist(),
+            strict=True,
+        )
+        n_own = 6  # the county fields, last in BehaviourParams
+        rows = [hm.BehaviourParams._make((*base[:-n_own], *row)) for row in own]
+        # behaviour parameters that vary by county (issue 15)
+        b, cal = self.p.behaviour, self.p.calibrated
+        varying = {
+            "discovery": b.per_county("discovery_rate")[ci].tolist(),
+            "takeup_urban": cal.per_county("takeup_urban")[ci].tolist(),
+            "takeup_rural": cal.per_county("takeup_rural")[ci].tolist(),
+            "tekun_takeup_urban": cal.per_county("tekun_takeup_urban")[ci].tolist(),
+            "tekun_takeup_rural": cal.per_county("tekun_takeup_rural")[ci].tolist(),
+            "delay": [int(x) for x in b.per_county("processing_delay_months")[ci].tolist()],
+        }
+        self.behaviour_params = [
+            r._replace(**{k: v[k_] for k, v in varying.items()}) for k_, r in enumerate(rows)
+        ]
+
     def households_step(self) -> None:
         """Life events, shocks, assessment, applications, reviews, temporary assistance and
         benefits of every household, compiled, county by county on ``threads`` threads (each
@@ -380,30 +378,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             self._factor_takeup = t
         growth = np.float32((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
         self.reference_wage_table *= growth
-        self.month_inputs = hm.month_vector(self.params, self.p, self.date)
-        d = self.p.dibao
-        c = self.county_values
-        ci = self.county_index
-        c[:, hm.C_STD_URBAN] = d.standard.urban[ci]
-        c[:, hm.C_STD_RURAL] = d.standard.rural[ci]
-        c[:, hm.C_STD_START_URBAN] = self.standard_at_start_urban[ci]
-        c[:, hm.C_STD_START_RURAL] = self.standard_at_start_rural[ci]
-        c[:, hm.C_TEKUN_STD] = self.p.tekun.basic_standard["all"][ci]
-        c[:, hm.C_RATE_URBAN] = self.price_rate_urban
-        c[:, hm.C_RATE_RURAL] = self.price_rate_rural
-        c[:, hm.C_WAGE_URBAN32] = self.reference_wage_table[1::2]
-        c[:, hm.C_WAGE_RURAL32] = self.reference_wage_table[0::2]
-        c[:, hm.C_GAIN_URBAN32] = self.job_gain_table[1::2]
-        c[:, hm.C_GAIN_RURAL32] = self.job_gain_table[0::2]
-        # parameters that vary by county (issue 15): discovery and calibrated take-up
-        c[:, hm.C_DISCOVERY] = b.per_county("discovery_rate")[ci]
-        cal = self.p.calibrated
-        c[:, hm.C_TAKEUP_URBAN] = cal.per_county("takeup_urban")[ci]
-        c[:, hm.C_TAKEUP_RURAL] = cal.per_county("takeup_rural")[ci]
-        c[:, hm.C_TEKUN_TAKEUP_URBAN] = cal.per_county("tekun_takeup_urban")[ci]
-        c[:, hm.C_TEKUN_TAKEUP_RURAL] = cal.per_county("tekun_takeup_rural")[ci]
-        c[:, hm.C_DELAY] = b.per_county("processing_delay_months")[ci]
-        self.acc[:] = 0.0
+        self._month_parameters(self.price_rate_urban, self.price_rate_rural)
+        hm.clear(self.sums)
         if len(self._groups) == 1:
             _step_group(self._groups[0])
             return
@@ -450,209 +426,11 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.price_rate_urban = price_subsidy.rate_per_person(p, std_u, rise) * trig
         self.price_rate_rural = price_subsidy.rate_per_person(p, std_r, rise) * trig
 
-    def life_events(self) -> None:
-        """Demography, health and work; wages grow; counters age."""
-        b = self.p.behaviour
-        transitions.income_growth(self.hh, b)
-        self.reference_wage *= np.float32((1.0 + b.wage_growth_annual) ** (1.0 / 12.0))
-        transitions.demography_and_health(self.hh, self.u["health"], b)
-        _lost, gained = transitions.work(
-            self.hh, self.u["work"], b, self.reference_wage, self.job_gain_rate
-        )
-        np.minimum(
-            self.months_since_job_gain + 1, hm.MAX_JOB_GAIN_MONTHS, out=self.months_since_job_gain
-        )
-        self.months_since_job_gain[gained] = 0
-
-    def apply_shocks(self) -> None:
-        """Scenario shocks: hit households lose income for the shock's duration."""
-        np.maximum(self.shock_left - 1, 0, out=self.shock_left)
-        for s in self.shocks:
-            if s.start != self.date:
-                continue
-            for agent in self.county_agents:
-                if agent.index in s.county_indices:
-                    hit = agent.streams["shocks"].random(agent.n) < s.severity
-                    self.shock_left[agent.slice][hit] = s.months
-
-    def assess(self) -> None:
-        """Apply the rules: to income as the administration assesses it, and to true income.
-
-        Decisions (applications, reviews) use the assessed income (persistent assessment
-        error and undetected income, ``calibrated.*``); checks that find inclusion errors and the
-        targeting measures use the true income.
-        """
-        p = self.p
-        loss = np.where(
-            self.shock_left > 0, np.float32(1.0 - p.behaviour.shock_income_loss), np.float32(1)
-        ).astype(np.float32)
-        noise = initial.assessment_factor(self.hh, initial.takeup_params(p))
-        self.a, self.truth = assessment.assess_pair(self.hh, p, noise * loss, loss)
-
-    def applications(self) -> None:
-        """Pending cases are decided; willing eligible non-recipients apply (take-up)."""
-        a = self._a()
-        p = self.p
-        hh = self.hh
-        prog = hh["programme"]
-        pending = hh["pending_months"]
-        u = self.u["apply"]
-        # decide pending applications whose processing time is over (on assessed income)
-        due = pending == 0
-        admit_tekun = due & a.tekun
-        admit_whole = due & a.dibao_whole & ~admit_tekun
-        admit_single = due & ~a.dibao_whole & (a.single_persons > 0) & ~admit_tekun
-        rows = np.flatnonzero(admit_tekun)
-        willing = u[rows] < take_up.institution_share(hh["care_level"][rows], p.behaviour)
-        prog[rows] = tekun.care_mode(willing, np.ones_like(willing))  # places for all: S3 二(二)
-        prog[admit_whole] = DIBAO_WHOLE
-        prog[admit_single] = DIBAO_SINGLE
-        pending[due] = -1
-        np.subtract(pending, 1, out=pending, where=pending > 0)
-        # new applications: only eligible, idle households can apply (evaluated on that subset)
-        size = hh["size"]
-        eligible = a.dibao_whole | (a.single_persons > 0) | a.tekun
-        rows = np.flatnonzero((prog == NONE) & (pending < 0) & (size > 0) & eligible)
-        sub = assessment.take(a, rows)
-        county = hh["county"][rows]
-        base = initial.base_take_up(
-            sub, size[rows], hh["urban"][rows], initial.local_takeup(p, county)
-        )
-        ratio = sub.standard / self.standard_at_start[rows]
-        discovery = p.behaviour.per_county("discovery_rate")[county]
-        prob = take_up.take_up_probability(base, ratio, p.behaviour, discovery)
-        shocked = self.shock_left[rows] > 0
-        new = take_up.applies(hh["propensity"][rows], prob, u[rows], shocked, p.behaviour)
-        delay = p.behaviour.per_county("processing_delay_months").astype(np.int8)[county]
-        pending[rows[new & ~shocked]] = delay[new & ~shocked]
-        pending[rows[new & shocked]] = 0  # urgent: decided at once (S4 四(十))
-
-    def reviews(self) -> None:
-        """Periodic review, checks on inclusion errors, gradual exit, exits on death."""
-        a = self._a()
-        b = self.p.behaviour
-        prog = self.hh["programme"]
-        left = self.hh["exit_months_left"]
-        u = self.u["review"]
-        on_dibao = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
-        on_tekun = (prog == TEKUN_DISPERSED) | (prog == TEKUN_INSTITUTIONAL)
-        review_p = np.float32(1.0 / float(b.review_interval_months))
-        reviewed = u < review_p
-        caught = (u >= review_p) & (u < review_p + np.float32(b.inclusion_detection_rate))
-        still = np.where(prog == DIBAO_SINGLE, a.single_persons > 0, a.dibao_whole) | a.tekun
-        true = self.truth
-        truly = (
-            np.where(prog == DIBAO_SINGLE, true.single_persons > 0, true.dibao_whole) | true.tekun
-        )
-        in_exit = left > 0
-        # gradual exit (渐退期) starts at a review, when work lifted income above the standard
-        by_work = (self.months_since_job_gain <= hm.JOB_GAIN_WINDOW) & (
-            u < review_p * np.float32(b.gradual_exit_share_work)
-        )
-        start = dibao.gradual_exit_start(prog == DIBAO_WHOLE, still, by_work, left) & reviewed
-        new_left = dibao.gradual_exit_months_left(self.p.dibao, left, start, still)
-        ended = in_exit & (new_left == 0) & ~still
-        left[:] = new_left
-        # a review exits those the assessment finds ineligible; checks (data matching) find
-        # inclusion errors on true income (S3 三(三))
-        exit_now = on_dibao & ~in_exit & ~start & ((reviewed & ~still) | (caught & ~truly))
-        dead = self.hh["size"] == 0
-        tekun_exit = on_tekun & ((reviewed & ~a.tekun & ~a.dibao_whole) | dead)
-        out = exit_now | ended | (on_dibao & dead) | tekun_exit
-        prog[out] = NONE
-        left[out] = 0
-        self.last_benefit[out] = 0
-
-    def temporary_assistance(self) -> None:
-        """Crises among low-income households and shock victims -> temporary assistance."""
-        a = self._a()
-        b = self.p.behaviour
-        t = self.p.temporary
-        u = self.u["temporary"]
-        low = a.edge | a.dibao_whole | (self.hh["programme"] != NONE)
-        hit = self.shock_left > 0
-        crisis = low & ((u < b.temporary_incidence) | hit) & (self.hh["size"] > 0)
-        # the same uniform, rescaled, types and grades the case; amounts only for the cases
-        rows = np.flatnonzero(crisis)
-        shocked = hit[rows]
-        v = u[rows] / np.float32(max(float(b.temporary_incidence), 1e-9))
-        urgent = shocked | (v < b.temporary_urgent_share)
-        severity = np.where(shocked, 2, np.where(v < b.temporary_severe_share, 1, 0))
-        kind = np.where(urgent, 0, 1)
-        std = self.p.dibao.standard.urban[self.hh["county"][rows]]
-        # urgent cases cover one month of difficulty; expenditure cases (illness, schooling)
-        # the longest duration counted (ASSUMED)
-        months = np.where(urgent, 1.0, float(t.duration_months_max))
-        need = temporary.need(t, std, kind, severity, self.hh["size"][rows], months)
-        limit = temporary.case_by_case_limit(t, std)
-        self.temp_case = crisis
-        self.temp_amount = np.zeros(crisis.shape)
-        self.temp_amount[rows] = temporary.amount(need, limit, severity)
-
-    def benefits(self) -> None:
-        """Dibao, tekun, price-linked and one-time subsidies paid this month (per household)."""
-        a = self._a()
-        p = self.p
-        prog = self.hh["programme"]
-        left = self.hh["exit_months_left"]
-        dibao_now = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
-        regular = np.where(prog == DIBAO_WHOLE, a.benefit_whole, a.benefit_single)
-        benefit = np.where(left > 0, dibao.gradual_exit_benefit(left, self.last_benefit), regular)
-        benefit = np.where(dibao_now, benefit, 0.0)
-        self.last_benefit = benefit.astype(np.float32)
-        tekun_now = (prog == TEKUN_DISPERSED) | (prog == TEKUN_INSTITUTIONAL)
-        persons = self.covered_persons(a)
-        self.hh["covered_persons"] = persons
-        rate = np.where(
-            self.hh["urban"], self.price_rate_urban[self.local], self.price_rate_rural[self.local]
-        )
-        price_persons = price_subsidy.covered_persons(
-            p.price_subsidy, prog, a.edge, persons, self.hh["size"]
-        )
-        once = price_subsidy.one_time_rate(self.params, self.date)
-        self.money = {
-            "dibao": benefit,
-            "tekun_basic": np.where(tekun_now, a.tekun_basic, 0.0),
-            "tekun_care": np.where(tekun_now, a.tekun_care, 0.0),
-            "temporary": self.temp_amount,
-            "price_subsidy": price_subsidy.household_subsidy(rate, price_persons),
-            "one_time_subsidy": price_subsidy.one_time_subsidy(once, prog, persons),
-        }
-
-    def covered_persons(self, a: assessment.Assessment) -> np.ndarray:
-        """Persons covered per household by its programme (whole, single-person, tekun)."""
-        prog = self.hh["programme"]
-        persons: np.ndarray = np.select(
-            [prog == DIBAO_WHOLE, prog == DIBAO_SINGLE, prog >= TEKUN_DISPERSED],
-            [self.hh["size"], np.maximum(a.single_persons, 1), self.hh["size"]],
-            0,
-        ).astype(np.int16)
-        return persons
-
     def services(self) -> None:
         """Purchased services demand per county, capped at the share of YTD spending."""
-        n = len(self.county_agents)
-        asked: np.ndarray
-        on_programme: np.ndarray
-        spending: dict[str, np.ndarray]
-        if self.engine == "numpy":
-            w = self.hh["weight"]
-            deps = services.dependants(self.hh["programme"], self.hh["care_level"]) * w
-            asked = np.bincount(self.local, weights=deps, minlength=n)
-            on_programme = np.bincount(
-                self.local, weights=w * (self.hh["programme"] != NONE), minlength=n
-            )
-            spending = {
-                name: np.bincount(self.local, weights=w * v, minlength=n)
-                for name, v in self.money.items()
-            }
-        else:
-            asked = self.acc[:, hm.A_ASKED].copy()
-            on_programme = self.acc[:, hm.A_ON_PROGRAMME].copy()
-            spending = {
-                name: self.acc[:, hm.A_MONEY + k].copy() for k, name in enumerate(hm.MONEY_LINES)
-            }
-        self.county_services(asked, on_programme, spending)
+        s = self.sums
+        spending = {name: s.money[:, k].copy() for k, name in enumerate(MONEY_LINES)}
+        self.county_services(s.asked.copy(), s.on_programme.copy(), spending)
 
     def county_services(
         self, asked: np.ndarray, on_programme: np.ndarray, spending: dict[str, np.ndarray]
@@ -683,25 +461,16 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.services_cap = room
 
     def record(self) -> None:
-        if self.engine == "numpy":
-            self.recorder.record(self)
-        else:
-            self.recorder.record_sums(self, self.acc)
+        self.recorder.record_sums(self, self.sums)
         self.recorder.record_county(self)
 
     @property
     def household_money(self) -> dict[str, np.ndarray]:
-        """This month's payments per household and money line, yuan (compiled engine: only
-        with ``keep_money=True``)."""
-        if self.engine == "numpy":
-            return self.money
+        """This month's payments per household and money line, yuan (only with
+        ``keep_money=True``)."""
         if not self.keep_money:
             raise RuntimeError("household money is kept only with keep_money=True")
-        return {name: self.money_lines[:, k] for k, name in enumerate(hm.MONEY_LINES)}
-
-    def _a(self) -> assessment.Assessment:
-        assert self.a is not None, "assessment phase must run first"
-        return self.a
+        return {name: self.money_lines[:, k] for k, name in enumerate(MONEY_LINES)}
 
 
 class Recorder:
@@ -717,94 +486,19 @@ class Recorder:
             dims = tuple(x for d in v.extra_dims for x in extra[d])
             self.arrays[v.name] = np.zeros((*shape, *dims))
 
-    def _sum(self, model: SafetyNetModel, values: np.ndarray) -> np.ndarray:
-        return np.bincount(model.local, weights=values, minlength=self.n_counties)
-
-    def group_codes(self, model: SafetyNetModel) -> np.ndarray:
-        """Caseload group of each household (index into GROUPS; programme groups are
-        mutually exclusive; NO_GROUP for the rest). Temporary assistance is kept apart."""
-        hh = model.hh
-        prog, urban = hh["programme"], hh["urban"]
-        steady = hh["exit_months_left"] == 0
-        whole, single = prog == DIBAO_WHOLE, prog == DIBAO_SINGLE
-        codes: np.ndarray = np.select(
-            [
-                whole & urban & steady,
-                single & urban & steady,
-                whole & ~urban & steady,
-                single & ~urban & steady,
-                (whole | single) & ~steady,
-                prog == TEKUN_DISPERSED,
-                prog == TEKUN_INSTITUTIONAL,
-                hh["edge"] & (prog == NONE),
-            ],
-            list(range(len(PROGRAMME_GROUPS))),
-            NO_GROUP,
-        )
-        return codes
-
-    def record(self, model: SafetyNetModel) -> None:
-        a = model._a()
-        truth = model.truth
+    def record_sums(self, model: SafetyNetModel, sums: hm.Sums) -> None:
+        """Household aggregates from the compiled step's county sums."""
         t = model.t
-        hh = model.hh
-        w = hh["weight"].astype(np.float64)
-        hh["edge"][:] = a.edge & (hh["programme"] == NONE)
-        n_c, k = self.n_counties, NO_GROUP + 1
-        codes = self.group_codes(model)
-        prev = model.prev_codes
-        size = hh["size"].astype(np.float64)
-        persons = np.where(
-            codes == PROGRAMME_GROUPS.index("edge"),
-            size,
-            hh["covered_persons"].astype(np.float64),  # set by the benefits phase
-        )
-        moved = w * (codes != prev)
-
-        def by_group(key: np.ndarray, values: np.ndarray) -> np.ndarray:
-            out = np.bincount(model.local * k + key, weights=values, minlength=n_c * k)
-            return out.reshape(n_c, k)[:, :NO_GROUP]
-
-        g = slice(0, NO_GROUP)
-        self.arrays["cases_households"][:, t, g] = by_group(codes, w)
-        self.arrays["cases_persons"][:, t, g] = by_group(codes, w * persons)
-        self.arrays["entries_households"][:, t, g] = by_group(codes, moved)
-        self.arrays["exits_households"][:, t, g] = by_group(prev, moved)
-        model.prev_codes = codes
-        temp, temp_prev = model.temp_case, model.prev_temp
-        gi = outputs.GROUPS.index("temporary")
-        self.arrays["cases_households"][:, t, gi] = self._sum(model, w * temp)
-        self.arrays["cases_persons"][:, t, gi] = self._sum(model, w * size * temp)
-        self.arrays["entries_households"][:, t, gi] = self._sum(model, w * (temp & ~temp_prev))
-        self.arrays["exits_households"][:, t, gi] = self._sum(model, w * (temp_prev & ~temp))
-        model.prev_temp = temp.copy()
-        prog = hh["programme"]
-        on_dibao = (prog == DIBAO_WHOLE) | (prog == DIBAO_SINGLE)
-        eligible = truth.dibao_whole | (truth.single_persons > 0)
-        self.arrays["eligible_households"][:, t] = self._sum(model, w * eligible)
-        self.arrays["eligible_covered_households"][:, t] = self._sum(
-            model, w * (eligible & on_dibao)
-        )
-        self.arrays["ineligible_covered_households"][:, t] = self._sum(
-            model, w * (~eligible & on_dibao & (hh["exit_months_left"] == 0))
-        )
-        self.arrays["population_households"][:, t] = self._sum(model, w * (hh["size"] > 0))
-        self.arrays["population_persons"][:, t] = self._sum(model, w * hh["size"])
-
-    def record_sums(self, model: SafetyNetModel, acc: np.ndarray) -> None:
-        """Household aggregates from the compiled step's county sums (``household_month.A_*``)."""
-        t = model.t
-        g = slice(0, NO_GROUP + 1)  # the programme groups and temporary
         a = self.arrays
-        a["cases_households"][:, t, g] = acc[:, hm.A_CASES : hm.A_CASES + NO_GROUP + 1]
-        a["cases_persons"][:, t, g] = acc[:, hm.A_PERSONS : hm.A_PERSONS + NO_GROUP + 1]
-        a["entries_households"][:, t, g] = acc[:, hm.A_ENTRIES : hm.A_ENTRIES + NO_GROUP + 1]
-        a["exits_households"][:, t, g] = acc[:, hm.A_EXITS : hm.A_EXITS + NO_GROUP + 1]
-        a["eligible_households"][:, t] = acc[:, hm.A_ELIGIBLE]
-        a["eligible_covered_households"][:, t] = acc[:, hm.A_COVERED]
-        a["ineligible_covered_households"][:, t] = acc[:, hm.A_INELIGIBLE_COVERED]
-        a["population_households"][:, t] = acc[:, hm.A_POP_HOUSEHOLDS]
-        a["population_persons"][:, t] = acc[:, hm.A_POP_PERSONS]
+        a["cases_households"][:, t, :] = sums.cases
+        a["cases_persons"][:, t, :] = sums.persons
+        a["entries_households"][:, t, :] = sums.entries
+        a["exits_households"][:, t, :] = sums.exits
+        a["eligible_households"][:, t] = sums.eligible
+        a["eligible_covered_households"][:, t] = sums.covered
+        a["ineligible_covered_households"][:, t] = sums.ineligible_covered
+        a["population_households"][:, t] = sums.population_households
+        a["population_persons"][:, t] = sums.population_persons
 
     def record_county(self, model: SafetyNetModel) -> None:
         """County-level values of the month: spending, prices, services, standards."""

@@ -11,19 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from safetynet.constants import GROUPS as GROUPS
+from safetynet.constants import PROGRAMMES as PROGRAMMES
+
 CORE_DIMS = ("scenario", "replicate", "county", "month")
 
-GROUPS: tuple[str, ...] = (
-    "dibao_urban_whole",
-    "dibao_urban_single",
-    "dibao_rural_whole",
-    "dibao_rural_single",
-    "dibao_gradual_exit",
-    "tekun_dispersed",
-    "tekun_institutional",
-    "edge",
-    "temporary",
-)
 GROUP_LABELS: dict[str, tuple[str, str]] = {
     "dibao_urban_whole": ("城市低保（整户）", "Urban dibao, whole household"),
     "dibao_urban_single": ("城市低保（单人保）", "Urban dibao, single person"),
@@ -36,15 +28,6 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
     "temporary": ("临时救助", "Temporary assistance"),
 }
 
-PROGRAMMES: tuple[str, ...] = (
-    "dibao",
-    "tekun_basic",
-    "tekun_care",
-    "temporary",
-    "price_subsidy",
-    "one_time_subsidy",
-    "services",
-)
 PROGRAMME_LABELS: dict[str, tuple[str, str]] = {
     "dibao": ("最低生活保障金", "Dibao benefits"),
     "tekun_basic": ("特困基本生活费", "Tekun basic living"),

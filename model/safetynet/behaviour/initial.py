@@ -25,8 +25,9 @@ from scipy import special
 
 from safetynet import assessment
 from safetynet.behaviour import take_up
+from safetynet.constants import DIBAO, DIBAO_SINGLE, NONE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL
 from safetynet.params import Branch, ParameterSet
-from safetynet.rules import tekun as tekun_rules
+from safetynet.rules.parameters import MonthParameters, month_parameters
 from safetynet.schema import Households
 from safetynet.streams import stream
 
@@ -43,8 +44,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-NONE, DIBAO_WHOLE, DIBAO_SINGLE, TEKUN_DISPERSED = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -113,9 +112,10 @@ def assessment_factor(hh: Households, t: TakeUp) -> npt.NDArray[np.float32]:
     return np.where(z < cut, np.float32(0.0), np.exp(noise * z)).astype(np.float32)
 
 
-def assessed(hh: Households, p: Branch, t: TakeUp) -> assessment.Assessment:
-    """The rules applied to the income the administration sees (see module docstring)."""
-    return assessment.assess(hh, p, income_factor=assessment_factor(hh, t))
+def assessed(hh: Households, month: MonthParameters, t: TakeUp) -> assessment.Assessment:
+    """The rules applied to the income the administration sees (see module docstring);
+    ``month``: the household-rule parameters of the month (``rules.parameters``)."""
+    return assessment.assess(hh, month, income_factor=assessment_factor(hh, t))
 
 
 def takeup_probability(size: npt.ArrayLike, urban: npt.ArrayLike, t: TakeUp) -> FloatArray:
@@ -143,7 +143,7 @@ def coverage(hh: Households, a: assessment.Assessment, t: TakeUp) -> tuple[IntAr
     tk = a.tekun & (u < np.where(urban, t.tekun_urban, t.tekun_rural))
     whole = a.dibao_whole & ~tk & (u < takeup_probability(size, urban, t))
     single = (a.single_persons > 0) & ~tk & ~whole & (u < takeup_probability(1, urban, t))
-    programme = np.select([tk, whole, single], [TEKUN_DISPERSED, DIBAO_WHOLE, DIBAO_SINGLE], NONE)
+    programme = np.select([tk, whole, single], [TEKUN_DISPERSED, DIBAO, DIBAO_SINGLE], NONE)
     persons = np.select([tk | whole, single], [size, np.asarray(a.single_persons)], 0)
     return programme.astype(np.int64), persons.astype(np.int64)
 
@@ -201,6 +201,7 @@ def initial_state(
     the result does not depend on the block size), which bounds the temporary memory.
     """
     p = params.at(when)
+    month = month_parameters(params, when)
     t = takeup_params(p)
     n = hh.n
     state = {
@@ -217,7 +218,7 @@ def initial_state(
         size += rows.size
         if size >= block_households or i == len(counties) - 1:
             rows_all = np.concatenate([r for _, r in block])
-            values = _initial_block(hh.take(rows_all), block, p, t, seed, replicate)
+            values = _initial_block(hh.take(rows_all), block, p, month, t, seed, replicate)
             for name, v in values.items():
                 state[name][rows_all] = v
             block, size = [], 0
@@ -230,13 +231,14 @@ def _initial_block(
     hh: Households,
     counties: list[tuple[int, IntArray]],
     p: Branch,
+    month: MonthParameters,
     t: TakeUp,
     seed: int,
     replicate: int,
 ) -> dict[str, npt.NDArray[Any]]:
     """:func:`initial_state` for the households of some whole counties (``hh``: their rows,
     county after county in ``counties`` order)."""
-    a = assessed(hh, p, t)
+    a = assessed(hh, month, t)
     local = local_takeup(p, hh["county"])
     programme, persons = coverage(hh, a, local)
     n = hh.n
@@ -249,7 +251,8 @@ def _initial_block(
         u_pend[start : start + rows.size] = draws[1]
         start += rows.size
     willing = u_inst < take_up.institution_share(hh["care_level"], p.behaviour)
-    mode = tekun_rules.care_mode(willing, np.ones(n, dtype=bool))
+    # places for all who are willing (S3 二(二): rules.tekun.care_mode with a place)
+    mode = np.where(willing, TEKUN_INSTITUTIONAL, TEKUN_DISPERSED)
     programme = np.where(programme == TEKUN_DISPERSED, mode, programme)
     # the county's processing delay (varies by county), months
     delay = p.behaviour.per_county("processing_delay_months").astype(np.int64)[hh["county"]]

@@ -38,16 +38,6 @@ def take_up_probability(
     return out
 
 
-def applies(
-    propensity: np.ndarray, probability: np.ndarray, u: np.ndarray, shocked: np.ndarray, b: Any
-) -> np.ndarray:
-    """Who applies this month: willing (propensity < probability) and the month comes up
-    (``u`` < ``application_rate``); shocked households apply at once."""
-    willing = propensity < probability
-    out: np.ndarray = (willing & (u < np.float32(b.application_rate))) | shocked
-    return out
-
-
 def institution_share(care_level: np.ndarray, b: Any) -> np.ndarray:
     """Share choosing institutional care by self-care level (S2 二(六), S3 二(二))."""
     shares: Mapping[str, float] = b.tekun_institution_share
@@ -79,11 +69,4 @@ def reference_wage_table(hh: Any, local: np.ndarray, n_counties: int) -> np.ndar
     overall = tot_wage.sum() / max(tot_workers.sum(), 1.0)
     mean = np.where(tot_workers > 0, tot_wage / np.maximum(tot_workers, 1e-9), overall)
     out: np.ndarray = mean.astype(np.float32)
-    return out
-
-
-def reference_wages(hh: Any, local: np.ndarray, n_counties: int) -> np.ndarray:
-    """Wage per worker a new job pays, per household: the county × urban/rural mean (yuan/month)."""
-    key = local * 2 + hh["urban"].astype(np.int64)
-    out: np.ndarray = reference_wage_table(hh, local, n_counties)[key]
     return out

@@ -1,40 +1,33 @@
 """Pure policy rules (政策规则), one module per programme; see docs/rules.md for the full list.
 
-Every rule is a small function over numpy arrays (one element per household, or per county for
-money and checks) and a parameter branch at a date (``p = params.at(month).dibao``). Rules draw
-no random numbers, do no I/O and never modify their inputs. Money is float64 yuan per month.
+Household rules are small scalar functions, one quantity for one household or person, compiled
+with numba (:mod:`safetynet.rules.compiled`) and reading the county's parameters of the month by
+name (:class:`safetynet.rules.parameters.RuleParams`); their order is composed once in
+:mod:`safetynet.assessment`. County rules (prices trigger, services cap, funding, checks) are
+functions over arrays of counties and a parameter branch at a date. Rules draw no random
+numbers, do no I/O and never modify their inputs. Money is float64 yuan per month.
 
 Programme codes are those of the household column ``programme`` (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from safetynet.constants import CARE_LEVELS as CARE_LEVELS
+from safetynet.constants import DIBAO as DIBAO
+from safetynet.constants import DIBAO_SINGLE as DIBAO_SINGLE
+from safetynet.constants import NONE as NONE
+from safetynet.constants import PROGRAMME_NAMES as PROGRAMME_NAMES
+from safetynet.constants import TEKUN_DISPERSED as TEKUN_DISPERSED
+from safetynet.constants import TEKUN_INSTITUTIONAL as TEKUN_INSTITUTIONAL
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-#: household ``programme`` codes (docs/architecture.md, "Households")
-NONE: Final = 0
-DIBAO: Final = 1
-DIBAO_SINGLE: Final = 2
-TEKUN_DISPERSED: Final = 3
-TEKUN_INSTITUTIONAL: Final = 4
-
-PROGRAMME_NAMES: Final[dict[int, str]] = {
-    NONE: "none",
-    DIBAO: "dibao",
-    DIBAO_SINGLE: "dibao_single",
-    TEKUN_DISPERSED: "tekun_dispersed",
-    TEKUN_INSTITUTIONAL: "tekun_institutional",
-}
-
-#: ``care_level`` codes and the keys of ``tekun.care_subsidy``
-CARE_LEVELS: Final = ("able", "partly", "unable")
 
 
 def as_float(x: npt.ArrayLike) -> FloatArray:

@@ -11,18 +11,18 @@ rule (CPI ≥ 3.5% or food CPI ≥ 6%), the temporary 2022 regime for payments 2
 Payments use the index of ``index_lag_months`` earlier (payments Sep 2022 ↔ index Aug 2022).
 
 How the engine calls this (each month ``m``; ``p = params.at(m).price_subsidy``; CPI values of
-month ``index_month(m, p.index_lag_months)``; ``std`` from ``dibao.local_standard``)::
+month ``index_month(m, p.index_lag_months)``). County level, over arrays of counties::
 
     cpi = price_subsidy.unit_index(p.activation_unit, prov_cpi, pref_cpi, ct.prefecture_index)
     food = price_subsidy.unit_index(p.activation_unit, prov_food, pref_food, ct.prefecture_index)
-    c = price_subsidy.cpi_trigger(p, cpi, local_cpi_threshold)           # per county
+    c = price_subsidy.cpi_trigger(p, cpi, local_cpi_threshold)
     f = price_subsidy.food_trigger(p, food, local_food_threshold)
-    rise = price_subsidy.triggering_rise(cpi, food, c, f)                  # per county
-    rate = price_subsidy.rate_per_person(p, std, rise[h.county])           # per household
-    n = price_subsidy.covered_persons(p, h.programme, h.edge, h.covered_persons, h.size)
-    paid = rate * n
-    one_time = price_subsidy.one_time_subsidy(one_time_rate(ps, m), h.programme,
-                                              h.covered_persons)
+    rise = price_subsidy.triggering_rise(cpi, food, c, f)
+    rate = price_subsidy.rate_per_person(p, std, rise) * triggered(c, f)
+
+Household level (compiled scalar rules; ``r`` = the county's ``RuleParams``, which carries
+``rate`` and this month's one-time rate): :func:`rate`, :func:`covered_persons`,
+:func:`household_subsidy`, :func:`one_time_subsidy`.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ from safetynet.rules import (
     as_float,
     as_int,
 )
+from safetynet.rules.compiled import rule
+from safetynet.rules.parameters import RuleParams
 
 ACTIVATION_UNITS = ("province", "prefecture")
 
@@ -173,13 +175,17 @@ def group_flag(p: Branch, group: str) -> bool:
     return bool(float(groups.get(group, 0.0)) > 0.0)
 
 
+@rule
+def rate(p: RuleParams, urban: bool) -> float:
+    """Price subsidy per covered person this month for the household's residence, yuan/person
+    (the county's rate from :func:`rate_per_person`, 0 when no trigger holds)."""
+    return p.price_rate_urban if urban else p.price_rate_rural
+
+
+@rule
 def covered_persons(
-    p: Branch,
-    programme: npt.ArrayLike,
-    edge: npt.ArrayLike,
-    persons_covered: npt.ArrayLike,
-    size: npt.ArrayLike,
-) -> FloatArray:
+    p: RuleParams, programme: int, edge: bool, persons_covered: int, size: int
+) -> float:
     """Household members who receive the subsidy, persons.
 
     Dibao (whole or single-person) and tekun recipients: the persons covered by that
@@ -188,22 +194,23 @@ def covered_persons(
     alone): when group ``edge`` is covered (temporary 2022 regime). Groups not in the
     household schema (unemployment, orphans, 优抚) are added by the engine from counts (NAT).
     """
-    prog = as_int(programme)
-    persons = as_float(persons_covered)
-    dibao = np.isin(prog, (DIBAO, DIBAO_SINGLE)) & group_flag(p, "dibao")
-    tekun = np.isin(prog, (TEKUN_DISPERSED, TEKUN_INSTITUTIONAL)) & group_flag(p, "tekun")
-    out = np.where(dibao | tekun, persons, 0.0)
-    edge_members = np.where(prog == NONE, as_float(size), 0.0)
-    edge_members = np.where(
-        prog == DIBAO_SINGLE, np.maximum(as_float(size) - persons, 0.0), edge_members
-    )
-    edge_paid = as_bool(edge) & group_flag(p, "edge")
-    return as_float(out + np.where(edge_paid, edge_members, 0.0))
+    on_dibao = programme in (DIBAO, DIBAO_SINGLE)
+    on_tekun = programme in (TEKUN_DISPERSED, TEKUN_INSTITUTIONAL)
+    out = 0.0
+    if (on_dibao and p.covers_dibao) or (on_tekun and p.covers_tekun):
+        out = float(persons_covered)
+    if edge and p.covers_edge:
+        if programme == NONE:
+            out += float(size)
+        elif programme == DIBAO_SINGLE:
+            out += max(float(size) - float(persons_covered), 0.0)
+    return out
 
 
-def household_subsidy(rate: npt.ArrayLike, persons: npt.ArrayLike) -> FloatArray:
+@rule
+def household_subsidy(rate_per_person: float, persons: float) -> float:
     """Price subsidy paid to the household, yuan/household/month: rate × persons covered."""
-    return as_float(rate) * as_float(persons)
+    return rate_per_person * persons
 
 
 def one_time_rate(params: ParameterSet, month: dt.date) -> float:
@@ -222,11 +229,9 @@ def one_time_rate(params: ParameterSet, month: dt.date) -> float:
     return float(entry.value)  # type: ignore[arg-type]
 
 
-def one_time_subsidy(
-    rate: float, programme: npt.ArrayLike, persons_covered: npt.ArrayLike
-) -> FloatArray:
+@rule
+def one_time_subsidy(p: RuleParams, programme: int, persons_covered: int) -> float:
     """One-time living subsidy (一次性生活补贴) to dibao and tekun recipients, yuan/household:
-    rate × persons covered (S3 三(二) 为低保对象、特困人员增发一次性生活补贴)."""
-    prog = as_int(programme)
-    covered = np.isin(prog, (DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL))
-    return np.where(covered, float(rate) * as_float(persons_covered), 0.0)
+    this month's rate (:func:`one_time_rate`) × persons covered (S3 三(二) 为低保对象、特困人员
+    增发一次性生活补贴)."""
+    return p.one_time_rate * float(persons_covered) if programme != NONE else 0.0

@@ -24,29 +24,22 @@ import numpy as np
 import numpy.typing as npt
 
 from safetynet.params import Branch
-from safetynet.rules import (
-    DIBAO,
-    DIBAO_SINGLE,
-    TEKUN_DISPERSED,
-    FloatArray,
-    IntArray,
-    as_float,
-    as_int,
-)
+from safetynet.rules import DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED, FloatArray, as_float
+from safetynet.rules.compiled import rule
 
 #: lowest ``care_level`` of a member who cannot fully look after themselves (1 partly, 2 unable)
 PARTLY = 1
 
 
-def dependants(programme: npt.ArrayLike, care_level: npt.ArrayLike) -> IntArray:
+@rule
+def dependants(programme: int, care_level: int) -> int:
     """Dependants needing visits and care, persons per household: 1 where a dibao or dispersed
     tekun household's most dependent member cannot fully look after themselves (``care_level``
     1 partly or 2 unable), else 0. Institutional tekun residents are cared for by the
     institution (S4 五(十四) 生活不能自理的老年人、未成年人、残疾人). The engine applies the
     share who actually ask for the service (``behaviour.services_demand_share``)."""
-    prog = as_int(programme)
-    assisted = np.isin(prog, (DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED))
-    return (assisted & (as_int(care_level) >= PARTLY)).astype(np.int64)
+    assisted = programme in (DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED)
+    return 1 if assisted and care_level >= PARTLY else 0
 
 
 def demand(p: Branch, n_dependants: npt.ArrayLike, cost: npt.ArrayLike | None = None) -> FloatArray:
