@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from safetynet.cli import calibrate, cases, params, report, run, scenario
+from safetynet.cli import calibrate, cases, params, report, run, scenario, serve
 from safetynet.errors import SafetynetError
 
 app = typer.Typer(
@@ -27,7 +27,7 @@ def version() -> None:
     typer.echo(f"safetynet {code_version()} (package data {refdata.data_version()})")
 
 
-for _module in (params, scenario, cases, calibrate, run, report):
+for _module in (params, scenario, cases, calibrate, run, report, serve):
     _module.register(app)
 
 
