@@ -7,7 +7,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from safetynet.errors import ScenarioError
 from safetynet.scenario import load_scenario
 from safetynet.web import levers as lv
@@ -21,7 +20,7 @@ def _levers(**kw: object) -> lv.Levers:
 
 
 def test_no_lever_is_the_starting_file_with_run_settings(tmp_path: Path) -> None:
-    text, sc = lv.build_scenario(_levers(), tmp_path)
+    _text, sc = lv.build_scenario(_levers(), tmp_path)
     base = load_scenario(BASE)
     assert sc.name == "baseline"
     assert sc.overrides == base.overrides
@@ -41,7 +40,7 @@ def test_levers_become_overrides_and_a_shock(tmp_path: Path) -> None:
         food_cpi_threshold=5.0,
         shock=lv.Shock(("532922",), 0.3, 3, "2026-06"),
     )
-    text, sc = lv.build_scenario(levers, tmp_path)
+    _text, sc = lv.build_scenario(levers, tmp_path)
     assert sc.name.startswith("web_")
     paths = [o.path for o in sc.overrides]
     assert paths == [

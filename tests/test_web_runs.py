@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-
 from safetynet.errors import ScenarioError
 from safetynet.scenario import Scenario
 from safetynet.simulation import simulate

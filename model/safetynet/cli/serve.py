@@ -46,6 +46,7 @@ def serve(
     args = [
         sys.executable, "-m", "solara", "run", "safetynet.web.app",
         "--host", host, "--port", str(port),
-        "--production", "--no-open", "--theme-loader", "plain", "--no-check-version", "--log-level", "warning",
+        "--production", "--no-open", "--no-check-version",
+        "--theme-loader", "plain", "--log-level", "warning",
     ]  # fmt: skip
     os.execv(sys.executable, args)

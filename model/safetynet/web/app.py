@@ -215,13 +215,16 @@ def lines_table(df: pd.DataFrame, la: str, money: bool, cls: str) -> str:
     )
     head += f"<th>{html.escape(text('band', la))}</th>"
     rows = []
-    for r in df.itertuples(index=False):
-        band = "—" if not math.isfinite(r.p10) else f"{fmt(r.p10)} – {fmt(r.p90)}"
-        diff = "—" if not math.isfinite(r.diff) else ("+" if r.diff > 0 else "") + fmt(r.diff)
+    for r in df.to_dict("records"):
+        p10, p90, d = float(r["p10"]), float(r["p90"]), float(r["diff"])
+        band = "—" if not math.isfinite(p10) else f"{fmt(p10)} – {fmt(p90)}"
+        diff = "—" if not math.isfinite(d) else ("+" if d > 0 else "") + fmt(d)
+        line = str(r["line"])
         rows.append(
-            f"<tr data-line='{html.escape(str(r.line))}'>"
-            f"<td>{html.escape(line_label(str(r.line), la))}</td>"
-            f"<td class='num'>{fmt(r.scenario)}</td><td class='num'>{fmt(r.baseline)}</td>"
+            f"<tr data-line='{html.escape(line)}'>"
+            f"<td>{html.escape(line_label(line, la))}</td>"
+            f"<td class='num'>{fmt(float(r['scenario']))}</td>"
+            f"<td class='num'>{fmt(float(r['baseline']))}</td>"
             f"<td class='num'>{diff}</td><td class='num'>{band}</td></tr>"
         )
     return f"<table class='lines {cls}'><tr>{head}</tr>{''.join(rows)}</table>"
@@ -394,7 +397,9 @@ def CountyTable(res: YearResults, la: str) -> None:
 @solara.component
 def Levers(la: str) -> None:
     t = refdata.counties()
-    prefs = dict.fromkeys(zip(t.prefecture_code.tolist(), t.prefecture_name_zh.tolist()))
+    prefs = dict.fromkeys(
+        zip(t.prefecture_code.tolist(), t.prefecture_name_zh.tolist(), strict=True)
+    )
     pref_en = dict(zip(t.prefecture_code.tolist(), t.prefecture_name_en.tolist(), strict=True))
     pref_label = {str(c): (n if la == "zh" else pref_en[c]) for c, n in prefs}
     names = t.name_zh if la == "zh" else t.name_en

@@ -38,7 +38,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "seconds": ("秒", "s"),
     "error": ("输入有误", "Input error"),
     "failed": ("测算失败", "Run failed"),
-    "results_for": ("{year}年预算年度结果（与起始情景比较）", "Budget year {year} against the baseline"),
+    "results_for": (
+        "{year}年预算年度结果（与起始情景比较）",
+        "Budget year {year} against the baseline",
+    ),
     "one_replicate": (
         "仅一次重复，无不确定性区间；增加重复次数可得区间。",
         "One replicate: no bands; raise replicates to get them.",
@@ -87,7 +90,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_floor": ("低保标准不低于省级指导标准", "Dibao standard at or above the floor"),
     "check_tekun": ("特困标准不低于低保标准的规定倍数", "Tekun standard at or above the multiple"),
     "check_services": ("购买服务不超过上限", "Purchased services within the cap"),
-    "check_temporary": ("临时救助户均不低于上年", "Temporary assistance per case not below last year"),
+    "check_temporary": (
+        "临时救助户均不低于上年",
+        "Temporary assistance per case not below last year",
+    ),
     "check_band": ("标准增幅在指导标准浮动范围内", "Standard within the band over the floor"),
     "cpi": ("价格补贴启动月份", "CPI trigger months"),
     "month": ("月份", "Month"),

@@ -112,7 +112,8 @@ def months_through(start: dt.date, year: int) -> int:
 
 def scenario_document(levers: Levers, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The scenario file (as a TOML document) for ``levers`` over the starting file."""
-    doc = json.loads(json.dumps(base if base is not None else read_base(levers.base), default=str))
+    text = json.dumps(base if base is not None else read_base(levers.base), default=str)
+    doc: dict[str, Any] = json.loads(text)
     head = doc["scenario"]
     start = dt.date.fromisoformat(str(doc["horizon"]["start"])[:7] + "-01")
     months = months_through(start, levers.budget_year)

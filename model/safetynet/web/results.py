@@ -56,8 +56,8 @@ def _lines(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
     out = {f"prog_{p}": spend.sel(programme=p, drop=True) for p in PROGRAMMES}
     for name in FUNDING_LINES:
         out[name] = ds1[name].sum("month")
-    for name in ds1.data_vars:
-        da = ds1[name]
+    for var in ds1.data_vars:
+        da = ds1[var]
         if "source" in da.dims and "county" in da.dims and "month" in da.dims:
             for s in da["source"].values:
                 out[f"source_{s}"] = da.sel(source=s, drop=True).sum("month")
@@ -81,7 +81,14 @@ def _line_table(
         p90 = float(total.quantile(0.9, "replicate")) if many else np.nan
         b = float(base[name].sum("county").mean("replicate")) if base and name in base else np.nan
         rows.append(
-            {"line": name, "scenario": mean, "baseline": b, "diff": mean - b, "p10": p10, "p90": p90}
+            {
+                "line": name,
+                "scenario": mean,
+                "baseline": b,
+                "diff": mean - b,
+                "p10": p10,
+                "p90": p90,
+            }
         )
     return pd.DataFrame(rows)
 
