@@ -173,7 +173,7 @@ def reset() -> None:
     shock_counties.value = []
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity (the page re-renders on a new one)
 class Outcome:
     job: Job
     results: YearResults
@@ -477,6 +477,9 @@ def Page() -> None:
         return None if levers is None else run_levers(levers, cancel)
 
     result = solara.use_thread(work, dependencies=[levers], intrusive_cancel=False)
+    last = solara.use_ref(None)  # the result on screen stays while the next one runs
+    if result.state == solara.ResultState.FINISHED and result.value is not None:
+        last.current = result.value
     with solara.Sidebar():
         Heading(text("levers", la), 3)
         Levers(la)
@@ -489,7 +492,13 @@ def Page() -> None:
             kind = "error" if known else "failed"
             solara.Error(f"{text(kind, la)}: {error}", classes=["run-error"])
         if result.state == solara.ResultState.RUNNING:
-            solara.Text(f"{text('running', la)} … {progress.value:.0%}", classes=["run-progress"])
-            solara.ProgressLinear(value=int(progress.value * 100))
-        elif result.value is not None and not error:
-            Results(result.value, la)
+            Progress(la)
+        if last.current is not None and not error:
+            Results(last.current, la)
+
+
+@solara.component
+def Progress(la: str) -> None:
+    """Progress of the run (its own component: only it re-renders as the run advances)."""
+    solara.Text(f"{text('running', la)} … {progress.value:.0%}", classes=["run-progress"])
+    solara.ProgressLinear(value=int(progress.value * 100))

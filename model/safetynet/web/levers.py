@@ -12,6 +12,7 @@ codes) like any scenario file, and a bad value gives the loader's one-line ``Sce
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -90,7 +91,16 @@ class Levers:
 
 
 def read_base(path: str | Path) -> dict[str, Any]:
-    """The starting scenario file as a TOML document, after checking it with the loader."""
+    """The starting scenario file as a TOML document, after checking it with the loader
+    (remembered while the file is unchanged)."""
+    p = Path(path).resolve()
+    stat = p.stat() if p.is_file() else None
+    doc = _read_base(str(p), stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1)
+    return json.loads(json.dumps(doc))
+
+
+@functools.lru_cache(maxsize=32)
+def _read_base(path: str, _mtime: int, _size: int) -> dict[str, Any]:
     sc = load_scenario(path)  # raises the loader's one-line error for a bad file
     doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     cpi = doc.get("cpi")

@@ -102,11 +102,26 @@ class Runs:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="safetynet-web")
         self._simulate = simulate
         self._runs: OrderedDict[str, Run] = OrderedDict()
+        self._jobs: OrderedDict[tuple[str, str, int], Job] = OrderedDict()
+        self._built: OrderedDict[str, tuple[str, Scenario]] = OrderedDict()
         self._lock = threading.Lock()
         self.simulations = 0  # runs actually started (the cache's misses)
 
+    def _build(self, levers: Levers) -> tuple[str, Scenario]:
+        """Levers -> (TOML, validated Scenario), remembered by the levers' hash."""
+        k = levers.key()
+        with self._lock:
+            hit = self._built.get(k)
+        if hit is None:
+            hit = build_scenario(levers, self.folder / "scenarios")
+            with self._lock:
+                self._built[k] = hit
+                while len(self._built) > 4 * CACHE_RUNS:
+                    self._built.popitem(last=False)
+        return hit
+
     def _run(self, levers: Levers) -> Run:
-        text, sc = build_scenario(levers, self.folder / "scenarios")
+        text, sc = self._build(levers)
         key = hashlib.sha256(text.encode()).hexdigest()
         with self._lock:
             hit = self._runs.get(key)
@@ -134,7 +149,15 @@ class Runs:
         Raises the scenario loader's ``ScenarioError`` / ``InputError`` for a refused lever."""
         run = self._run(levers)
         base = self._run(levers.baseline()) if levers.changed() else run
-        return Job(run.key, levers, run, base)
+        jk = (run.key, base.key, levers.budget_year)
+        with self._lock:
+            job = self._jobs.get(jk)
+            if job is None or job.run is not run or job.base is not base:
+                job = Job(run.key, levers, run, base)
+                self._jobs[jk] = job
+                while len(self._jobs) > CACHE_RUNS:
+                    self._jobs.popitem(last=False)
+            return job
 
     def report_folder(self, job: Job, lang: str) -> Path:
         """Write (once) the report of a finished job: report.html, report.pdf, report.xlsx."""
