@@ -65,3 +65,22 @@ def test_budget_year_lines_add_up(runs: Runs) -> None:
     need = res.funding.set_index("line").loc["budget_need", "scenario"]
     assert need == pytest.approx(spend, rel=1e-9)
     assert res.counties["budget_need"].sum() == pytest.approx(need, rel=1e-9)
+
+
+def test_budget_year_allocation_by_source_when_present(runs: Runs) -> None:
+    """Runs with issue #14's yearly allocation by source show it; runs without it do not."""
+    job = runs.submit(lv.Levers(BASE, 2019, 0.0005, 2, rural_rise=0.2, rise_from="2019-06"))
+    ds, base = job.datasets()
+    assert "source_central" not in set(budget_year(ds, base, 2019).funding["line"])
+    shape = (ds.sizes["scenario"], ds.sizes["replicate"], ds.sizes["county"], 1, 2)
+    alloc = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    extra = xr.DataArray(
+        alloc,
+        dims=("scenario", "replicate", "county", "year", "source"),
+        coords={"year": [2019], "source": ["central", "county"]},
+    )
+    with_source = ds.assign(fund_allocation=extra)
+    lines = budget_year(with_source, base, 2019).funding.set_index("line")
+    central = alloc[0, :, :, 0, 0].sum(axis=1).mean()
+    assert lines.loc["source_central", "scenario"] == pytest.approx(central)
+    assert np.isnan(lines.loc["source_central", "baseline"])  # the baseline run has none

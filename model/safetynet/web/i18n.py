@@ -62,6 +62,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "transfers": ("上级补助资金", "Central and provincial transfers"),
     "county_budget": ("县级预算安排", "County budget"),
     "funding_gap": ("资金缺口", "Funding gap"),
+    "source_central": ("中央补助", "Central allocation"),
+    "source_provincial": ("省级补助", "Provincial allocation"),
+    "source_prefecture": ("州（市）级补助", "Prefecture allocation"),
+    "source_county": ("县级安排", "County own budget"),
+    "fund_reserve_released": ("预留资金下达", "Reserve released"),
+    "fund_gap": ("年度资金缺口（分县不相抵）", "Gap for the year (counties not netted)"),
+    "fund_surplus": ("年度资金结余", "Surplus for the year"),
     "dibao_persons": ("低保人数（12月）", "Dibao persons (December)"),
     "tekun_persons": ("特困人数（12月）", "Tekun persons (December)"),
     "edge_households": ("低保边缘家庭户数（12月）", "Dibao-edge households (December)"),
@@ -129,4 +136,4 @@ def line_label(line: str, lang: str) -> str:
         return zh if lang == "zh" else en
     if line in STRINGS:
         return text(line, lang)
-    return line.removeprefix("source_")
+    return line.removeprefix("source_")  # a source the page has no word for: its code

@@ -96,7 +96,7 @@ def read_base(path: str | Path) -> dict[str, Any]:
     p = Path(path).resolve()
     stat = p.stat() if p.is_file() else None
     doc = _read_base(str(p), stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1)
-    copy: dict[str, Any] = json.loads(json.dumps(doc))
+    copy: dict[str, Any] = json.loads(json.dumps(doc, default=str))  # TOML dates -> text
     return copy
 
 

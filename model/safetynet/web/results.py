@@ -4,8 +4,10 @@
 and the gap (scenario, baseline, difference, P10/P90 over replicates), caseloads, a county
 table, the planners' checks (safetynet.report.checks) and the CPI trigger months. Money is summed
 over the 12 months of the year; caseloads are taken in December; replicates are averaged.
-Funding sources: the Dataset's ``transfers`` / ``county_budget`` lines, plus any variable with a
-``source`` dim (the budget-year allocation of issue #14) when the run has one.
+Funding sources: the Dataset's ``transfers`` / ``county_budget`` lines, plus the budget-year
+allocation by source (``fund_allocation`` over ``year`` × ``source``) and the yearly
+``fund_reserve_released`` / ``fund_gap`` / ``fund_surplus`` of issue #14 when the run has them
+(absent: those rows are simply not shown).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from safetynet.report import checks as ck
 from safetynet.report import tables as tb
 
 FUNDING_LINES: tuple[str, ...] = ("budget_need", "transfers", "county_budget", "funding_gap")
+#: yearly funding lines of the budget-year allocation (issue #14), shown when present
+YEAR_FUNDING: tuple[str, ...] = ("fund_reserve_released", "fund_gap", "fund_surplus")
 CASELOAD_LINES: tuple[str, ...] = (
     "dibao_persons",
     "tekun_persons",
@@ -50,17 +54,22 @@ def _year(ds: xr.Dataset, year: int) -> xr.Dataset:
     return ds1.isel(month=np.flatnonzero(months.year == year))
 
 
-def _lines(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
+def _lines(ds1: xr.Dataset, year: int) -> dict[str, xr.DataArray]:
     """Per replicate and county: every line of the year (yuan; persons/households)."""
     spend = ds1["spending"].sum("month")
     out = {f"prog_{p}": spend.sel(programme=p, drop=True) for p in PROGRAMMES}
     for name in FUNDING_LINES:
         out[name] = ds1[name].sum("month")
-    for var in ds1.data_vars:
-        da = ds1[var]
-        if "source" in da.dims and "county" in da.dims and "month" in da.dims:
-            for s in da["source"].values:
-                out[f"source_{s}"] = da.sel(source=s, drop=True).sum("month")
+    # budget-year funding by source (issue #14: dims county, year[, source]) when the run has it
+    alloc = ds1.get("fund_allocation")
+    sourced = alloc is not None and {"year", "source", "county"} <= set(alloc.dims)
+    if alloc is not None and sourced and year in alloc["year"].values:
+        for s in alloc["source"].values:
+            out[f"source_{s}"] = alloc.sel(year=year, source=s, drop=True)
+    for name in YEAR_FUNDING:
+        da = ds1.get(name)
+        if da is not None and {"year", "county"} <= set(da.dims) and year in da["year"].values:
+            out[name] = da.sel(year=year, drop=True)
     dec = ds1["cases_persons"].isel(month=-1)
     out["dibao_persons"] = dec.sel(group=list(tb.DIBAO_GROUPS)).sum("group")
     out["tekun_persons"] = dec.sel(group=list(tb.TEKUN_GROUPS)).sum("group")
@@ -98,9 +107,9 @@ def budget_year(ds: xr.Dataset, base: xr.Dataset | None, year: int) -> YearResul
     ds1 = _year(ds, year)
     if ds1.sizes["month"] == 0:
         raise ValueError(f"the run does not cover {year}")
-    now = _lines(ds1)
-    then = _lines(_year(base, year)) if base is not None else None
-    sources = tuple(k for k in now if k.startswith("source_"))
+    now = _lines(ds1, year)
+    then = _lines(_year(base, year), year) if base is not None else None
+    sources = tuple(k for k in now if k.startswith("source_") or k in YEAR_FUNDING)
     programmes = _line_table(tuple(f"prog_{p}" for p in PROGRAMMES), now, then)
     programmes["line"] = programmes["line"].str.removeprefix("prog_")
     funding = _line_table((*FUNDING_LINES, *sources), now, then)
