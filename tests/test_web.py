@@ -41,6 +41,7 @@ if not CHROMIUM.exists():
     )
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from safetynet.scenario import load_scenario  # noqa: E402
 
 
 def _free_port() -> int:
@@ -92,7 +93,7 @@ def _table(page: Page) -> list[str]:
 def test_lever_updates_table_and_map(server: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(server)
         page.wait_for_selector(".run-status")
@@ -122,6 +123,14 @@ def test_lever_updates_table_and_map(server: str) -> None:
         dibao = page.locator("table.programmes tr[data-line='dibao'] td").nth(3).inner_text()
         assert dibao.startswith("+")
         page.screenshot(path=str(ARTIFACTS / "web_zh.png"), full_page=True)
+
+        # the scenario TOML of what is on screen: the CLI's loader accepts it as it is
+        with page.expect_download() as download:
+            page.locator(".solara-file-download-container").first.click()
+        saved = ARTIFACTS / download.value.suggested_filename
+        download.value.save_as(saved)
+        sc = load_scenario(saved)
+        assert sc.name.startswith("web_") and sc.overrides[-1].relative == pytest.approx(0.2)
 
         # filter by prefecture: only Dali's 12 counties
         page.locator(".prefecture-filter").click()

@@ -300,7 +300,7 @@ def Downloads(job: Job, la: str) -> None:
     name = job.run.scenario.name
 
     def report_file(kind: str) -> Callable[[], bytes]:
-        return lambda: (runs.report_folder(job, la) / f"report.{kind}").read_bytes()
+        return lambda: runs.report_file(job, kind, la).read_bytes()
 
     with solara.Row(classes=["downloads"]):
         solara.FileDownload(

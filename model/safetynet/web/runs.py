@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -57,7 +58,9 @@ class Job:
     base: Run
     started: float = field(default_factory=time.perf_counter)
     _results: YearResults | None = None
+    _report_data: Any = None  # safetynet.report.ReportData, built on the first download
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _report_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def progress(self) -> float:
@@ -159,16 +162,32 @@ class Runs:
                     self._jobs.popitem(last=False)
             return job
 
-    def report_folder(self, job: Job, lang: str) -> Path:
-        """Write (once) the report of a finished job: report.html, report.pdf, report.xlsx."""
-        from safetynet.report import write_report
+    def report_file(self, job: Job, kind: str, lang: str) -> Path:
+        """Write (once) the Excel workbook (``kind="xlsx"``) or PDF report (``"pdf"``) of a
+        finished job in ``lang`` with safetynet.report; returns its path. The workbook does not
+        wait for the PDF (the slower of the two)."""
+        from safetynet.files import written_atomically
+        from safetynet.report.content import build
+        from safetynet.report.excel import write_excel
+        from safetynet.report.pdf import write_pdf
+        from safetynet.report.view import build_report
 
-        out = self.folder / "reports" / f"{job.key[:16]}_{lang}"
-        if not (out / "report.pdf").exists():
-            ds, base = job.datasets()
-            write_report(
-                ds, out, lang=lang, baseline=None if job.run is job.base else base, source="web"
-            )
+        if kind not in ("xlsx", "pdf"):
+            raise ValueError(f"report kind {kind!r}")
+        out = self.folder / "reports" / job.key[:16] / f"report_{lang}.{kind}"
+        with job._report_lock:
+            if out.exists():
+                return out
+            if job._report_data is None:
+                ds, base = job.datasets()
+                job._report_data = build(ds, None if job.run is job.base else base)
+            data = job._report_data
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with written_atomically({kind: out}) as tmp:
+                if kind == "xlsx":
+                    write_excel(data, lang, tmp[kind], "web")
+                else:
+                    write_pdf(build_report(data, lang, "web"), tmp[kind])
         return out
 
     def shutdown(self) -> None:
