@@ -26,7 +26,7 @@ import pandas as pd
 import solara
 
 from safetynet import refdata
-from safetynet.errors import SafetynetError
+from safetynet.errors import InputError, SafetynetError
 from safetynet.report.formatting import WAN
 from safetynet.web import levers as lv
 from safetynet.web.countymap import county_map
@@ -485,7 +485,10 @@ def Page() -> None:
         Levers(la)
     with solara.Column(classes=["results"]):
         Heading(text("title", la), 2)
-        if result.error is not None:
+        if isinstance(result.error, InputError):  # the loader's line, with the file's own name
+            e = result.error
+            error = str(InputError(Path(e.file).name, e.key, e.expected, e.got))
+        elif result.error is not None:
             error = str(result.error).splitlines()[0] if str(result.error) else repr(result.error)
         if error:
             known = result.error is None or isinstance(result.error, SafetynetError)

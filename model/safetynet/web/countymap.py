@@ -18,7 +18,7 @@ from matplotlib.colors import to_hex
 
 TILE = 24
 GAP = 3
-LABEL = 150
+LABEL_MIN = 80
 LEGEND = 40
 
 
@@ -34,7 +34,9 @@ def county_map(counties: pd.DataFrame, value: str, lang: str, unit: str = "%") -
     prefecture_zh/en); counties in table order within each prefecture."""
     prefs = counties.drop_duplicates("prefecture")[["prefecture", f"prefecture_{lang}"]]
     widest = int(counties.groupby("prefecture").size().max()) if len(counties) else 1
-    width = LABEL + widest * (TILE + GAP) + 10
+    longest = max((len(str(n)) for n in prefs[f"prefecture_{lang}"]), default=4)
+    label = max(LABEL_MIN, int(longest * (13 if lang == "zh" else 6.8)) + 10)
+    width = label + max(widest * (TILE + GAP), 9 * 30) + 10
     height = len(prefs) * (TILE + GAP) + LEGEND
     vals = counties[value].to_numpy(dtype=float)
     finite = vals[np.isfinite(vals)]
@@ -46,12 +48,12 @@ def county_map(counties: pd.DataFrame, value: str, lang: str, unit: str = "%") -
     for row, (code, name) in enumerate(prefs.itertuples(index=False)):
         y = row * (TILE + GAP)
         out.append(
-            f'<text x="{LABEL - 6}" y="{y + TILE * 0.7:.1f}" text-anchor="end">'
+            f'<text x="{label - 6}" y="{y + TILE * 0.7:.1f}" text-anchor="end">'
             f"{html.escape(str(name))}</text>"
         )
         mine = counties[counties["prefecture"] == code]
         for col, r in enumerate(mine.itertuples(index=False)):
-            x = LABEL + col * (TILE + GAP)
+            x = label + col * (TILE + GAP)
             v = float(getattr(r, value))
             shown = "—" if not math.isfinite(v) else f"{v:+.1f}{unit}"
             tip = html.escape(f"{getattr(r, f'name_{lang}')} ({r.code}): {shown}")
@@ -63,14 +65,14 @@ def county_map(counties: pd.DataFrame, value: str, lang: str, unit: str = "%") -
     y = len(prefs) * (TILE + GAP) + 8
     steps = 9
     for i in range(steps):
-        x = LABEL + i * 30
+        x = label + i * 30
         v = -limit + 2 * limit * i / (steps - 1)
         out.append(
             f'<rect x="{x}" y="{y}" width="30" height="10" fill="{_colour(v, limit)}"></rect>'
         )
-    out.append(f'<text x="{LABEL}" y="{y + 24}">{-limit:+.1f}{unit}</text>')
+    out.append(f'<text x="{label}" y="{y + 24}">{-limit:+.1f}{unit}</text>')
     out.append(
-        f'<text x="{LABEL + steps * 30}" y="{y + 24}" text-anchor="end">{limit:+.1f}{unit}</text>'
+        f'<text x="{label + steps * 30}" y="{y + 24}" text-anchor="end">{limit:+.1f}{unit}</text>'
     )
     out.append("</svg>")
     return "".join(out)
