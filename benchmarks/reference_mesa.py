@@ -752,11 +752,19 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         f_hit = food >= float(p.food_cpi_threshold_pct)
         self.trigger = c_hit or f_hit
         rise = max(cpi_v if c_hit else 0.0, food if f_hit else 0.0, 0.0)
+        # issue 16: a recorded historical activation (1 paid / 0 not) decides over the rule;
+        # paid without a rule trigger -> the food CPI rise of the unit
+        cal = cpi.activation_by_prefecture.get(self.prefecture)
+        if cal is not None and not math.isnan(float(cal[k])):
+            paid = float(cal[k]) > 0.5
+            rise = (rise if rise > 0.0 else max(food, 0.0)) if paid else 0.0
+            self.trigger = rise > 0.0
 
         def rate(std: float) -> float:
             if rise <= 0.0 or not self.trigger:
                 return 0.0
-            return max(std * rise / 100.0, float(p.min_payment)) * float(p.multiplier)
+            base = std * rise / 100.0 * float(p.rise_share)  # issue 16: amount share
+            return max(base, float(p.min_payment)) * float(p.multiplier)
 
         self.rate_urban = rate(m.std_urban[self.index])
         self.rate_rural = rate(m.std_rural[self.index])

@@ -29,6 +29,13 @@ BUILD_SCRIPT_VERSION = "1.0.0"
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "model" / "safetynet" / "data"
+#: facts gathered for the 2019-2024 replay (issue 16); kept in the repository, not in the shared
+#: data directory, each row with its address, title and publication date
+FACTS_DIR = REPO / "scripts" / "sources"
+FACT_INPUTS = {
+    "history": "history_facts.csv",
+    "activation": "price_subsidy_activation.csv",
+}
 
 # Canonical statuses (SOURCES.md vocabulary). Anything more specific goes to `status_note`.
 VERIFIED = "verified (source text seen)"
@@ -36,7 +43,8 @@ DERIVED = "verified-derived"
 LOCAL_EXAMPLE = "local example (non-Yunnan), verified"
 MEMORY = "from memory, unverified"
 MACHINE = "machine-generated, unverified"  # extension: machine-made English names / pinyin
-STATUSES = (VERIFIED, DERIVED, LOCAL_EXAMPLE, MEMORY, MACHINE)
+INFERRED = "estimated (inferred, reasoning in note)"  # extension: a stated inference, not a fact
+STATUSES = (VERIFIED, DERIVED, LOCAL_EXAMPLE, MEMORY, MACHINE, INFERRED)
 
 INPUTS = {
     "counties": "yunnan_counties.csv",
@@ -892,8 +900,138 @@ def build_literature(src: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- main
 
 
-def build(src: Path, out_dir: Path, province: str = "yunnan") -> dict[str, Any]:
-    """Build all package-data files from `src` into `out_dir`; return the manifest."""
+# --------------------------------------------------------------------------- history facts
+
+#: derived facts: key -> (numerator key, denominator key, scale, unit, formula text)
+HISTORY_DERIVED: dict[str, tuple[str, str, float, str]] = {
+    "province_urban_dibao_persons_per_household_2020_01": (
+        "province_urban_dibao_persons_2020_01",
+        "province_urban_dibao_households_2020_01",
+        1.0,
+        "persons/household",
+    ),
+    "province_rural_dibao_persons_per_household_2020_01": (
+        "province_rural_dibao_persons_2020_01",
+        "province_rural_dibao_households_2020_01",
+        1.0,
+        "persons/household",
+    ),
+    "province_urban_dibao_spending_per_person_2020_01": (
+        "province_urban_dibao_spending_2020_01",
+        "province_urban_dibao_persons_2020_01",
+        1.0,
+        "yuan/person/month",
+    ),
+    "province_rural_dibao_spending_per_person_2020_01": (
+        "province_rural_dibao_spending_2020_01",
+        "province_rural_dibao_persons_2020_01",
+        1.0,
+        "yuan/person/month",
+    ),
+    "province_temporary_assistance_spending_per_month_2020_01_2020_03": (
+        "province_temporary_assistance_spending_2020_01_2020_03",
+        "",
+        1.0 / 3.0,
+        "yuan/month",
+    ),
+}
+
+HISTORY_COLUMNS = [
+    "key",
+    "geo",
+    "period",
+    "item",
+    "value",
+    "unit",
+    "status",
+    "status_note",
+    "source",
+    "title",
+    "published",
+]
+
+
+def _read_fact_file(facts: Path, key: str, required: Sequence[str]) -> pd.DataFrame:
+    path = facts / FACT_INPUTS[key]
+    if not path.is_file():
+        raise BuildError(f"input file missing: {path}")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise BuildError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    bad = sorted(set(df["status"]) - set(STATUSES))
+    if bad:
+        raise BuildError(f"{path.name}: column 'status': unknown status {bad}")
+    return df
+
+
+def build_history_facts(facts: Path) -> pd.DataFrame:
+    """Dated facts of 2019-2024 (caseloads, spending, price-subsidy reports) and the ratios
+    derived from them; every row keeps its address, title and publication date."""
+    fname = FACT_INPUTS["history"]
+    df = _read_fact_file(facts, "history", HISTORY_COLUMNS)
+    df["value"] = to_num(df, "value", fname)
+    if df["key"].duplicated().any():
+        raise BuildError(f"{fname}: duplicate key {df.loc[df['key'].duplicated(), 'key'].iloc[0]}")
+    by_key = {r["key"]: r for _, r in df.iterrows()}
+    rows = [list(r[c] for c in HISTORY_COLUMNS) for _, r in df.iterrows()]
+    for key, (num, den, scale, unit) in HISTORY_DERIVED.items():
+        if num not in by_key or (den and den not in by_key):
+            raise BuildError(f"{fname}: {key} needs {num} and {den or '-'}")
+        a = by_key[num]
+        value = float(a["value"]) * scale
+        formula = f"{num} x {scale:.6g}"
+        if den:
+            value /= float(by_key[den]["value"])
+            formula = f"{num} / {den}"
+        period = str(a["period"])
+        item = key.removeprefix("province_").removesuffix("_" + period_slug(period))
+        rows.append(
+            [key, a["geo"], period, item, round(value, 4), unit, DERIVED, formula, a["source"],
+             a["title"], a["published"]]
+        )  # fmt: skip
+    out = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    return out.sort_values("key").reset_index(drop=True)
+
+
+def build_price_activation(facts: Path, prefectures: pd.DataFrame) -> pd.DataFrame:
+    """Which prefectures paid the price-linked subsidy for which index month: one row per index
+    month and prefecture, active 1/0, with the status and source of that month's row."""
+    fname = FACT_INPUTS["activation"]
+    cols = ["first_index_month", "last_index_month", "prefectures", "status", "note", "url"]
+    df = _read_fact_file(facts, "activation", cols)
+    codes = [str(c) for c in prefectures["prefecture_code"].tolist()]
+    rows: list[list[Any]] = []
+    seen: set[str] = set()
+    for _, r in df.iterrows():
+        months = month_range(r["first_index_month"], r["last_index_month"])
+        spec = r["prefectures"].strip()
+        if spec == "all":
+            active = set(codes)
+        elif spec == "none":
+            active = set()
+        else:
+            active = set(spec.split())
+            unknown = sorted(active - set(codes))
+            if unknown:
+                raise BuildError(f"{fname}: unknown prefecture code(s) {unknown}")
+        for m in months:
+            if m in seen:
+                raise BuildError(f"{fname}: index month {m} listed twice")
+            seen.add(m)
+            for c in codes:
+                rows.append([m, c, int(c in active), r["status"], r["note"], r["url"]])
+    out = pd.DataFrame(
+        rows, columns=["index_month", "prefecture_code", "active", "status", "note", "source"]
+    )
+    return out.sort_values(["index_month", "prefecture_code"]).reset_index(drop=True)
+
+
+def build(
+    src: Path, out_dir: Path, province: str = "yunnan", facts: Path = FACTS_DIR
+) -> dict[str, Any]:
+    """Build all package-data files from `src` (and the repository's `facts`) into `out_dir`;
+    return the manifest."""
     if not src.is_dir():
         raise BuildError(f"source directory not found: {src}")
     counties, counties_src, cpref, prov = build_counties(src)
@@ -910,6 +1048,8 @@ def build(src: Path, out_dir: Path, province: str = "yunnan") -> dict[str, Any]:
         "income.csv": build_income(src),
         "standards_observed.csv": standards,
         "literature.csv": build_literature(src),
+        "history_facts.csv": build_history_facts(facts),
+        "price_subsidy_activation.csv": build_price_activation(facts, prefectures),
     }
     blobs = {name: frame_bytes(df) for name, df in sorted(tables.items())}
     _check_statuses(tables)
@@ -917,6 +1057,8 @@ def build(src: Path, out_dir: Path, province: str = "yunnan") -> dict[str, Any]:
     inputs = {}
     for fname in sorted(INPUTS.values()):
         inputs[fname] = sha256((src / fname).read_bytes())
+    for fname in sorted(FACT_INPUTS.values()):
+        inputs[f"scripts/sources/{fname}"] = sha256((facts / fname).read_bytes())
     digest = sha256("".join(f"{n}\t{h}\n" for n, h in outputs.items()).encode())
     manifest = {
         "build_script": "scripts/build_refdata.py",

@@ -269,5 +269,5 @@ def test_cli_run_refuses_zero_threads(tmp_path: Path, capsys: pytest.CaptureFixt
         main(["run", str(scenario), "--threads", "0", "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert "--threads" in err and "positive integer" in err
+    assert "--threads" in err and "1..256" in err and "got 0" in err
     assert not (tmp_path / "out").exists()

@@ -50,12 +50,19 @@ OFFICIAL = {
     "tekun.minor_age_limit": [D(2016, 1, 1), D(2021, 9, 20)],
     "tekun.institution_share_willing": [D(2022, 6, 28)],
     "temporary.advance_hours": [D(2021, 9, 20)],
-    "price_subsidy.cpi_threshold_pct": [D(2021, 11, 1), D(2022, 9, 1), D(2023, 4, 1)],
-    "price_subsidy.food_cpi_threshold_pct": [D(2021, 11, 1)],
+    # 2016 entries: the 2016 mechanism as reported at its release (issue 16)
+    "price_subsidy.cpi_threshold_pct": [
+        D(2016, 1, 1),
+        D(2021, 11, 1),
+        D(2022, 9, 1),
+        D(2023, 4, 1),
+    ],
+    "price_subsidy.food_cpi_threshold_pct": [D(2016, 1, 1), D(2021, 11, 1)],
     "price_subsidy.activation_unit": [D(2019, 1, 1), D(2022, 6, 28)],
     "price_subsidy.multiplier": [D(2020, 3, 1), D(2020, 7, 1)],
     "price_subsidy.covered_groups": [D(2021, 11, 1), D(2022, 9, 1), D(2023, 4, 1)],
-    "price_subsidy.index_lag_months": [D(2022, 9, 1)],
+    "price_subsidy.index_lag_months": [D(2019, 1, 1), D(2022, 9, 1)],  # 2019: Yunnan's deadlines
+    "price_subsidy.rise_share": [D(2021, 11, 1)],
     "services.cap_share": [D(2021, 9, 20)],
 }
 OFFICIAL_REFERENCE = re.compile(r"^(S[0-4] |NAT )")

@@ -18,6 +18,7 @@ def price_branch(**changes: Any) -> Branch:
         "food_cpi_threshold_pct": 6.0,
         "activation_unit": "province",
         "min_payment": 10.0,
+        "rise_share": 1.0,
         "multiplier": 1.0,
         "covered_groups": {"dibao": 1, "tekun": 1, "edge": 0},
         "index_lag_months": 1,
@@ -104,3 +105,25 @@ def test_package_regime_window_edges(month: str, threshold: float, edge: int) ->
     assert float(p.cpi_threshold_pct) == threshold
     assert float(p.food_cpi_threshold_pct) == 6.0
     assert price_subsidy.group_flag(p, "edge") == bool(edge)
+
+
+def test_rise_share_scales_the_amount_before_the_minimum() -> None:
+    # hand-computed: 600 x 8.6% x 0.43 = 22.188; 350 x 8.6% x 0.43 = 12.943; 300 x 6% x 0.43
+    # = 7.74 -> the minimum 10; no trigger -> 0
+    p = Branch("price_subsidy", {**P._values, "rise_share": 0.43})
+    got = price_subsidy.rate_per_person(
+        p, np.array([600.0, 350.0, 300.0, 600.0]), np.array([8.6, 8.6, 6.0, 0.0])
+    )
+    np.testing.assert_allclose(got, [22.188, 12.943, 10.0, 0.0], atol=1e-9)
+
+
+def test_calendar_override_follows_the_record() -> None:
+    # counties: calendar paid (rule did not trigger), calendar paid (rule did), calendar did
+    # not pay (rule did), no record (rule stands)
+    trig = np.array([False, True, True, True])
+    rise = np.array([0.0, 8.0, 8.0, 7.0])
+    food = np.array([5.5, 8.0, 8.0, 7.0])
+    cal = np.array([1.0, 1.0, 0.0, np.nan])
+    t, r = price_subsidy.calendar_override(trig, rise, food, cal)
+    assert t.tolist() == [True, True, False, True]
+    np.testing.assert_allclose(r, [5.5, 8.0, 0.0, 7.0])

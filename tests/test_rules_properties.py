@@ -100,6 +100,7 @@ def branches(urban: float, rural: float, formula: str, min_benefit: float, edge_
             "cpi_threshold_pct": 3.5,
             "food_cpi_threshold_pct": 6.0,
             "min_payment": 10.0,
+            "rise_share": 1.0,
             "multiplier": 1.0,
             "covered_groups": {"dibao": 1, "tekun": 1, "edge": edge_paid},
         },
@@ -232,7 +233,8 @@ def test_price_subsidy_is_zero_without_a_trigger(
     cpi: float, food: float, standard: float, min_payment: float, multiplier: float
 ) -> None:
     p = Branch("price_subsidy", {"cpi_threshold_pct": 3.5, "food_cpi_threshold_pct": 6.0,
-                                 "min_payment": min_payment, "multiplier": multiplier})  # fmt: skip
+                                 "min_payment": min_payment, "multiplier": multiplier,
+                                 "rise_share": 1.0})  # fmt: skip
     c = price_subsidy.cpi_trigger(p, np.array([cpi]))
     f = price_subsidy.food_trigger(p, np.array([food]))
     assert not price_subsidy.triggered(c, f)[0]

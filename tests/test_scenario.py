@@ -182,7 +182,8 @@ def test_baseline_horizon_and_run() -> None:
 
 
 def test_rural_raise_is_108_percent_of_the_baseline() -> None:
-    base = load_parameters()
+    # the baseline path has its standards set by rule (issue #14): compare with it
+    base = load_scenario(REPO / "scenarios" / "baseline.toml").parameters()
     s = load_scenario(REPO / "scenarios" / "rural_standard_raise.toml")
     assert s.overrides == (
         Override(
@@ -191,6 +192,9 @@ def test_rural_raise_is_108_percent_of_the_baseline() -> None:
             relative=0.08,
             keys=("rural",),
             reference=s.overrides[0].reference,
+        ),
+        Override(
+            "dibao.floor_rural", D(2026, 1, 1), relative=0.08, reference=s.overrides[1].reference
         ),
     )
     ps = s.parameters()
@@ -204,6 +208,7 @@ def test_rural_raise_is_108_percent_of_the_baseline() -> None:
         _table(base).at(before, "rural"),
     )
     rows = diff_scenarios(load_scenario(REPO / "scenarios" / "baseline.toml"), s)
+    rows = [r for r in rows if r.path == "dibao.standard" and r.start == D(2026, 1, 1)]
     assert len(rows) == len(refdata.counties())
     assert all(r.where.endswith("/rural") and r.status == "scenario" for r in rows)
     for r in rows:
@@ -214,7 +219,7 @@ def test_rural_raise_is_108_percent_of_the_baseline() -> None:
 def test_unification_makes_rural_equal_urban_by_2028() -> None:
     s = load_scenario(REPO / "scenarios" / "urban_rural_unification.toml")
     table = _table(s.parameters())
-    base = _table(load_parameters())
+    base = _table(load_scenario(REPO / "scenarios" / "baseline.toml").parameters())
     rural_2028 = table.at(D(2028, 1, 1), "rural")
     np.testing.assert_allclose(rural_2028, table.at(D(2028, 1, 1), "urban"))
     np.testing.assert_array_equal(
@@ -229,7 +234,7 @@ def test_unification_makes_rural_equal_urban_by_2028() -> None:
 def test_earthquake_raises_two_counties_for_three_months() -> None:
     s = load_scenario(REPO / "scenarios" / "dali_earthquake.toml")
     table = _table(s.parameters())
-    base = _table(load_parameters())
+    base = _table(load_scenario(REPO / "scenarios" / "baseline.toml").parameters())
     hit = refdata.counties().index_of(["532922", "532927"])
     for key in ("urban", "rural"):
         during = table.at(D(2026, 8, 1), key)
@@ -317,22 +322,32 @@ def test_diff_json_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
     a = str(REPO / "scenarios" / "baseline.toml")
     b = str(REPO / "scenarios" / "dali_earthquake.toml")
     main(["scenario", "diff", a, b, "--json"])
-    rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 4
+    everything = json.loads(capsys.readouterr().out)
+    # the standards: +10% on the value in force from 2026-06 and on the rule's 2026-07 value
+    rows = [r for r in everything if r["path"] == "dibao.standard"]
+    assert len(rows) == 8
     assert {r["where"] for r in rows} == {
         "532922/urban",
         "532922/rural",
         "532927/urban",
         "532927/rural",
     }
-    assert all(r["from"] == "2026-06-01" and r["until"] == "2026-08-31" for r in rows)
+    assert {r["from"] for r in rows} == {"2026-06-01", "2026-07-01"}
     assert all(math.isclose(r["new"], 1.1 * r["old"]) for r in rows)
+    # the tekun standard follows 1.3 × urban in the two counties only (issue #14)
+    tekun = [r for r in everything if r["path"] == "tekun.basic_standard"]
+    assert tekun and {r["where"] for r in tekun} == {"532922/all", "532927/all"}
+    assert len(everything) == len(rows) + len(tekun)
     main(["scenario", "diff", a, b, "--json", "--summary"])
     summary = json.loads(capsys.readouterr().out)
-    assert sorted(r["where"] for r in summary) == ["2 counties/rural", "2 counties/urban"]
+    assert {r["where"] for r in summary} == {
+        "2 counties/all",
+        "2 counties/rural",
+        "2 counties/urban",
+    }
     main(["scenario", "diff", a, b])
     table = capsys.readouterr().out
-    assert "dibao.standard" in table and "2026-06..2026-08" in table and "漾濞" in table
+    assert "dibao.standard" in table and "2026-07..2026-08" in table and "漾濞" in table
     main(["scenario", "diff", a, a])
     assert "no parameter differences" in capsys.readouterr().out
 
@@ -435,7 +450,7 @@ def test_mapping_override_merges_keys(tree: ParameterSet, write: Callable[..., P
         ('path = "dibao.edge_multiple"\nvalue = true', "a number (dibao.edge_multiple"),
         ('path = "dibao.edge_multiple"\nvalue = [1, 2]', "a number (dibao.edge_multiple"),
         ('path = "dibao.gradual_exit_months"\nrelative = 0.5', "a value instead"),
-        ('path = "dibao.standard"\nvalue = -5', "within [0, None]"),
+        ('path = "dibao.standard"\nvalue = -5', "within [0, 20000]"),
         ('path = "dibao.standard"\nvalue = "x"', "a number (dibao.standard"),
         (
             'path = "dibao.standard"\nkeys = ["rural"]\ntoward = "rural"\ngap_closed = 0.5',

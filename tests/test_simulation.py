@@ -159,6 +159,8 @@ def test_counties_do_not_depend_on_grouping(tmp_path: Path) -> None:
     alone = simulate(path, counties=COUNTIES[1:2], replicates=1)
     keep = [v for v in alone.data_vars if "county" in alone[v].dims and v != "transfers"]
     keep = [v for v in keep if v not in ("county_budget", "funding_gap")]
+    # the factor method shares a provincial pool: allocations depend on the other counties
+    keep = [v for v in keep if not v.startswith("fund_") or v in ("fund_need", "fund_own_budget")]
     xr.testing.assert_equal(
         together[keep].sel(county=COUNTIES[1:2]), alone[keep].sel(county=COUNTIES[1:2])
     )

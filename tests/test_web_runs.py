@@ -68,19 +68,17 @@ def test_budget_year_lines_add_up(runs: Runs) -> None:
 
 
 def test_budget_year_allocation_by_source_when_present(runs: Runs) -> None:
-    """Runs with issue #14's yearly allocation by source show it; runs without it do not."""
+    """Issue #14's yearly allocation by source is shown per source; without it, no such rows."""
     job = runs.submit(lv.Levers(BASE, 2019, 0.0005, 2, rural_rise=0.2, rise_from="2019-06"))
     ds, base = job.datasets()
-    assert "source_central" not in set(budget_year(ds, base, 2019).funding["line"])
-    shape = (ds.sizes["scenario"], ds.sizes["replicate"], ds.sizes["county"], 1, 2)
-    alloc = np.arange(np.prod(shape), dtype=float).reshape(shape)
-    extra = xr.DataArray(
-        alloc,
-        dims=("scenario", "replicate", "county", "year", "source"),
-        coords={"year": [2019], "source": ["central", "county"]},
-    )
-    with_source = ds.assign(fund_allocation=extra)
-    lines = budget_year(with_source, base, 2019).funding.set_index("line")
-    central = alloc[0, :, :, 0, 0].sum(axis=1).mean()
-    assert lines.loc["source_central", "scenario"] == pytest.approx(central)
-    assert np.isnan(lines.loc["source_central", "baseline"])  # the baseline run has none
+    lines = budget_year(ds, base, 2019).funding.set_index("line")
+    alloc = ds["fund_allocation"].sel(year=2019)
+    for s in alloc["source"].values:
+        want = float(alloc.sel(source=s).sum("county").mean("replicate").sum())
+        assert lines.loc[f"source_{s}", "scenario"] == pytest.approx(want, rel=1e-9)
+    gap = float(ds["fund_gap"].sel(year=2019).sum("county").mean("replicate").sum())
+    assert lines.loc["fund_gap", "scenario"] == pytest.approx(gap, rel=1e-9)
+    bare = ds.drop_vars(["fund_allocation", "fund_gap", "fund_surplus", "fund_reserve_released"])
+    shown = set(budget_year(bare, base, 2019).funding["line"])
+    assert not any(x.startswith(("source_", "fund_")) for x in shown)
+    assert {"budget_need", "transfers", "county_budget", "funding_gap"} <= shown

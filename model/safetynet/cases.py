@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
-from safetynet import refdata
+from safetynet import guard, refdata
 from safetynet.errors import InputError, ParameterError
 from safetynet.outputs import PROGRAMMES
 from safetynet.params import CountyParameter, Override, Parameter, ParameterSet, load_parameters
@@ -92,9 +91,12 @@ def safe_eval(text: str) -> float:
         raise ValueError(f"expression longer than {MAX_EXPRESSION} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError(f"not an arithmetic expression: {text!r}") from None
-    return float(_eval_node(tree.body))
+        value = float(_eval_node(tree.body))
+    except (SyntaxError, RecursionError, MemoryError):
+        raise ValueError(f"not an arithmetic expression: {text[:60]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text[:60]!r}")
+    return value
 
 
 def _eval_node(node: ast.AST) -> float:
@@ -384,6 +386,13 @@ def _unknown(key: str, known: Iterable[str]) -> str:
     return f"got {key!r}" + (f"; did you mean {' or '.join(close)}?" if close else "")
 
 
+def _in_unit_range(w: _Where, key: str, var: Var, value: float) -> None:
+    """Case inputs within the range of their unit (``input_limits.yaml`` ``case_units``)."""
+    lo, hi = guard.unit_range(var.unit, "case_units")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise w.error(key, f"a value within [{lo:g}, {hi:g}] ({var.unit})", guard.short(value))
+
+
 def _check_value(w: _Where, key: str, var: Var, value: Any) -> Any:
     """Validate one input value against its variable spec; returns the normalised value."""
     kind = var.kind
@@ -393,13 +402,15 @@ def _check_value(w: _Where, key: str, var: Var, value: Any) -> Any:
         return value
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise w.error(key, "a whole number", f"got {value!r}")
+            raise w.error(key, "a whole number", f"got {guard.short(value)}")
+        _in_unit_range(w, key, var, value)
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise w.error(key, f"a number ({var.unit})", f"got {value!r}")
+            raise w.error(key, f"a number ({var.unit})", f"got {guard.short(value)}")
         if not math.isfinite(float(value)):
             raise w.error(key, "a finite number", f"got {value!r}")
+        _in_unit_range(w, key, var, value)
         return float(value)
     if kind == "label":
         if value not in var.choices:
@@ -443,6 +454,10 @@ def _household(w: _Where, raw: Any) -> dict[str, Any]:
     members = raw["members"]
     if not isinstance(members, list) or not members:
         raise w.error("household.members", "a non-empty list of members")
+    if len(members) > guard.limit("case_members"):
+        raise w.error(
+            "household.members", f"at most {guard.limit('case_members')} members", str(len(members))
+        )
     hh["members"] = [
         _inputs(w, f"household.members[{i}]", m, "member", required=("age",))
         for i, m in enumerate(members)
@@ -502,6 +517,14 @@ def _overrides(w: _Where, raw: Any, params: ParameterSet, period: dt.date) -> tu
     return tuple(out)
 
 
+def _bounded(w: _Where, key: str, p: Parameter | CountyParameter, value: Any) -> float:
+    """A number given for parameter ``p`` within its bounds (``guard.parameter_bounds``)."""
+    try:
+        return guard.check_parameter_value(w.file, key, p, value)
+    except InputError as exc:
+        raise w.error(key, exc.expected, exc.got) from None
+
+
 def _scalar_override(w: _Where, key: str, p: Parameter, value: Any) -> Override:
     kinds = {
         "number": "a number",
@@ -510,8 +533,13 @@ def _scalar_override(w: _Where, key: str, p: Parameter, value: Any) -> Override:
         "string": "a text value",
         "mapping": "a mapping of key: number",
     }
-    if p.type == "number" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+    if p.type == "number":
+        value = _bounded(w, key, p, value)
+    elif p.type == "integer" and isinstance(value, int) and not isinstance(value, bool):
+        _bounded(w, key, p, value)
+    elif p.type == "mapping" and isinstance(value, dict):
+        for sub, x in value.items():
+            _bounded(w, f"{key}.{sub}", p, x)
     probe = Override(p.path, EPOCH, value=value, reference="case")
     try:
         ParameterSet({p.path: p}).with_overrides([probe])
@@ -535,18 +563,14 @@ def _mapping_key_override(
             base = dict(ov.value)
     if sub not in base:
         raise w.error(key, f"a key of {p.path}: {sorted(base)}", f"got {sub!r}")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise w.error(key, "a number", f"got {value!r}")
-    base[sub] = float(value)
+    base[sub] = _bounded(w, key, p, value)
     earlier[:] = [ov for ov in earlier if ov.path != p.path]
     return Override(p.path, EPOCH, value=base, reference="case")
 
 
 def _county_override(w: _Where, key: str, p: CountyParameter, value: Any) -> list[Override]:
     def number(k: str, v: Any) -> float:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise w.error(k, "a number", f"got {v!r}")
-        return float(v)
+        return _bounded(w, k, p, v)
 
     def by_key(k: str, v: Any, counties: tuple[str, ...] | None) -> list[Override]:
         if not isinstance(v, dict):
@@ -662,8 +686,13 @@ def parse_case(raw: Any, file: str, index: int, params: ParameterSet) -> Case:
         raise w.error("household", "a household or a counties section")
     context = _inputs(w, "context", raw.get("context", {}) or {}, "context")
     margin = raw.get("margin", DEFAULT_MARGIN)
-    if isinstance(margin, bool) or not isinstance(margin, int | float) or margin < 0:
-        raise w.error("margin", "a number ≥ 0", f"got {margin!r}")
+    if (
+        isinstance(margin, bool)
+        or not isinstance(margin, int | float)
+        or not math.isfinite(margin)
+        or not 0 <= margin <= guard.limit("number_abs")
+    ):
+        raise w.error("margin", "a finite number ≥ 0", f"got {guard.short(margin)}")
     for key in ("description", "reference"):
         if key in raw and not isinstance(raw[key], str):
             raise w.error(key, "text")
@@ -686,17 +715,9 @@ def load_case_file(path: Path, params: ParameterSet | None = None) -> list[Case]
     """Read and validate every case of one YAML file (a list of cases)."""
     params = params if params is not None else load_parameters()
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseError(path, "<file>", "a readable case file", str(exc)) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "<file>"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = " (quote text that contains ': ')" if "mapping values" in problem else ""
-        raise CaseError(path, where, "valid YAML", f"{problem}{hint}") from None
+        doc = guard.load_yaml(guard.read_input_text(path, "case"), path)
+    except InputError as exc:
+        raise CaseError(exc.file, exc.key, exc.expected, exc.got) from None
     if not isinstance(doc, list) or not doc:
         raise CaseError(path, "<file>", "a non-empty YAML list of cases")
     cases = [parse_case(raw, str(path), i, params) for i, raw in enumerate(doc)]
@@ -718,7 +739,7 @@ def case_files(paths: Iterable[Path | str]) -> list[Path]:
             if not found:
                 raise CaseError(p, "<dir>", "a folder with *.yaml case files")
             files += found
-        elif p.is_file():
+        elif p.exists():  # a file, or a FIFO/device refused with its type when read
             files.append(p)
         else:
             raise CaseError(p, "<path>", "an existing case file or folder")

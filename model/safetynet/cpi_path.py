@@ -21,7 +21,6 @@ Random draws come only from ``streams.stream(seed, "cpi", 0, replicate)``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import re
@@ -32,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from safetynet import refdata
-from safetynet.errors import ParameterError, ScenarioError
+from safetynet import guard, refdata
+from safetynet.errors import InputError, ParameterError, ScenarioError
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.streams import stream
 
@@ -122,6 +121,10 @@ class CpiPath:
     food_status: StrArray
     food_cpi_by_prefecture: Mapping[str, FloatArray] = field(default_factory=dict)
     source: str = ""
+    #: historical price-subsidy activation per prefecture code and month of the path (1 paid,
+    #: 0 did not, NaN outside the calendar: the CPI rule decides); filled in historical mode
+    #: from ``refdata.price_activation()``, empty otherwise
+    activation_by_prefecture: Mapping[str, FloatArray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.months.shape[0])
@@ -388,9 +391,28 @@ def _historical(
         food_status=food_s,
         source=(
             f"historical: package data (cpi {spans['cpi'][0]}..{spans['cpi'][1]}, "
-            f"food {spans['food'][0]}..{spans['food'][1]}), then AR(1) projection"
+            f"food {spans['food'][0]}..{spans['food'][1]}), then AR(1) projection; "
+            "price-subsidy activation calendar where recorded"
         ),
+        activation_by_prefecture=activation_calendar(m),
     )
+
+
+def activation_calendar(months: MonthArray) -> dict[str, FloatArray]:
+    """Historical activation (1/0) per prefecture code for ``months``; NaN for months outside
+    the recorded calendar (``refdata.price_activation()``: Yunnan's reports 2019-2020)."""
+    cal = refdata.price_activation()
+    pos = np.searchsorted(cal.months, months)
+    inside = (pos < cal.months.shape[0]) & (
+        cal.months[np.minimum(pos, len(cal.months) - 1)] == months
+    )
+    out: dict[str, FloatArray] = {}
+    for code in cal.prefectures.tolist():
+        col = cal.for_prefecture(str(code))
+        vals = np.full(months.shape[0], np.nan)
+        vals[inside] = col[pos[inside]]
+        out[str(code)] = vals
+    return out
 
 
 def _mean_at(spec: CpiSpec, label: str, month: np.datetime64, params: ParameterSet | None) -> float:
@@ -453,7 +475,9 @@ def _parse_pct(text: str, file: Path, key: str) -> float:
     try:
         x = float(text)
     except ValueError:
-        raise ScenarioError(file, key, "a number (percent year on year)", f"got {text!r}") from None
+        raise ScenarioError(
+            file, key, "a number (percent year on year)", f"got {guard.short(text)}"
+        ) from None
     if not math.isfinite(x) or not lo <= x <= hi:
         raise ScenarioError(file, key, f"a year-on-year change within [{lo}, {hi}] %", f"got {x}")
     return x
@@ -471,13 +495,11 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
     path = Path(file)
     m = _check_months(months)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError(path, "<file>", "an existing CSV file", "not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "<file>", "a readable UTF-8 CSV file", str(exc)) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+        header, table = guard.csv_rows(guard.read_input_text(path, "csv"), path)
+    except ScenarioError:
+        raise
+    except InputError as exc:  # size, file type, encoding, field length, quoting
+        raise ScenarioError(exc.file, exc.key, exc.expected, exc.got) from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     extra = [c for c in header if c not in CSV_COLUMNS + CSV_OPTIONAL]
     if missing or extra:
@@ -488,24 +510,24 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
             f"columns {list(CSV_COLUMNS)} and optionally {list(CSV_OPTIONAL)}",
             got,
         )
-    reader.fieldnames = header
     prefectures = {str(p) for p in refdata.counties().prefectures.tolist()}
     province_words = set(PROVINCE_GEO_WORDS) | {p[:2] + "0000" for p in prefectures}
     rows: dict[str, dict[np.datetime64, tuple[float, float, str]]] = {}
-    for n, row in enumerate(reader, start=2):
-        if None in row:
-            raise ScenarioError(path, f"line {n}", f"{len(header)} columns", "too many fields")
+    for n, row in table:
         month = _parse_month(row["month"] or "")
         if month is None:
             raise ScenarioError(
-                path, f"line {n}.month", "a month like 2026-01", f"got {row['month']!r}"
+                path, f"line {n}.month", "a month like 2026-01", f"got {guard.short(row['month'])}"
             )
         geo = (row.get("geo") or "").strip()
         if geo in province_words:
             geo = ""
         elif geo not in prefectures:
             raise ScenarioError(
-                path, f"line {n}.geo", "empty, 'province' or a prefecture code", f"got {geo!r}"
+                path,
+                f"line {n}.geo",
+                "empty, 'province' or a prefecture code",
+                f"got {guard.short(geo)}",
             )
         cpi_text = (row["cpi_yoy_pct"] or "").strip()
         if geo and not cpi_text:
@@ -517,7 +539,9 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
         )
         status = (row.get("status") or "").strip() or "estimated"
         if status not in STATUSES:
-            raise ScenarioError(path, f"line {n}.status", f"one of {list(STATUSES)}", repr(status))
+            raise ScenarioError(
+                path, f"line {n}.status", f"one of {list(STATUSES)}", guard.short(status)
+            )
         by_month = rows.setdefault(geo, {})
         if month in by_month:
             where = f" for geo {geo}" if geo else ""

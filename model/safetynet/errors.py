@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: longest file / key / expected / got part of a message (a refusal stays one readable line)
+MAX_PART = 300
+
+
+def _one_line(text: str, width: int) -> str:
+    r"""``text`` on one line (newlines and control characters as spaces), at most ``width``.
+
+    >>> _one_line("a\nb", 10), _one_line("x" * 20, 10)
+    ('a b', 'xxxxxxx...')
+    """
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
 
 class SafetynetError(Exception):
     """Base class for every error safetynet raises on purpose."""
@@ -17,10 +30,10 @@ class InputError(SafetynetError, ValueError):
     """
 
     def __init__(self, file: str | Path, key: str, expected: str, got: str = "") -> None:
-        self.file = str(file)
-        self.key = key
-        self.expected = expected
-        self.got = got
+        self.file = _one_line(str(file), MAX_PART)
+        self.key = _one_line(key, MAX_PART)
+        self.expected = _one_line(expected, MAX_PART)
+        self.got = _one_line(got, MAX_PART)
         detail = f" ({got})" if got else ""
         super().__init__(f"{self.file}: {key}: expected {expected}{detail}")
 

@@ -427,6 +427,14 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         f_hit = price_subsidy.food_trigger(p, food)
         trig = price_subsidy.triggered(c_hit, f_hit)
         rise = price_subsidy.triggering_rise(cpi, food, c_hit, f_hit)
+        cal = self.cpi.activation_by_prefecture  # issue 16: historical activation calendar
+        if cal:
+            pref_cal = np.array(
+                [float(cal[c][k]) if c in cal else np.nan for c in self.prefectures]
+            )
+            trig, rise = price_subsidy.calendar_override(
+                trig, rise, food, pref_cal[self.county_prefecture]
+            )
         d = self.p.dibao
         std_u = d.standard.urban[self.county_index]
         std_r = d.standard.rural[self.county_index]

@@ -24,7 +24,9 @@ __all__ = [
     "DATA_DIR",
     "OFFICIAL_STATUSES",
     "STATUSES",
+    "Activation",
     "CountyTable",
+    "HistoryFact",
     "RefDataError",
     "Series",
     "Target",
@@ -32,8 +34,10 @@ __all__ = [
     "counties",
     "cpi",
     "data_version",
+    "history_facts",
     "is_official_status",
     "manifest",
+    "price_activation",
     "read_table",
     "regional_cpi",
     "targets",
@@ -46,7 +50,8 @@ DERIVED = "verified-derived"
 LOCAL_EXAMPLE = "local example (non-Yunnan), verified"
 MEMORY = "from memory, unverified"
 MACHINE = "machine-generated, unverified"
-STATUSES: tuple[str, ...] = (VERIFIED, DERIVED, LOCAL_EXAMPLE, MEMORY, MACHINE)
+INFERRED = "estimated (inferred, reasoning in note)"
+STATUSES: tuple[str, ...] = (VERIFIED, DERIVED, LOCAL_EXAMPLE, MEMORY, MACHINE, INFERRED)
 #: statuses counted as official for the province itself (local examples are templates only)
 OFFICIAL_STATUSES: frozenset[str] = frozenset({VERIFIED, DERIVED})
 
@@ -505,6 +510,123 @@ def _targets(d: Path) -> dict[str, Target]:
 def targets(data_dir: Path | str | None = None) -> dict[str, Target]:
     """Calibration targets by key (see docs/data.md for the key list)."""
     return dict(_targets(_dir(data_dir)))
+
+
+# --------------------------------------------------------------------------- history (issue 16)
+
+
+@dataclass(frozen=True)
+class HistoryFact:
+    """One dated fact of the 2019-2024 replay, with the address, title and date of its source."""
+
+    key: str
+    geo: str
+    period: str
+    item: str
+    value: float
+    unit: str
+    status: str
+    status_note: str
+    url: str
+    title: str
+    published: str
+
+    @property
+    def is_official(self) -> bool:
+        """True for verified / verified-derived values."""
+        return is_official_status(self.status)
+
+
+@functools.lru_cache(maxsize=8)
+def _history(d: Path) -> dict[str, HistoryFact]:
+    fname = "history_facts.csv"
+    out: dict[str, HistoryFact] = {}
+    for r in read_table(fname, d):
+        try:
+            f = HistoryFact(
+                key=r["key"],
+                geo=r["geo"],
+                period=r["period"],
+                item=r["item"],
+                value=float(r["value"]),
+                unit=r["unit"],
+                status=r["status"],
+                status_note=r["status_note"],
+                url=r["source"],
+                title=r["title"],
+                published=r["published"],
+            )
+        except (KeyError, ValueError) as exc:
+            raise RefDataError(f"{fname}: bad row {r.get('key', '?')!r}: {exc}") from None
+        if f.status not in STATUSES:
+            raise RefDataError(f"{fname}: {f.key}: unknown status {f.status!r}")
+        if f.key in out:
+            raise RefDataError(f"{fname}: duplicate key {f.key!r}")
+        out[f.key] = f
+    return out
+
+
+def history_facts(data_dir: Path | str | None = None) -> dict[str, HistoryFact]:
+    """Facts of the 2019-2024 replay by key (docs/validation.md lists them with sources)."""
+    return dict(_history(_dir(data_dir)))
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """Historical activation calendar of the price-linked subsidy: ``active[i, j]`` is 1 when
+    prefecture ``prefectures[j]`` paid for index month ``months[i]``, 0 when it did not;
+    ``status[i]`` / ``source[i]`` belong to the month row."""
+
+    months: MonthArray
+    prefectures: StrArray
+    active: FloatArray
+    status: StrArray
+    source: StrArray
+
+    def for_prefecture(self, code: str) -> FloatArray:
+        """1/0 per calendar month for one prefecture (NaN when the code is not listed)."""
+        hit = np.flatnonzero(self.prefectures == code)
+        if hit.shape[0] == 0:
+            return np.full(self.months.shape[0], np.nan)
+        out: FloatArray = self.active[:, int(hit[0])].copy()
+        return out
+
+
+@functools.lru_cache(maxsize=8)
+def _activation(d: Path) -> Activation:
+    fname = "price_subsidy_activation.csv"
+    rows = read_table(fname, d)
+    months = sorted({r["index_month"] for r in rows})
+    prefs = sorted({r["prefecture_code"] for r in rows})
+    active = np.full((len(months), len(prefs)), np.nan)
+    status = ["" for _ in months]
+    source = ["" for _ in months]
+    mi = {m: i for i, m in enumerate(months)}
+    pj = {p: j for j, p in enumerate(prefs)}
+    for r in rows:
+        i = mi[r["index_month"]]
+        try:
+            active[i, pj[r["prefecture_code"]]] = float(int(r["active"]))
+        except (KeyError, ValueError) as exc:
+            raise RefDataError(f"{fname}: bad row {r}: {exc}") from None
+        status[i], source[i] = r["status"], r["source"]
+    if np.isnan(active).any():
+        raise RefDataError(f"{fname}: every index month needs a row for every prefecture")
+    out = Activation(
+        months=_months(months, fname),
+        prefectures=_strs(prefs),
+        active=active,
+        status=_strs(status),
+        source=_strs(source),
+    )
+    for a in (out.months, out.prefectures, out.active, out.status, out.source):
+        _freeze(a)
+    return out
+
+
+def price_activation(data_dir: Path | str | None = None) -> Activation:
+    """The historical price-subsidy activation calendar (which prefectures paid when)."""
+    return _activation(_dir(data_dir))
 
 
 # --------------------------------------------------------------------------- manifest

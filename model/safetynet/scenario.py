@@ -16,7 +16,6 @@ import functools
 import hashlib
 import math
 import re
-import tomllib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -26,13 +25,12 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from safetynet import outputs, refdata
+from safetynet import guard, outputs, refdata
 from safetynet.cpi_path import HISTORY_MONTHS, PRICE_PARAMETERS, Ar1, CpiPath, CpiSpec, cpi_path
-from safetynet.errors import ParameterError, ScenarioError
+from safetynet.errors import InputError, ParameterError, ScenarioError
 from safetynet.params import (
     CountyParameter,
     DiffRow,
@@ -137,14 +135,19 @@ class Scenario:
 
     def parameters(self, base: ParameterSet | None = None) -> ParameterSet:
         """The parameter set of this scenario: ``base`` (default ``load_parameters()``) with the
-        overrides applied in file order."""
+        overrides applied in file order and each year's standards set by rule through the end of
+        the horizon (standards.py)."""
+        from safetynet import standards
+
         ps = load_parameters() if base is None else base
         for ov, key in zip(self.overrides, self._keys(), strict=True):
             try:
-                ps = ps.with_overrides([ov])
+                ps.with_overrides([ov])  # each override checked alone, named by its file key
             except ParameterError as exc:
                 raise ScenarioError(self.source_path, key, exc.expected, exc.got) from None
-        return ps
+        # rule inputs, standards set by rule, overrides of the standards, linked standards
+        # (issue #14: standards.scenario_parameters)
+        return standards.scenario_parameters(ps, self.overrides, self.end.year)
 
     def cpi_path(self, replicate: int, params: ParameterSet | None = None) -> CpiPath:
         """CPI path of one replicate over the horizon (AR(1) coefficients from ``params``,
@@ -173,8 +176,7 @@ def _custom(expected: str, got: object = None) -> PydanticCustomError:
 
 
 def _short(value: object, width: int = 60) -> str:
-    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return guard.short(value, width)
 
 
 def _to_month(value: object) -> dt.date:
@@ -257,13 +259,13 @@ class _Head(_Model):
 
 class _Horizon(_Model):
     start: Month
-    months: Annotated[int, Field(ge=1, le=1200)] | None = None
+    months: Annotated[int, Field(ge=1, le=guard.limit("months"))] | None = None
     end: Month | None = None
 
 
 class _Run(_Model):
-    replicates: Annotated[int, Field(ge=1, le=10_000)]
-    seed: Annotated[int, Field(ge=0)]
+    replicates: Annotated[int, Field(ge=1, le=guard.limit("replicates"))]
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
     sample_fraction: Annotated[float, Field(gt=0, le=1)]
 
 
@@ -298,7 +300,7 @@ class _Shock(_Model):
     kind: Literal["disaster", "epidemic"]
     counties: Codes
     start: Month = Field(alias="from")
-    months: Annotated[int, Field(ge=1, le=1200)]
+    months: Annotated[int, Field(ge=1, le=guard.limit("months"))]
     severity: Annotated[float, Field(gt=0, le=1)]
     note: str = ""
 
@@ -310,6 +312,17 @@ class _Outputs(_Model):
     lang: Literal["zh", "en"] = "zh"
 
 
+class _Budget(_Model):
+    """``[budget]`` (issue #14): the budget year's settings, expanded into parameter overrides."""
+
+    standard_rule: Literal["table", "consumption", "cpi", "rise"] | None = None
+    standard_rule_from: Month | None = None
+    pool_yuan: dict[str, Annotated[float, Field(ge=0)]] | None = None
+    pool_growth: Annotated[float, Field(gt=-0.5, le=1)] | None = None
+    reserve_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    county_budget_share: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
 class _File(_Model):
     scenario: _Head
     horizon: _Horizon
@@ -318,6 +331,7 @@ class _File(_Model):
     cpi: _Cpi = _Cpi()
     shocks: list[_Shock] = []
     outputs: _Outputs = _Outputs()
+    budget: _Budget | None = None
 
 
 # ------------------------------------------------------------------------------ error text
@@ -435,19 +449,12 @@ def load_scenario(path: Path | str, params: ParameterSet | None = None) -> Scena
     against (default ``load_parameters()``). Raises ScenarioError (file, key, expected, got)."""
     file = Path(path)
     try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(file, "<file>", "an existing scenario file", "not found") from None
-    except OSError as exc:
-        raise ScenarioError(file, "<file>", "a readable scenario file", str(exc)) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(file, "<file>", "UTF-8 text", str(exc)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(file, "<file>", "valid TOML", str(exc)) from None
+        raw = guard.read_input_bytes(file, "scenario")
+        data = guard.load_toml(guard.decode(raw, file, ("utf-8",)), file)
+    except ScenarioError:
+        raise
+    except InputError as exc:
+        raise ScenarioError(exc.file, exc.key, exc.expected, exc.got) from None
     return scenario_from_dict(data, file, params, sha256=hashlib.sha256(raw).hexdigest())
 
 
@@ -503,6 +510,8 @@ class _Checker:
         start, months = self.horizon()
         end = _add_months(start, months - 1)
         overrides, keys = self.overrides(head.name, end)
+        more, more_keys = self.budget(head.name, start, end)
+        overrides, keys = overrides + more, keys + more_keys
         scenario = Scenario(
             name=head.name,
             title_zh=head.title.zh,
@@ -525,6 +534,65 @@ class _Checker:
         self.check_cpi(scenario)
         return scenario
 
+    # -------------------------------------------------------------------------- budget
+
+    def budget(
+        self, name: str, start: dt.date, end: dt.date
+    ) -> tuple[tuple[Override, ...], tuple[str, ...]]:
+        """``[budget]`` as overrides (funding.* and dibao.standard_rule), checked like others:
+        ``pool_yuan = {"2026" = 12e9}`` fixes the pool of that year (pool_rule = given for the
+        year; later years grow from it); the shares hold from the start of the horizon."""
+        b = self.doc.budget
+        if b is None:
+            return (), ()
+        ref = f"scenario {name} [budget]"
+        out: list[Override] = []
+        keys: list[str] = []
+        if (b.standard_rule is None) != (b.standard_rule_from is None):
+            self.fail("budget.standard_rule_from", "standard_rule and standard_rule_from together")
+        if b.standard_rule is not None and b.standard_rule_from is not None:
+            if not start <= b.standard_rule_from <= end:
+                self.fail(
+                    "budget.standard_rule_from",
+                    f"a month within the horizon {start:%Y-%m}..{end:%Y-%m}",
+                    _ym(b.standard_rule_from),
+                )
+            out.append(Override("dibao.standard_rule", b.standard_rule_from,
+                                value=b.standard_rule, reference=ref))  # fmt: skip
+            keys.append("budget.standard_rule")
+        for year_text, amount in sorted((b.pool_yuan or {}).items()):
+            key = f"budget.pool_yuan.{year_text}"
+            if not year_text.isdigit() or not start.year <= int(year_text) <= end.year:
+                self.fail(key, f"a year within the horizon {start.year}..{end.year}",
+                          f"got {year_text!r}")  # fmt: skip
+            y = int(year_text)
+            first, stop = dt.date(y, 1, 1), dt.date(y + 1, 1, 1)
+            out.append(Override("funding.pool_rule", first, value="given", end=stop,
+                                reference=ref))  # fmt: skip
+            out.append(Override("funding.transfer_pool_yuan", first, value=float(amount),
+                                end=stop, reference=ref))  # fmt: skip
+            keys += [key, key]
+        for field_name, path in (
+            ("pool_growth", "funding.pool_growth"),
+            ("reserve_share", "funding.reserve_share"),
+            ("county_budget_share", "funding.county_budget_share"),
+        ):
+            value = getattr(b, field_name)
+            if value is not None:
+                p = self.params[path]
+                assert isinstance(p, Parameter)
+                self.check_bounds(p, float(value), f"budget.{field_name}")
+                first = dt.date(start.year, 1, 1)
+                out.append(Override(path, first, value=float(value), reference=ref))
+                keys.append(f"budget.{field_name}")
+        ps = self.params
+        for ov, key in zip(out, keys, strict=True):
+            try:
+                ps = ps.with_overrides([ov])
+            except ParameterError as exc:
+                self.fail(key, exc.expected, exc.got)
+        return tuple(out), tuple(keys)
+
     # -------------------------------------------------------------------------- horizon
 
     def horizon(self) -> tuple[dt.date, int]:
@@ -535,8 +603,17 @@ class _Checker:
             months = (h.end.year - h.start.year) * 12 + h.end.month - h.start.month + 1
             if months < 1:
                 self.fail("horizon.end", f"a month not before start ({h.start:%Y-%m})", _ym(h.end))
+            if months > guard.limit("months"):
+                self.fail("horizon.end", f"at most {guard.limit('months')} months", f"{months}")
             return h.start, months
         assert h.months is not None
+        last = _add_months(h.start, h.months - 1)
+        if last.year > YEARS[1]:
+            self.fail(
+                "horizon.months",
+                f"a horizon ending by {YEARS[1]}-12 (start {h.start:%Y-%m})",
+                f"ends {last:%Y-%m}",
+            )
         return h.start, h.months
 
     # -------------------------------------------------------------------------- overrides
@@ -546,7 +623,10 @@ class _Checker:
         keys: list[str] = []
         if not self.doc.overrides:
             return (), ()
-        ps = self.params
+        from safetynet import standards
+
+        # values in force (for ``toward``) include the standards set by rule (issue #14)
+        ps = standards.set_standards(self.params, end.year)
         for i, item in enumerate(self.doc.overrides):
             key = f"overrides[{i}]"
             made = self.override(item, key, name, end, ps)
@@ -593,7 +673,7 @@ class _Checker:
             if item.relative is not None:
                 if p.type not in ("number", "mapping"):
                     self.fail(f"{key}.relative", f"a value instead ({item.path} is a {p.type})")
-                return [replace(base, relative=item.relative)]
+                return [replace(base, relative=self.relative(p, item.relative, key))]
             return [
                 replace(base, value=self.scalar_value(p, item.value, item.start, f"{key}.value"))
             ]
@@ -603,7 +683,7 @@ class _Checker:
                 base, counties=self.codes(item.counties, f"{key}.counties", p.county_codes)
             )
         if item.relative is not None:
-            return [replace(base, relative=item.relative)]
+            return [replace(base, relative=self.relative(p, item.relative, key))]
         if item.value is not None:
             return [replace(base, value=self.number(p, item.value, f"{key}.value"))]
         return self.toward(p, item, base, key)
@@ -629,6 +709,12 @@ class _Checker:
                 new = round(now + share * (goal - now), 2)  # 0.01 yuan: the smallest unit paid
                 made.append(replace(base, value=new, counties=(c,), keys=(k,), reference=ref))
         return made
+
+    def relative(self, p: Parameter | CountyParameter, value: float, key: str) -> float:
+        try:
+            return guard.check_relative(self.file, f"{key}.relative", p, value)
+        except InputError as exc:
+            self.fail(exc.key, f"{exc.expected} for {p.path}", exc.got)
 
     def number(self, p: Parameter | CountyParameter, value: object, key: str) -> float:
         if (
@@ -666,16 +752,18 @@ class _Checker:
         else:
             words = {"bool": "true or false", "string": "a string", "integer": "an integer"}
             self.fail(key, f"{words.get(p.type, p.type)} ({p.path}: {p.unit})", _got(value))
-        choices = _spec(p.source_file).get("choices")
+        choices = guard.parameter_spec(p).get("choices")
         if choices is not None and out not in choices:
             self.fail(key, f"one of {choices}", _got(value))
         return out
 
     def check_bounds(self, p: Parameter | CountyParameter, x: float, key: str) -> None:
-        spec = _spec(p.source_file)
-        lo, hi = spec.get("min"), spec.get("max")
-        if (lo is not None and x < lo) or (hi is not None and x > hi):
-            self.fail(key, f"a value within [{lo}, {hi}] ({p.path}: {p.unit})", f"got {x:g}")
+        """The parameter's YAML min/max, else the plausibility bounds of its unit
+        (``guard.parameter_bounds``)."""
+        try:
+            guard.check_parameter_value(self.file, key, p, x)
+        except InputError as exc:
+            self.fail(exc.key, exc.expected, exc.got)
 
     def check_result(self, ps: ParameterSet, item: _Override, key: str) -> None:
         """Values an override produced (relative changes, gap closing) stay within bounds."""
@@ -754,12 +842,16 @@ class _Checker:
                         "no AR(1) coefficients for mode csv (the file gives every month)",
                     )
             target = (self.file.parent / c.file).resolve()
-            if not target.is_file():
+            if not target.exists():
                 self.fail(
                     "cpi.file",
                     "an existing CSV file (relative to the scenario file)",
                     f"not found: {target}",
                 )
+            try:
+                guard.check_input_file(target, "csv")
+            except InputError as exc:
+                self.fail("cpi.file", exc.expected, f"{target}: {exc.got}")
             return CpiSpec("csv", target, scenario_file=str(self.file))
         if c.file is not None:
             self.fail("cpi.file", 'no file unless mode = "csv"', f"mode is {c.mode!r}")
@@ -855,20 +947,6 @@ def _num(value: object) -> float:
 
 def _ar1(a: _Ar1 | None) -> Ar1:
     return Ar1() if a is None else Ar1(a.mean, a.ar, a.sd)
-
-
-@functools.lru_cache(maxsize=512)
-def _spec(source_file: str) -> dict[str, Any]:
-    """min / max / choices from a parameter's YAML header (empty if it cannot be read)."""
-    if not source_file:
-        return {}
-    try:
-        doc = yaml.safe_load(Path(source_file).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    if not isinstance(doc, dict):
-        return {}
-    return {k: doc[k] for k in ("min", "max", "choices") if k in doc}
 
 
 def _add_months(d: dt.date, n: int) -> dt.date:

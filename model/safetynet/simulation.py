@@ -28,10 +28,10 @@ from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
 from safetynet.model import SafetyNetModel, ShockEvent, default_threads
 from safetynet.outputs import VARIABLE_BY_NAME
-from safetynet.params import ParameterSet, load_parameters
+from safetynet.params import CountyParameter, ParameterSet, load_parameters
 from safetynet.population import generate
 from safetynet.rules import funding
-from safetynet.scenario import Scenario, load_scenario
+from safetynet.scenario import Scenario, Shock, load_scenario
 from safetynet.schema import Households
 
 ProgressFn = Callable[[float], None]
@@ -240,7 +240,8 @@ def assemble(
         stacked = np.stack([r[str(name)] for r in results])  # replicate, county, month, ...
         ds[name].values[0] = stacked
     _add_prices(ds, sc, specs, ps)
-    add_funding(ds, ps)
+    add_funding(ds, ps, sc.shocks)
+    add_standard_rules(ds, sc, ps)
     ds.attrs["title"] = f"safetynet run: {sc.name}"
     ds.attrs["run_record"] = json.dumps(
         run_record(sc, specs, ps, wall_time_s), ensure_ascii=False, default=str
@@ -259,18 +260,22 @@ def _month(m: np.datetime64) -> dt.date:
 
 
 def _add_prices(ds: xr.Dataset, sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet) -> None:
+    """The CPI series each replicate was simulated with (``replicate_setup``: the path over
+    the horizon and the months of history before it, so the projection continues from the
+    same months), saved for the horizon; the history months go into the attrs
+    ``history_first_month`` and ``history`` (one row per replicate)."""
     months = np.array([_month(m) for m in ds.month.values.astype("datetime64[M]")])
-    paths: list[CpiPath] = [
-        cpi_path(sc.cpi, ds.month.values.astype("datetime64[M]"), sc.seed, s.replicate, params=ps)
-        for s in specs
-    ]
+    n = len(months)
+    paths: list[CpiPath] = [replicate_setup(s, ps)[1] for s in specs]
     dims = ("scenario", "replicate", "month")
-    ds["cpi_yoy_pct"] = (dims, np.stack([p.cpi_yoy_pct for p in paths])[None])
-    ds["food_cpi_yoy_pct"] = (dims, np.stack([p.food_cpi_yoy_pct for p in paths])[None])
-    ds["cpi_status"] = (
-        ("scenario", "replicate", "month"),
-        np.stack([p.status for p in paths])[None],
-    )
+    ds["cpi_yoy_pct"] = (dims, np.stack([p.cpi_yoy_pct[-n:] for p in paths])[None])
+    ds["food_cpi_yoy_pct"] = (dims, np.stack([p.food_cpi_yoy_pct[-n:] for p in paths])[None])
+    ds["cpi_status"] = (dims, np.stack([p.status[-n:] for p in paths])[None])
+    first = str(paths[0].months[0].astype("datetime64[M]"))
+    for name, series in (("cpi_yoy_pct", "cpi_yoy_pct"), ("food_cpi_yoy_pct", "food_cpi_yoy_pct")):
+        hist = np.stack([getattr(p, series)[:-n] for p in paths])
+        ds[name].attrs["history_first_month"] = first
+        ds[name].attrs["history"] = hist.ravel().astype(np.float64)
     for name, path in (
         ("cpi_threshold_pct", "price_subsidy.cpi_threshold_pct"),
         ("food_cpi_threshold_pct", "price_subsidy.food_cpi_threshold_pct"),
@@ -287,41 +292,261 @@ def _add_prices(ds: xr.Dataset, sc: Scenario, specs: Sequence[RunSpec], ps: Para
         ds[name].attrs.update({"units": unit, "long_name": en, "long_name_zh": zh})
 
 
-def add_funding(ds: xr.Dataset, ps: ParameterSet) -> None:
-    """Transfers by the factor method, county budget and gap, month by month (NAT 财社〔2017〕58号).
+#: sources of a county's money in a budget year (``fund_allocation`` dim ``source``)
+FUND_SOURCES: tuple[str, ...] = ("central", "provincial", "prefecture", "county")
+#: months before a shock whose mean need is the county's "normal" monthly need
+PRE_SHOCK_MONTHS = 3
+_DIBAO_GROUPS = ("dibao_urban_whole", "dibao_urban_single", "dibao_rural_whole",
+                 "dibao_rural_single", "dibao_gradual_exit")  # fmt: skip
+_TEKUN_GROUPS = ("tekun_dispersed", "tekun_institutional")
 
-    Factors per county: workload = persons covered; fiscal difficulty = rural population
-    (census proxy: no county fiscal data in the package); fiscal effort = the county's own
-    budget; performance = share of eligible households covered.
+
+def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) -> None:
+    """The budget year (NAT 财社〔2017〕58号; S3 三(一); S4 四(十)); adds the ``fund_*`` variables
+    (dims scenario, replicate, county, year; docs/budget.md) and fills the monthly
+    ``transfers``, ``county_budget`` and ``funding_gap``.
+
+    For each calendar year Y of the run: the central + provincial pool is fixed before the year
+    (``funding.pool_rule``), a reserve is held back, and the rest is allocated to counties at the
+    start of Y by the factor method from Y−1's figures (the base year uses its own): workload =
+    caseload by programme × provincial cost per case; fiscal difficulty (1 − revenue /
+    expenditure) and fiscal effort (own assistance budget / revenue) from ``funding.county_fiscal``,
+    and performance (eligible households covered / eligible), each as a coefficient on the
+    workload. Prefecture and county budgets are shares of Y−1's need. The reserve is released to
+    counties a shock hits, for their need above the mean of the months before the shock.
     """
-    table = refdata.counties()
-    rural = table.pop_rural[table.index_of([str(c) for c in ds.county.values])].astype(float)
-    need = ds["budget_need"].values
-    persons = ds["cases_persons"].sum("group").values
+    from safetynet.rules.funding import (
+        fiscal_difficulty,
+        fiscal_effort,
+        gap_and_surplus,
+        pool_full_year,
+        pool_split,
+        release_reserve,
+        reserve_held,
+        scaled_by,
+        workload,
+    )
+
+    codes = [str(c) for c in ds.county.values]
+    need = ds["budget_need"].values  # s, r, c, t
+    groups = [str(g) for g in ds.group.values]
+    progs = [str(p) for p in ds.programme.values]
+    persons = ds["cases_persons"].values
+    households = ds["cases_households"].values
+    spend = ds["spending"].values
     eligible = ds["eligible_households"].values
     covered = ds["eligible_covered_households"].values
-    months = [_month(m) for m in ds.month.values.astype("datetime64[M]")]
-    got = np.zeros(need.shape)
-    own = np.zeros(need.shape)
-    for t, when in enumerate(months):
-        p = ps.at(when).funding
-        for s in range(need.shape[0]):
-            for r in range(need.shape[1]):
-                n = need[s, r, :, t]
-                own[s, r, :, t] = funding.county_budget(p, n)
+    month_dates = [_month(m) for m in ds.month.values.astype("datetime64[M]")]
+    years = sorted({d.year for d in month_dates})
+    t_of = np.array([d.year for d in month_dates])
+    fiscal = ps["funding.county_fiscal"]
+    assert isinstance(fiscal, CountyParameter)
+    pos = {c: i for i, c in enumerate(fiscal.county_codes)}
+    cidx = np.array([pos[c] for c in codes], dtype=np.int64)
+    given_budget = ps["funding.county_budget_yuan"]
+    assert isinstance(given_budget, CountyParameter)
+    gpos = {c: i for i, c in enumerate(given_budget.county_codes)}
+    gidx = np.array([gpos[c] for c in codes], dtype=np.int64)
+    n_s, n_r, n_c, _ = need.shape
+    n_y = len(years)
+    shape = (n_s, n_r, n_c, n_y)
+    out = {k: np.zeros(shape) for k in ("need", "transfers", "own", "released", "gap", "surplus")}
+    alloc = np.zeros((*shape, len(FUND_SOURCES)))
+    share_out = np.zeros(shape)
+    pools = np.zeros((n_s, n_r, n_y))
+    reserves = np.zeros((n_s, n_r, n_y))
+    unreleased = np.zeros((n_s, n_r, n_y))
+    monthly_in = np.zeros(need.shape)
+    monthly_own = np.zeros(need.shape)
+    hit = _shock_months(shocks, codes, month_dates)
+
+    def gsum(arr: np.ndarray, names: Sequence[str], tm: np.ndarray) -> np.ndarray:
+        sel = [groups.index(g) for g in names]
+        return np.asarray(arr[:, tm][:, :, sel].sum(axis=2))
+
+    for s in range(n_s):
+        for r in range(n_r):
+            last_pool: float | None = None
+            last_own: np.ndarray | None = None
+            for yi, year in enumerate(years):
+                tm = np.flatnonzero(t_of == year)
+                prior_year = years[yi - 1] if yi > 0 else year
+                tp = np.flatnonzero(t_of == prior_year)
+                p = ps.at(dt.date(year, 1, 1)).funding
+                n_need = need[s, r][:, tm].sum(axis=1)
+                prior_need_full = need[s, r][:, tp].sum(axis=1) * 12.0 / len(tp)
+                full = pool_full_year(p, last_pool, float(prior_need_full.sum()))
+                last_pool = full
+                pool = full * len(tm) / 12.0
+                reserve = reserve_held(p, pool)
+                # factors from the prior year's figures
+                hh = households[s, r]
+                sp = spend[s, r]
+                case = {
+                    "dibao": gsum(persons[s, r], _DIBAO_GROUPS, tp).mean(axis=1),
+                    "tekun": gsum(persons[s, r], _TEKUN_GROUPS, tp).mean(axis=1),
+                    "temporary": gsum(hh, ("temporary",), tp).sum(axis=1),
+                }
+                money = {
+                    "dibao": sp[:, tp][:, :, progs.index("dibao")].sum(),
+                    "tekun": sp[:, tp][:, :, [progs.index("tekun_basic"),
+                                              progs.index("tekun_care")]].sum(),
+                    "temporary": sp[:, tp][:, :, progs.index("temporary")].sum(),
+                }  # fmt: skip
+                unit = {k: float(money[k]) / max(float(case[k].sum()), 1e-9) for k in case}
+                work = workload(case, unit)
+                fdate = dt.date(prior_year, 12, 1)
+                revenue = fiscal.at(fdate, "revenue")[cidx]
+                expenditure = fiscal.at(fdate, "expenditure")[cidx]
+                own_prior = (
+                    last_own
+                    if last_own is not None
+                    else float(p.county_budget_share) * prior_need_full
+                )
+                perf = covered[s, r][:, tp].sum(axis=1) / np.maximum(
+                    eligible[s, r][:, tp].sum(axis=1), 1e-9
+                )
                 shares = funding.factor_shares(
                     p,
                     {
-                        "workload": persons[s, r, :, t],
-                        "fiscal_difficulty": rural,
-                        "fiscal_effort": own[s, r, :, t],
-                        "performance": covered[s, r, :, t] / np.maximum(eligible[s, r, :, t], 1e-9),
+                        "workload": work,
+                        "fiscal_difficulty": scaled_by(
+                            work, fiscal_difficulty(revenue, expenditure)
+                        ),
+                        "fiscal_effort": scaled_by(work, fiscal_effort(own_prior, revenue)),
+                        "performance": scaled_by(work, perf),
                     },
                 )
-                got[s, r, :, t] = funding.transfers(funding.transfer_pool(p, n), shares)
-    ds["transfers"].values[:] = got
-    ds["county_budget"].values[:] = own
-    ds["funding_gap"].values[:] = funding.funding_gap(need, got, own)
+                allocated = (pool - reserve) * shares
+                central, provincial = pool_split(p, allocated)
+                months_share = len(tm) / 12.0
+                own = (
+                    funding.county_own_budget(
+                        p, prior_need_full, given_budget.at(dt.date(year, 1, 1), "all")[gidx]
+                    )
+                    * months_share
+                )
+                last_own = own * 12.0 / len(tm)
+                prefecture = float(p.prefecture_budget_share) * prior_need_full * months_share
+                # reserve released month by month to the counties a shock hits
+                left = reserve
+                released_m = np.zeros((n_c, len(tm)))
+                for k, t in enumerate(tm):
+                    if not hit[:, t].any():
+                        continue
+                    normal = _normal_need(need[s, r], hit, int(t))
+                    request = np.where(hit[:, t], np.clip(need[s, r][:, t] - normal, 0, None), 0)
+                    got = release_reserve(left, request)
+                    released_m[:, k] = got
+                    left -= float(got.sum())
+                released = released_m.sum(axis=1)
+                funds = central + provincial + prefecture + own
+                gap, surplus = gap_and_surplus(n_need, funds, released)
+                out["need"][s, r, :, yi] = n_need
+                out["transfers"][s, r, :, yi] = central + provincial
+                out["own"][s, r, :, yi] = own
+                out["released"][s, r, :, yi] = released
+                out["gap"][s, r, :, yi] = gap
+                out["surplus"][s, r, :, yi] = surplus
+                share_out[s, r, :, yi] = shares
+                for j, part in enumerate((central, provincial, prefecture, own)):
+                    alloc[s, r, :, yi, j] = part
+                pools[s, r, yi] = pool
+                reserves[s, r, yi] = reserve
+                unreleased[s, r, yi] = left
+                per_month = (central + provincial + prefecture) / len(tm)
+                monthly_in[s, r][:, tm] = per_month[:, None] + released_m
+                monthly_own[s, r][:, tm] = (own / len(tm))[:, None]
+    ds["transfers"].values[:] = monthly_in
+    ds["county_budget"].values[:] = monthly_own
+    ds["funding_gap"].values[:] = funding.funding_gap(need, monthly_in, monthly_own)
+    ds.coords["year"] = np.array(years, dtype=np.int64)
+    ds.coords["source"] = list(FUND_SOURCES)
+    dims = ("scenario", "replicate", "county", "year")
+    for name, arr, zh, en, desc in (
+        ("fund_need", out["need"], "年度资金需求", "Budget need of the year",
+         "Sum of the monthly budget need over the months of the year in the run."),
+        ("fund_transfers", out["transfers"], "中央和省级补助资金", "Central + provincial",
+         "The county's allocation from the pool (reserve excluded), set at the start of the year."),
+        ("fund_own_budget", out["own"], "县级预算安排", "County own budget",
+         "Set at the start of the year: funding.county_budget_share x last year's need."),
+        ("fund_reserve_released", out["released"], "应急预留资金下达", "Reserve released",
+         "Emergency reserve released to the county after a shock hit it."),
+        ("fund_gap", out["gap"], "资金缺口", "Funding gap",
+         "max(0, need - allocation from all sources - reserve released)."),
+        ("fund_surplus", out["surplus"], "资金结余", "Funding surplus",
+         "max(0, allocation from all sources + reserve released - need)."),
+        ("fund_factor_share", share_out, "因素法分配系数", "Factor-method share",
+         "County's share of the allocated pool (factor method, last year's figures)."),
+    ):  # fmt: skip
+        ds[name] = (
+            dims,
+            arr,
+            _fund_attrs("-" if name == "fund_factor_share" else "yuan", zh, en, desc),
+        )
+    ds["fund_allocation"] = (
+        (*dims, "source"),
+        alloc,
+        _fund_attrs("yuan", "分级资金安排", "Allocation by source",
+                    "Money set for the county at the start of the year, by source."),
+    )  # fmt: skip
+    for name, arr3, zh, en in (
+        ("fund_pool", pools, "上级补助资金总额", "Central and provincial pool"),
+        ("fund_reserve", reserves, "应急预留资金", "Emergency reserve held back"),
+        ("fund_reserve_unreleased", unreleased, "未下达预留资金", "Reserve not released"),
+    ):
+        ds[name] = (("scenario", "replicate", "year"), arr3, _fund_attrs("yuan", zh, en, en + "."))
+
+
+def add_standard_rules(ds: xr.Dataset, sc: Scenario, ps: ParameterSet) -> None:
+    """``standard_rule`` (scenario, year): which rule set each year's standards (standards.py);
+    also in ``ds.attrs["standard_rules"]`` as JSON {year: rule}."""
+    from safetynet import standards
+
+    years = sorted({int(y) for y in ds["month"].dt.year.values})
+    rules = standards.rules_by_year(ps, years)
+    if "year" not in ds.coords:
+        ds.coords["year"] = np.array(years, dtype=np.int64)
+    ds["standard_rule"] = (("scenario", "year"), np.array([rules], dtype=object))
+    ds["standard_rule"].attrs.update(
+        _fund_attrs("-", "标准调整办法", "Standard-setting rule",
+                    "dibao.standard_rule on each year's adjustment date "
+                    "(table, consumption, cpi, rise).")
+    )  # fmt: skip
+    ds.attrs["standard_rules"] = json.dumps(dict(zip(years, rules, strict=True)))
+
+
+def _fund_attrs(unit: str, zh: str, en: str, desc: str) -> dict[str, str]:
+    return {"units": unit, "long_name": en, "long_name_zh": zh, "description": desc}
+
+
+def _shock_months(
+    shocks: Sequence[Shock], codes: Sequence[str], months: Sequence[dt.date]
+) -> np.ndarray:
+    """county × month: True where a scenario shock hits the county."""
+    out = np.zeros((len(codes), len(months)), dtype=bool)
+    pos = {c: i for i, c in enumerate(codes)}
+    keys = [m.year * 12 + m.month for m in months]
+    for sh in shocks:
+        first = sh.start.year * 12 + sh.start.month
+        rows = [pos[c] for c in sh.counties if c in pos]
+        for t, k in enumerate(keys):
+            if first <= k < first + sh.months:
+                out[rows, t] = True
+    return out
+
+
+def _normal_need(need: np.ndarray, hit: np.ndarray, t: int) -> np.ndarray:
+    """Each county's normal monthly need before the shock that hits it in month ``t``: the mean of
+    the ``PRE_SHOCK_MONTHS`` months before the shock began (its first hit month)."""
+    out = np.zeros(need.shape[0])
+    for c in np.flatnonzero(hit[:, t]):
+        first = t
+        while first > 0 and hit[c, first - 1]:
+            first -= 1
+        lo = max(0, first - PRE_SHOCK_MONTHS)
+        out[c] = need[c, lo:first].mean() if first > lo else need[c, t]
+    return out
 
 
 def code_version() -> str:
@@ -345,7 +570,10 @@ def run_record(
     sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet, wall_time_s: float
 ) -> dict[str, Any]:
     """What a reader needs to reproduce the run: code, scenario, parameter diff, seeds, data."""
-    base = load_parameters()
+    from safetynet import standards
+
+    # the baseline tree with its own standard rules: the diff lists the scenario's changes only
+    base = standards.scenario_parameters(load_parameters(), (), sc.end.year)
     diff = [
         {
             "path": r.path,

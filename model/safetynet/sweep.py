@@ -15,10 +15,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
-from safetynet import refdata
+from safetynet import guard, refdata
+from safetynet.errors import InputError
 from safetynet.params import load_parameters
 from safetynet.scenario import Scenario, load_scenario
 from safetynet.simulation import RunSpec, assemble, code_version, make_specs, run_replicate, save
@@ -58,6 +60,44 @@ def run_part(spec: RunSpec) -> xr.Dataset:
     return ds
 
 
+def connect(address: str) -> Any:
+    """A dask Client of the scheduler at ``address``; a scheduler that does not answer within
+    ``scheduler_timeout_s`` or does not speak dask's protocol is an InputError (any error of
+    the handshake with an unknown peer is one)."""
+    from dask.distributed import Client
+
+    timeout = f"{guard.limit('scheduler_timeout_s')}s"
+    try:
+        return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
+    except Exception as exc:
+        raise InputError(
+            "--scheduler",
+            "scheduler",
+            f"a dask scheduler answering within {timeout}",
+            f"{address}: {type(exc).__name__}: {exc}",
+        ) from None
+
+
+def check_scheduler(address: str | None) -> None:
+    """Connect to the scheduler once before any work (then disconnect)."""
+    if address is not None:
+        connect(address).close()
+
+
+def check_names(scenarios: Sequence[Scenario]) -> None:
+    """Scenario names of a sweep are unique (they become the ``scenario`` coordinate)."""
+    seen: dict[str, str] = {}
+    for s in scenarios:
+        if s.name in seen:
+            raise InputError(
+                s.source_path,
+                "scenario.name",
+                "a name used once in the sweep",
+                f"{s.name!r} also in {seen[s.name]}",
+            )
+        seen[s.name] = str(s.source_path)
+
+
 def _part_path(out: Path, spec: RunSpec) -> Path:
     return out / "parts" / f"{spec.scenario.name}__r{spec.replicate}.nc"
 
@@ -90,9 +130,10 @@ def sweep(
 
     out = Path(out)
     scs = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
-    names = [s.name for s in scs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"scenario names must be unique in a sweep: {names}")
+    check_names(scs)
+    guard.positive_int("workers", workers, "workers")
+    if replicates is not None:
+        guard.positive_int("replicates", replicates, "replicates")
     specs = [
         spec
         for sc in scs
@@ -102,7 +143,16 @@ def sweep(
     if todo:
         cluster = None
         if scheduler:
-            client = Client(scheduler)  # type: ignore[no-untyped-call]
+            timeout = f"{guard.limit('scheduler_timeout_s')}s"
+            try:
+                client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    "--scheduler",
+                    "scheduler",
+                    f"a dask scheduler answering within {timeout}",
+                    f"{scheduler}: {exc}",
+                ) from None
         else:
             # loopback only; the dashboard on a free port (":0") so parallel runs do not clash
             # dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which makes glibc map
@@ -131,8 +181,14 @@ def sweep(
 
 
 def merge(paths: Sequence[Path]) -> xr.Dataset:
-    """Concatenate part files into one scenario × replicate Dataset."""
-    parts = [xr.load_dataset(p, engine="netcdf4") for p in paths]
+    """Concatenate part files into one scenario × replicate Dataset.
+
+    Text coordinates and variables are widened before concatenating (numpy's fixed-width
+    strings would cut every name to the length of the first). The run record is true for the
+    file: ``runs`` holds one record per scenario (in file order) with its replicate count;
+    the top level is the record of the last scenario, the one a report of the file shows
+    (``report.tables.select_scenario``), with ``scenarios`` and ``replicates`` of the file."""
+    parts = [_widen(xr.load_dataset(p, engine="netcdf4")) for p in paths]
     by_scenario: dict[str, list[xr.Dataset]] = {}
     for ds in parts:
         by_scenario.setdefault(str(ds.scenario.values[0]), []).append(ds)
@@ -140,11 +196,26 @@ def merge(paths: Sequence[Path]) -> xr.Dataset:
         xr.concat(v, dim="replicate", data_vars="minimal", combine_attrs="drop_conflicts")
         for v in by_scenario.values()
     ]
-    records = [json.loads(v[0].attrs["run_record"]) for v in by_scenario.values()]
+    records = []
+    for v in by_scenario.values():
+        rec = json.loads(v[0].attrs["run_record"])
+        reps = sorted(int(r) for d in v for r in d.replicate.values)
+        rec["replicates"] = len(reps)
+        rec["seeds"] = {**rec.get("seeds", {}), "replicates": reps}
+        records.append(rec)
     merged = xr.concat(stacked, dim="scenario", data_vars="all", combine_attrs="drop_conflicts")
-    record = dict(records[0])
-    if len(records) > 1:
-        record["runs"] = records
+    record = dict(records[-1])
+    record["scenarios"] = list(by_scenario)
+    record["replicates"] = int(merged.sizes["replicate"])
+    record["runs"] = records
     merged.attrs["run_record"] = json.dumps(record, ensure_ascii=False)
     merged.attrs.pop("part_key", None)
     return merged
+
+
+def _widen(ds: xr.Dataset) -> xr.Dataset:
+    """Fixed-width text coordinates and variables as object arrays (no truncation on concat)."""
+    for name in list(ds.coords) + list(ds.data_vars):
+        if ds[name].dtype.kind == "U":
+            ds[name] = ds[name].astype(object)
+    return ds

@@ -86,12 +86,15 @@ def compare_with_facts(ds: xr.Dataset) -> list[Comparison]:
                        "fact is Jan–May 2019 ÷ 5")
         )  # fmt: skip
 
-    window = _months(ds, "2019-05", "2020-07")
+    # Yunnan counted index months; a payment in month m used the index of m - lag (lag 2 in
+    # Yunnan 2019-2021, params price_subsidy.index_lag_months): index 2019-05..2020-07 were
+    # paid 2019-07..2020-09
+    window = _months(ds, "2019-07", "2020-09")
     trig = window["price_trigger"].max("county").median("replicate").isel(scenario=0)
     v, s = fact("province_price_trigger_consecutive_months_2019_05_2020_07")
     rows.append(
-        Comparison("Price subsidy trigger months", "2019-05..2020-07", float(trig.sum()), v,
-                   "months", s, "any county triggered")
+        Comparison("Price subsidy trigger months", "index 2019-05..2020-07", float(trig.sum()),
+                   v, "months", s, "any county paid (payments 2019-07..2020-09)")
     )  # fmt: skip
 
     y2020 = _months(ds, "2020-01", "2020-12")

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from safetynet.cli import calibrate, cases, params, report, run, scenario, serve
+from safetynet.cli import budget, calibrate, cases, params, report, run, scenario, serve
 from safetynet.errors import SafetynetError
 
 app = typer.Typer(
@@ -27,13 +27,16 @@ def version() -> None:
     typer.echo(f"safetynet {code_version()} (package data {refdata.data_version()})")
 
 
-for _module in (params, scenario, cases, calibrate, run, report, serve):
+for _module in (params, scenario, cases, calibrate, run, report, budget, serve):
     _module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print one line naming file/key/expectation and exit with 2."""
     try:
+        from safetynet import guard
+
+        guard.check_environment()  # SAFETYNET_THREADS etc., before any command
         rc = app(args=argv, standalone_mode=False)
     except SafetynetError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -44,10 +47,12 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
-        # Usage errors of the (vendored) click layer carry their own message and exit code 2.
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):
-            show()
+        # Usage errors of the (vendored) click layer: one line naming the option, exit code 2.
+        fmt, code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+        if callable(fmt) and isinstance(code, int):
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            print(f"error: {where}{' '.join(str(fmt()).split())}", file=sys.stderr)
             sys.exit(code)
         raise
     if isinstance(rc, int) and rc != 0:

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet import guard
 from safetynet.report import formatting as fm
 from safetynet.report.i18n import check_lang, t, unit
 
@@ -51,9 +52,9 @@ def report(
 
     check_lang(lang)
     path = results_file(results)
+    target = guard.writable_dir("--out", out or _default_out(results))
     ds = load_results(path)
     base = load_results(baseline) if baseline is not None else None
-    target = out or _default_out(results)
     files = write_report(ds, target, lang=lang, baseline=base, source=str(path))
     for kind, f in files.items():
         typer.echo(f"{kind}: {f}")
@@ -97,6 +98,7 @@ def compare(
     from safetynet.report.compare import compare_files, period_totals, write_comparison
 
     check_lang(lang)
+    target = guard.writable_dir("--out", out or _default_out(b))
     cmp = compare_files(a, b)
     console = Console(width=150)
     console.print(f"A: {cmp.name_a}    B: {cmp.name_b}")
@@ -108,6 +110,6 @@ def compare(
     pref = period_totals(cmp.by_level["prefecture"])
     keep = pref[pref["measure"].isin(PRINTED_PREFECTURE_MEASURES)]
     print_totals(console, t("tab_compare_prefecture", lang), keep, lang)
-    files = write_comparison(cmp, out or _default_out(b), lang)
+    files = write_comparison(cmp, target, lang)
     for kind, f in files.items():
         typer.echo(f"{kind}: {f}")

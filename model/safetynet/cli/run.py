@@ -41,7 +41,9 @@ def run(
         bool | None,
         typer.Option(help="Write report.html/.pdf/.xlsx (default: the scenario's outputs.report)."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="Report language: zh or en.")] = "",
+    lang: Annotated[
+        str | None, typer.Option(help="Report language: zh or en (default: the scenario's).")
+    ] = None,
     baseline: Annotated[
         Path | None, typer.Option(help="Results of the baseline run, for the comparison.")
     ] = None,
@@ -52,38 +54,62 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Run a scenario: simulate, save results.nc (with run record) and write the report."""
+    """Run a scenario: simulate, save results.nc (with run record) and write the report.
+
+    Every option, the scenario, the report language, the baseline results and the --out
+    folder are checked before the simulation starts; --out is locked for the run."""
+    from safetynet import guard
     from safetynet.scenario import load_scenario
     from safetynet.simulation import save, simulate
 
-    if sample is not None and not 0 < sample <= 1:
-        raise InputError("--sample", "sample", "a fraction in (0, 1]", str(sample))
-    if replicates is not None and replicates < 1:
-        raise InputError("--replicates", "replicates", "a positive integer", str(replicates))
-    if threads is not None and threads < 1:
-        raise InputError("--threads", "threads", "a positive integer", str(threads))
+    guard.fraction("--sample", sample)
+    guard.positive_int("--replicates", replicates, "replicates")
+    guard.positive_int("--months", months, "months")
+    guard.positive_int("--threads", threads, "threads")
+    guard.env_threads()
+    if lang is not None:
+        guard.lang("--lang", lang)
     sc = load_scenario(scenario)
     n_rep = replicates or sc.replicates
-    n_months = min(months, sc.months) if months else sc.months
-    with _progress() as bar:
-        task = bar.add_task(f"{sc.name}: {n_rep} × {n_months} months", total=n_rep * n_months)
-        ds = simulate(
-            sc,
-            replicates=n_rep,
-            sample_fraction=sample,
-            months=n_months,
-            progress=lambda k: bar.advance(task, k),
-            threads=threads,
-        )
-    path = save(ds, out / "results.nc", sc.outputs.variables)
-    typer.echo(f"results: {path}")
-    if sc.outputs.report if report is None else report:
-        from safetynet.report import load_results, write_report
+    n_months = _months_within(months, sc.months, "--months")
+    write = sc.outputs.report if report is None else report
+    lang = guard.lang("--lang", sc.outputs.lang if lang is None else lang)
+    guard.writable_dir("--out", out)
+    base = None
+    if baseline is not None:
+        from safetynet.report import load_results
 
-        base = load_results(baseline) if baseline else None
-        files = write_report(ds, out, lang=lang or sc.outputs.lang, baseline=base)
-        for kind, f in files.items():
-            typer.echo(f"{kind}: {f}")
+        base = load_results(baseline)
+    with guard.OutLock(out):
+        with _progress() as bar:
+            task = bar.add_task(f"{sc.name}: {n_rep} × {n_months} months", total=n_rep * n_months)
+            ds = simulate(
+                sc,
+                replicates=n_rep,
+                sample_fraction=sample,
+                months=n_months,
+                progress=lambda k: bar.advance(task, k),
+                threads=threads,
+            )
+        path = save(ds, out / "results.nc", sc.outputs.variables)
+        typer.echo(f"results: {path}")
+        if write:
+            from safetynet.report import write_report
+
+            files = write_report(ds, out, lang=lang, baseline=base)
+            for kind, f in files.items():
+                typer.echo(f"{kind}: {f}")
+
+
+def _months_within(months: int | None, horizon: int, option: str) -> int:
+    """--months N (1..horizon) or the whole horizon."""
+    if months is None:
+        return horizon
+    if not 1 <= months <= horizon:
+        raise InputError(
+            option, "months", f"an integer in 1..{horizon} (the scenario's horizon)", str(months)
+        )
+    return months
 
 
 def sweep(
@@ -99,23 +125,41 @@ def sweep(
     ] = None,
     workers: Annotated[int, typer.Option(help="Workers of the local cluster.")] = 2,
 ) -> None:
-    """Run scenarios × replicates on dask.distributed; resumes finished runs; merges results."""
+    """Run scenarios × replicates on dask.distributed; resumes finished runs; merges results.
+
+    Options, scenario files (each once, unique names), the scheduler address (answers within
+    a few seconds) and --out are checked before anything runs; --out is locked for the sweep."""
+    from safetynet import guard
     from safetynet.scenario import load_scenario
     from safetynet.simulation import save
+    from safetynet.sweep import check_names, check_scheduler
     from safetynet.sweep import sweep as run_sweep
 
+    guard.unique_files("scenarios", scenarios)
+    guard.positive_int("--replicates", replicates, "replicates")
+    guard.fraction("--sample", sample)
+    guard.positive_int("--months", months, "months")
+    guard.positive_int("--workers", workers, "workers")
+    guard.env_threads()
     scs = [load_scenario(s) for s in scenarios]  # validate everything before starting
+    check_names(scs)
+    for s in scs:
+        _months_within(months, s.months, "--months")
+    guard.writable_dir("--out", out)
+    guard.scheduler_address("--scheduler", scheduler)
+    check_scheduler(scheduler)
     total = sum(replicates or s.replicates for s in scs)
-    with _progress() as bar:
-        task = bar.add_task("runs", total=total)
-        ds = run_sweep(
-            scs,
-            out,
-            replicates=replicates,
-            sample_fraction=sample,
-            months=months,
-            scheduler=scheduler,
-            workers=workers,
-            on_done=lambda _name: bar.advance(task, 1),
-        )
-    typer.echo(f"results: {save(ds, out / 'sweep.nc')}")
+    with guard.OutLock(out, subfolders=("parts",)):
+        with _progress() as bar:
+            task = bar.add_task("runs", total=total)
+            ds = run_sweep(
+                scs,
+                out,
+                replicates=replicates,
+                sample_fraction=sample,
+                months=months,
+                scheduler=scheduler,
+                workers=workers,
+                on_done=lambda _name: bar.advance(task, 1),
+            )
+        typer.echo(f"results: {save(ds, out / 'sweep.nc')}")

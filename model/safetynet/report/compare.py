@@ -159,6 +159,7 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
     atomically. Returns {"xlsx": path, "csv": path}."""
     from openpyxl import Workbook
 
+    from safetynet import guard
     from safetynet.report import excel
     from safetynet.report.i18n import check_lang, t, unit
 
@@ -193,7 +194,8 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
         excel.write_sheet(wb, t(sheet.key, lang), sheet, lang)
     county = excel.compare_sheets(cmp, lang)[-1]
     excel.write_sheet(wb, t(county.key, lang), county, lang)
+    guard.protect_workbook(wb)  # text beginning with = + - @ stays text (issue #13)
     with written_atomically(targets) as temps:
         wb.save(temps["xlsx"])
-        long.to_csv(temps["csv"], index=False, encoding="utf-8-sig")
+        guard.escape_frame_text(long).to_csv(temps["csv"], index=False, encoding="utf-8-sig")
     return targets

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from safetynet import guard
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report.compare import MEASURES, Comparison
 from safetynet.report.content import ReportData
@@ -355,4 +356,5 @@ def write_excel(data: ReportData, lang: str, path: Path, source: str = "") -> No
     _readme(wb, data, lang, names)
     for s, (name, _) in zip(all_sheets, names, strict=True):
         write_sheet(wb, name, s, lang)
+    guard.protect_workbook(wb)  # text beginning with = + - @ stays text (issue #13)
     wb.save(path)

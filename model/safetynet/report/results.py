@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from safetynet import guard
 from safetynet.errors import InputError
 from safetynet.outputs import GROUPS, PROGRAMMES, VARIABLE_BY_NAME
 from safetynet.report.tables import run_record
@@ -68,6 +69,7 @@ def validate_dataset(ds: xr.Dataset, source: str = "<dataset>") -> xr.Dataset:
                 source, f"coords.{coord}", f"all of {list(names)}", f"missing {lacking}"
             )
     run_record(ds, source)
+    guard.check_results(ds, source)  # months, codes, finite/non-negative values (issue #13)
     return ds
 
 
@@ -93,9 +95,11 @@ def load_results(path: Path | str) -> xr.Dataset:
     A missing, unreadable or wrong file gives an InputError naming the file.
     """
     p = results_file(path)
+    guard.check_input_file(p, "results")
     try:
         with xr.open_dataset(p) as f:
             ds = f.load()
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        raise InputError(p, "file", EXPECTED_FILE, f"cannot read it: {exc}") from None
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, IndexError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(p, "file", EXPECTED_FILE, f"cannot read it: {first}") from None
     return validate_dataset(ds, str(p))

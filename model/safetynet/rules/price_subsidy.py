@@ -131,12 +131,40 @@ def triggering_rise(
 
 
 def rate_per_person(p: Branch, standard: npt.ArrayLike, rise_pct: npt.ArrayLike) -> FloatArray:
-    """Subsidy per covered person, yuan/person/month: monthly dibao standard × rise / 100, at
-    least ``min_payment``, times ``multiplier`` (Yunnan ×2 Mar–Jun 2020); 0 without a trigger
-    (NAT; order minimum-then-multiplier ASSUMED)."""
+    """Subsidy per covered person, yuan/person/month: monthly dibao standard × rise / 100 ×
+    ``rise_share``, at least ``min_payment``, times ``multiplier`` (Yunnan ×2 Mar–Jun 2020); 0
+    without a trigger. ``rise_share`` is 1 under the 2021 rule (NAT 发改价格〔2021〕1553号:
+    standard × rise) and calibrated for 2016–2021 to the amounts Yunnan reported for the 2019
+    index months (history_facts.csv; order minimum-then-multiplier ASSUMED)."""
     rise = as_float(rise_pct)
-    base = np.maximum(as_float(standard) * rise / 100.0, float(p.min_payment))
+    share = float(p.rise_share)
+    base = np.maximum(as_float(standard) * rise / 100.0 * share, float(p.min_payment))
     return np.where(rise > 0.0, base * float(p.multiplier), 0.0)
+
+
+def calendar_override(
+    trigger: npt.ArrayLike,
+    rise_pct: npt.ArrayLike,
+    food_cpi_yoy_pct: npt.ArrayLike,
+    calendar: npt.ArrayLike,
+) -> tuple[BoolArray, FloatArray]:
+    """Trigger and rise per county where a historical activation calendar says who paid.
+
+    ``calendar``: 1 = the county's prefecture paid for the index month, 0 = it did not, NaN =
+    no record (the CPI rule stands). Where the calendar says 1, the rise is the one the rule
+    computed or, when the rule did not trigger on the province/national index, the food CPI
+    rise of the unit (Yunnan 2019 triggered on prefecture food CPI, which is not public;
+    history_facts.csv). Where it says 0, nothing is paid.
+    """
+    cal = as_float(calendar)
+    trig = as_bool(trigger)
+    rise = as_float(rise_pct)
+    food = np.maximum(as_float(food_cpi_yoy_pct), 0.0)
+    paid = cal > 0.5
+    none = cal <= 0.5  # NaN compares False both ways
+    new_rise = np.where(paid, np.where(rise > 0.0, rise, food), np.where(none, 0.0, rise))
+    new_trig = np.where(paid, True, np.where(none, False, trig))
+    return as_bool(new_trig & (new_rise > 0.0)), as_float(new_rise)
 
 
 def group_flag(p: Branch, group: str) -> bool:

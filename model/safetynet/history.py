@@ -1,0 +1,699 @@
+"""The 2019–2024 replay held against the facts (issue 16).
+
+- ``fit_table(ds)``: every dated fact of ``refdata.history_facts()`` and the 2019-05 start
+  facts of ``refdata.targets()`` that the model can be held against, with the model's value,
+  the relative error, the tolerance (persons and households 3%, money 5%, prefecture counts
+  exact), whether it is within, and its use: ``calibration`` (a parameter was fitted to it),
+  ``held out`` (nothing was fitted to it) or ``shown`` (context: different definition or a
+  value from memory).
+- ``fit_rise_share(ds)``: the price-subsidy amount share of 2016–2021 fitted to Yunnan's
+  reported 2019 amounts per recipient (scipy.optimize, on the run's standards, food CPI and
+  caseloads: no re-run needed).
+- ``other_groups_subsidy(ds)``: the price subsidy of the covered groups that are not households
+  of the model (orphans, de facto unsupported children; unemployment-insurance recipients and
+  entitled veterans' dependants have no count in our data and are priced at 0, said so).
+- ``path_chart(ds, png)``: the baseline's 2019–2024 path beside the facts.
+
+Usage: ``python -m safetynet.history RESULTS.nc [--png FILE] [--csv FILE]`` prints the fit
+table as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import minimize_scalar
+
+from safetynet import refdata
+from safetynet.params import ParameterSet, load_parameters
+
+__all__ = [
+    "TOLERANCE",
+    "FitRow",
+    "OtherGroup",
+    "fit_rise_share",
+    "fit_table",
+    "other_groups",
+    "other_groups_subsidy",
+    "path_chart",
+    "to_markdown",
+]
+
+URBAN = ["dibao_urban_whole", "dibao_urban_single"]
+RURAL = ["dibao_rural_whole", "dibao_rural_single"]
+DIBAO = [*URBAN, *RURAL, "dibao_gradual_exit"]
+TEKUN = ["tekun_dispersed", "tekun_institutional"]
+
+#: stated tolerances of the fit table (relative error), by kind of quantity (issue 16)
+TOLERANCE: dict[str, float] = {"count": 0.03, "money": 0.05, "prefectures": 0.0}
+
+#: facts a parameter was fitted to (the rest are held out): key -> what was fitted
+CALIBRATION_USE: dict[str, str] = {
+    "province_price_subsidy_per_recipient_2019_06": "price_subsidy.rise_share",
+    "province_price_subsidy_per_recipient_2019_07": "price_subsidy.rise_share",
+    "province_temporary_assistance_spending_2020_01_2020_03": "behaviour.temporary_incidence 2020",
+    "province_urban_dibao_persons_2019_05": "calibrated.* (start month)",
+    "province_rural_dibao_persons_2019_05": "calibrated.* (start month)",
+    "province_urban_dibao_households_2019_05": "calibrated.* (start month)",
+    "province_dibao_spending_2019_01_2019_05": "calibrated.* (start month)",
+    "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
+}
+
+
+@dataclass(frozen=True)
+class FitRow:
+    """One fact against the model."""
+
+    key: str
+    item: str
+    period: str
+    model: float
+    fact: float
+    unit: str
+    kind: str  # count / money / prefectures / shown
+    use: str  # calibration / held out / shown
+    status: str
+    source: str
+    note: str = ""
+
+    @property
+    def item_zh(self) -> str:
+        """Chinese label of the fact (``LABELS_ZH``; the English label when none)."""
+        return LABELS_ZH.get(self.item, self.item)
+
+    @property
+    def error(self) -> float:
+        """Relative error (model - fact) / fact."""
+        return (self.model - self.fact) / self.fact if self.fact else math.nan
+
+    @property
+    def tolerance(self) -> float:
+        return TOLERANCE.get(self.kind, math.nan)
+
+    @property
+    def within(self) -> bool | None:
+        """Within the stated tolerance (None for rows shown without a tolerance)."""
+        if self.kind not in TOLERANCE or math.isnan(self.error):
+            return None
+        return abs(self.error) <= self.tolerance + 1e-12
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _prov(da: xr.DataArray) -> xr.DataArray:
+    """Sum over counties, median over replicates, first scenario."""
+    out = da.isel(scenario=0).median("replicate")
+    return out.sum("county") if "county" in out.dims else out
+
+
+def _month(ds: xr.Dataset, period: str) -> np.datetime64 | None:
+    m = np.datetime64(period[:7], "M")
+    months = ds.month.values.astype("datetime64[M]")
+    return ds.month.values[int(np.flatnonzero(months == m)[0])] if (months == m).any() else None
+
+
+def _window(ds: xr.Dataset, period: str) -> xr.Dataset | None:
+    """Months of a period '2020-01..2020-03' (or one month) if all are in the run."""
+    first, _, last = period.partition("..")
+    last = last or first
+    a, b = np.datetime64(first[:7], "M"), np.datetime64(last[:7], "M")
+    months = ds.month.values.astype("datetime64[M]")
+    keep = (months >= a) & (months <= b)
+    n = int((b - a).astype(int)) + 1
+    return ds.isel(month=np.flatnonzero(keep)) if int(keep.sum()) == n else None
+
+
+def _persons(ds: xr.Dataset, month: np.datetime64, groups: Sequence[str]) -> float:
+    return float(_prov(ds["cases_persons"].sel(month=month, group=list(groups))).sum())
+
+
+def _households(ds: xr.Dataset, month: np.datetime64, groups: Sequence[str]) -> float:
+    return float(_prov(ds["cases_households"].sel(month=month, group=list(groups))).sum())
+
+
+def _spending(ds: xr.Dataset, period: str, programmes: Sequence[str]) -> float | None:
+    w = _window(ds, period)
+    if w is None:
+        return None
+    return float(_prov(w["spending"].sel(programme=list(programmes))).sum())
+
+
+def _mon(x: object) -> np.datetime64:
+    """Any month-like value (datetime64 of any unit, '2019-07...') as datetime64[M]."""
+    return np.datetime64(str(x)[:7], "M")
+
+
+def _date(x: object) -> dt.date:
+    text = str(x)[:7]
+    return dt.date(int(text[:4]), int(text[5:7]), 1)
+
+
+def _ns(m: np.datetime64) -> np.datetime64:
+    return np.datetime64(str(m)[:7] + "-01T00:00:00", "ns")
+
+
+def _lag(ps: ParameterSet, payment: object) -> int:
+    v = ps.value("price_subsidy.index_lag_months", _date(payment))
+    return int(v) if isinstance(v, int | float) else 0
+
+
+def _payment_month(ds: xr.Dataset, index_period: str, ps: ParameterSet) -> np.datetime64 | None:
+    """The run month whose payment used the index of ``index_period``."""
+    idx = np.datetime64(index_period[:7], "M")
+    for m in ds.month.values:
+        mm = _mon(m)
+        if mm - np.timedelta64(_lag(ps, m), "M") == idx:
+            return m  # type: ignore[no-any-return]
+    return None
+
+
+def _triggered_prefectures(ds: xr.Dataset, month: np.datetime64) -> list[str]:
+    trig = ds["price_trigger"].sel(month=month).isel(scenario=0).max("replicate")
+    pref = ds["prefecture"].values
+    return sorted({str(p) for p, t in zip(pref, trig.values, strict=True) if t > 0})
+
+
+def _recipients(ds: xr.Dataset, month: np.datetime64) -> float:
+    trig = ds["price_trigger"].sel(month=month).isel(scenario=0).median("replicate")
+    per = ds["cases_persons"].sel(month=month, group=[*DIBAO, *TEKUN]).sum("group")
+    per = per.isel(scenario=0).median("replicate")
+    return float((per * trig).sum())
+
+
+# ------------------------------------------------------------------------------ fit table
+
+
+def _measure(
+    ds: xr.Dataset, f: refdata.HistoryFact, ps: ParameterSet
+) -> tuple[float, str, str] | None:
+    """(model value, kind, note) for one history fact, None when the run does not cover it."""
+    item, period = f.item, f.period
+    month = _month(ds, period) if ".." not in period else None
+    simple_persons: dict[str, list[str]] = {
+        "urban_dibao_persons": URBAN,
+        "rural_dibao_persons": RURAL,
+    }
+    if item in simple_persons and month is not None:
+        return _persons(ds, month, simple_persons[item]), "count", "whole + single-person"
+    if item in ("urban_dibao_households", "rural_dibao_households") and month is not None:
+        groups = URBAN if item.startswith("urban") else RURAL
+        return _households(ds, month, groups), "count", ""
+    if item.endswith("_dibao_persons_per_household") and month is not None:
+        groups = URBAN if item.startswith("urban") else RURAL
+        return _persons(ds, month, groups) / _households(ds, month, groups), "count", ""
+    if item.startswith("price_subsidy_"):
+        pay = _payment_month(ds, period, ps)
+        if pay is None:
+            return None
+        note = f"paid in {str(pay)[:7]}"
+        if item == "price_subsidy_prefectures":
+            return float(len(_triggered_prefectures(ds, pay))), "prefectures", note
+        if item == "price_subsidy_recipients":
+            return _recipients(ds, pay), "count", note + "; dibao + tekun persons paid"
+        if item == "price_subsidy_amount":
+            paid = _spending(ds, str(pay)[:7], ["price_subsidy"])
+            return (paid or 0.0), "money", note + "; dibao and tekun recipients"
+        if item == "price_subsidy_per_recipient":
+            paid = _spending(ds, str(pay)[:7], ["price_subsidy"]) or 0.0
+            return paid / max(_recipients(ds, pay), 1.0), "money", note
+        area = "urban" if "_urban_" in item else "rural"
+        rate = ds[f"price_subsidy_rate_{area}"].sel(month=pay).isel(scenario=0)
+        trig = ds["price_trigger"].sel(month=pay).isel(scenario=0)
+        vals = rate.where(trig > 0).values
+        vals = vals[~np.isnan(vals)]
+        if vals.size == 0:
+            return 0.0, "shown", note
+        v = float(vals.min() if item.endswith("_min") else vals.max())
+        return v, "shown", note + "; range over counties (no prefecture food CPI in our data)"
+    lines: dict[str, tuple[list[str], str]] = {
+        "temporary_assistance_spending": (["temporary"], ""),
+        "dibao_spending": (["dibao", "price_subsidy"], "dibao + price subsidy (the 低保 line)"),
+        "tekun_spending": (["tekun_basic", "tekun_care"], "basic living + care"),
+    }
+    if item in lines:
+        spent = _spending(ds, period, lines[item][0])
+        return None if spent is None else (spent, "money", lines[item][1])
+    return None
+
+
+def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
+    """Facts the model can only meet summed over areas (tekun, benefit per person)."""
+    rows: list[FitRow] = []
+    jan = "2020-01"
+    m = _month(ds, jan)
+    need = [
+        "province_urban_tekun_persons_2020_01",
+        "province_rural_tekun_persons_2020_01",
+        "province_urban_dibao_spending_2020_01",
+        "province_rural_dibao_spending_2020_01",
+        "province_urban_tekun_spending_2020_01",
+        "province_rural_tekun_spending_2020_01",
+    ]
+    if m is None or any(k not in facts for k in need):
+        return rows
+    f = facts
+    src = f["province_urban_tekun_persons_2020_01"]
+    tekun = f[need[0]].value + f[need[1]].value
+    rows.append(
+        FitRow("province_tekun_persons_2020_01", "Tekun persons (urban + rural)", jan,
+               _persons(ds, m, TEKUN), tekun, "persons", "count", "held out", src.status,
+               src.url, "the model does not split tekun by area")
+    )  # fmt: skip
+    dib_spend = f[need[2]].value + f[need[3]].value
+    dib_persons = (
+        f["province_urban_dibao_persons_2020_01"].value
+        + f["province_rural_dibao_persons_2020_01"].value
+    )
+    model_spend = _spending(ds, jan, ["dibao", "price_subsidy"]) or 0.0
+    rows.append(
+        FitRow("province_dibao_spending_per_person_2020_01", "Dibao spending per person", jan,
+               model_spend / max(_persons(ds, m, [*URBAN, *RURAL]), 1.0),
+               dib_spend / dib_persons, "yuan/person/month", "money", "held out",
+               refdata.DERIVED, src.url,
+               "January; may hold price subsidy and Spring Festival top-ups")
+    )  # fmt: skip
+    tk_spend = f[need[4]].value + f[need[5]].value
+    rows.append(
+        FitRow("province_tekun_spending_2020_01", "Tekun spending", jan,
+               _spending(ds, jan, ["tekun_basic", "tekun_care"]) or 0.0, tk_spend, "yuan",
+               "money", "held out", src.status, src.url, "basic living + care")
+    )  # fmt: skip
+    return rows
+
+
+LABELS: dict[str, str] = {
+    "urban_dibao_persons": "Urban dibao persons",
+    "urban_dibao_households": "Urban dibao households",
+    "rural_dibao_persons": "Rural dibao persons",
+    "rural_dibao_households": "Rural dibao households",
+    "urban_dibao_persons_per_household": "Urban dibao persons per household",
+    "rural_dibao_persons_per_household": "Rural dibao persons per household",
+    "dibao_spending": "Dibao spending",
+    "tekun_spending": "Tekun spending",
+    "temporary_assistance_spending": "Temporary assistance spending",
+    "price_subsidy_prefectures": "Price subsidy: prefectures paid",
+    "price_subsidy_recipients": "Price subsidy: recipients",
+    "price_subsidy_amount": "Price subsidy: amount",
+    "price_subsidy_per_recipient": "Price subsidy per recipient",
+    "price_subsidy_urban_min": "Price subsidy urban, lowest",
+    "price_subsidy_urban_max": "Price subsidy urban, highest",
+    "price_subsidy_rural_min": "Price subsidy rural, lowest",
+    "price_subsidy_rural_max": "Price subsidy rural, highest",
+}
+
+LABELS_ZH: dict[str, str] = {
+    "Urban dibao persons": "城市低保人数",
+    "Urban dibao households": "城市低保户数",
+    "Rural dibao persons": "农村低保人数",
+    "Rural dibao households": "农村低保户数",
+    "Urban dibao persons per household": "城市低保户均人数",
+    "Rural dibao persons per household": "农村低保户均人数",
+    "Dibao spending": "低保支出",
+    "Tekun spending": "特困供养支出",
+    "Temporary assistance spending": "临时救助支出",
+    "Price subsidy: prefectures paid": "价格临时补贴：发放州市数",
+    "Price subsidy: recipients": "价格临时补贴：受益人数",
+    "Price subsidy: amount": "价格临时补贴：金额",
+    "Price subsidy per recipient": "价格临时补贴：人均",
+    "Price subsidy urban, lowest": "城市价格补贴最低额",
+    "Price subsidy urban, highest": "城市价格补贴最高额",
+    "Price subsidy rural, lowest": "农村价格补贴最低额",
+    "Price subsidy rural, highest": "农村价格补贴最高额",
+    "Tekun persons (urban + rural)": "特困人员（城乡合计）",
+    "Dibao spending per person": "低保人均支出",
+    "Urban dibao persons 2024-12 / 2019-12": "城市低保人数 2024年末/2019年末",
+    "Rural dibao persons 2024-12 / 2019-12": "农村低保人数 2024年末/2019年末",
+    "Edge persons (prefecture)": "低保边缘人数（州市）",
+}
+USE_ZH: dict[str, str] = {"calibration": "校准", "held out": "留出检验", "shown": "仅展示"}
+
+#: start-month facts of targets.csv: key -> (label, measure, kind)
+START_FACTS: dict[str, tuple[str, Callable[[xr.Dataset], float | None], str]] = {
+    "province_urban_dibao_persons_2019_05": (
+        "Urban dibao persons",
+        lambda ds: _persons(ds, ds.month.values[0], URBAN),
+        "count",
+    ),
+    "province_rural_dibao_persons_2019_05": (
+        "Rural dibao persons",
+        lambda ds: _persons(ds, ds.month.values[0], RURAL),
+        "count",
+    ),
+    "province_urban_dibao_households_2019_05": (
+        "Urban dibao households",
+        lambda ds: _households(ds, ds.month.values[0], URBAN),
+        "count",
+    ),
+}
+
+
+def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow]:
+    """Every fact the run covers, against the model (see module docstring)."""
+    ps = params if params is not None else load_parameters()
+    rows: list[FitRow] = []
+    targets = refdata.targets()
+    for key, (label, fn, kind) in START_FACTS.items():
+        t = targets[key]
+        v = fn(ds)
+        if v is not None:
+            rows.append(FitRow(key, label, t.period, v, t.value, t.unit, kind, "calibration",
+                               t.status, t.source, "start month"))  # fmt: skip
+    facts = refdata.history_facts()
+    for key, f in sorted(facts.items(), key=lambda kv: (kv[1].period, kv[0])):
+        if f.item == "monitored_edge_persons":
+            rows.extend(_edge_row(ds, f))
+            continue
+        if f.item in ("orphans", "unsupported_children") or f.geo != "yunnan":
+            continue  # inputs of other_groups(), not model outputs
+        if f.item.startswith(("urban_tekun", "rural_tekun")) or f.item.endswith("_per_person"):
+            continue  # by area: only the sums are comparable (_combined_rows)
+        if f.item in ("urban_dibao_spending", "rural_dibao_spending"):
+            continue
+        got = _measure(ds, f, ps)
+        if got is None:
+            continue
+        value, kind, note = got
+        use = "calibration" if key in CALIBRATION_USE else "held out"
+        if kind == "shown":
+            use = "shown"
+        if key in CALIBRATION_USE:
+            note = f"{note}; fitted: {CALIBRATION_USE[key]}".lstrip("; ")
+        rows.append(FitRow(key, LABELS.get(f.item, f.item), f.period, value, f.value, f.unit,
+                           kind, use, f.status, f.url, note))  # fmt: skip
+    rows.extend(_combined_rows(ds, facts))
+    rows.extend(_trend_rows(ds, targets))
+    return rows
+
+
+def _edge_row(ds: xr.Dataset, f: refdata.HistoryFact) -> list[FitRow]:
+    """The model's dibao-edge persons in a prefecture beside a monitored-population count."""
+    m = _month(ds, f.period)
+    if m is None:
+        return []
+    sel = ds["cases_persons"].sel(month=m, group="edge").isel(scenario=0).median("replicate")
+    inside = np.asarray(ds["prefecture"].values == f.geo)
+    model = float(sel.values[inside].sum())
+    return [
+        FitRow(f.key, "Edge persons (prefecture)", f.period, model, f.value, f.unit, "shown",
+               "shown", f.status, f.url,
+               f"prefecture {f.geo}: 边缘易致贫户 of the 防返贫监测 (a rural-revitalisation "
+               "category) beside the model's dibao-edge families: related, not the same")
+    ]  # fmt: skip
+
+
+def _trend_rows(ds: xr.Dataset, targets: dict[str, refdata.Target]) -> list[FitRow]:
+    """Caseload change 2019-12 -> 2024-12 beside the national change (Yunnan's not found)."""
+    a, b = _month(ds, "2019-12"), _month(ds, "2024-12")
+    rows: list[FitRow] = []
+    if a is None or b is None:
+        return rows
+    for area, groups in (("urban", URBAN), ("rural", RURAL)):
+        k0, k1 = f"national_{area}_dibao_persons_2019_12", f"national_{area}_dibao_persons_2024_12"
+        if k0 not in targets or k1 not in targets:
+            continue
+        fact = targets[k1].value / targets[k0].value
+        model = _persons(ds, b, groups) / _persons(ds, a, groups)
+        status = targets[k0].status if not targets[k0].is_official else targets[k1].status
+        rows.append(
+            FitRow(f"{area}_dibao_change_2019_12_2024_12",
+                   f"{area.capitalize()} dibao persons 2024-12 / 2019-12", "2019-12..2024-12",
+                   model, fact, "ratio", "shown", "shown", status,
+                   f"{targets[k0].source}; {targets[k1].source}",
+                   "national path (Yunnan year-end caseloads 2019-2024 not found)")
+        )  # fmt: skip
+    return rows
+
+
+def to_markdown(rows: Sequence[FitRow], lang: str = "en") -> str:
+    """The fit table as Markdown (``lang`` "en", or "zh": Chinese labels, no English notes)."""
+    if lang == "zh":
+        out = [
+            "| 事实 | 期间 | 模型值 | 事实值 | 误差 | 容差 | 是否达标 | 用途 | 官方 |",
+            "|---|---|---:|---:|---:|---:|---|---|---|",
+        ]
+        for r in rows:
+            fmt = "{:,.2f}" if abs(r.fact) < 100 else "{:,.0f}"
+            tol = f"{r.tolerance:.0%}" if not math.isnan(r.tolerance) else "–"
+            within = {True: "是", False: "**否**", None: "–"}[r.within]
+            official = "是" if refdata.is_official_status(r.status) else "否（估计）"
+            out.append(
+                f"| {r.item_zh} | {r.period} | {fmt.format(r.model)} | {fmt.format(r.fact)} | "
+                f"{r.error:+.1%} | {tol} | {within} | {USE_ZH[r.use]} | {official} |"
+            )
+        return "\n".join(out)
+    out = [
+        "| fact | period | model | fact | error | tolerance | within | use | status | note |",
+        "|---|---|---:|---:|---:|---:|---|---|---|---|",
+    ]
+    for r in rows:
+        fmt = "{:,.2f}" if abs(r.fact) < 100 else "{:,.0f}"
+        tol = f"{r.tolerance:.0%}" if not math.isnan(r.tolerance) else "–"
+        within = {True: "yes", False: "**no**", None: "–"}[r.within]
+        out.append(
+            f"| {r.item} | {r.period} | {fmt.format(r.model)} | {fmt.format(r.fact)} | "
+            f"{r.error:+.1%} | {tol} | {within} | {r.use} | {r.status} | {r.note} |"
+        )
+    return "\n".join(out)
+
+
+def to_csv(rows: Sequence[FitRow], path: Path) -> None:
+    """The fit table as CSV (one row per fact, with its source)."""
+    cols = ["key", "item", "period", "model", "fact", "unit", "error", "tolerance", "within",
+            "use", "status", "note", "source"]  # fmt: skip
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([r.key, r.item, r.period, f"{r.model:.6g}", f"{r.fact:.6g}", r.unit,
+                        f"{r.error:.6g}", "" if math.isnan(r.tolerance) else r.tolerance,
+                        "" if r.within is None else r.within, r.use, r.status, r.note,
+                        r.source])  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ rise share
+
+
+def _subsidy_per_recipient(ds: xr.Dataset, pay: np.datetime64, share: float,
+                           ps: ParameterSet) -> float:  # fmt: skip
+    """Average subsidy per dibao/tekun recipient in payment month ``pay`` for a given share:
+    max(standard x food CPI rise of the index month x share, minimum) x multiplier; tekun at
+    the rural rate (the output does not split tekun by area; about 92% are rural)."""
+    d = _date(pay)
+    idx = _mon(pay) - np.timedelta64(_lag(ps, pay), "M")
+    food = float(ds["food_cpi_yoy_pct"].isel(scenario=0).median("replicate").sel(month=_ns(idx)))
+    minimum = float(ps.value("price_subsidy.min_payment", d))  # type: ignore[arg-type]
+    mult = float(ps.value("price_subsidy.multiplier", d))  # type: ignore[arg-type]
+    sl = {"month": pay}
+    trig = ds["price_trigger"].sel(sl).isel(scenario=0).median("replicate")
+    std_u = ds["standard_urban"].sel(sl).isel(scenario=0).median("replicate")
+    std_r = ds["standard_rural"].sel(sl).isel(scenario=0).median("replicate")
+    rate_u = np.maximum(std_u * food / 100.0 * share, minimum) * mult
+    rate_r = np.maximum(std_r * food / 100.0 * share, minimum) * mult
+    cp = ds["cases_persons"].sel(sl).isel(scenario=0).median("replicate")
+    urban = cp.sel(group=URBAN).sum("group")
+    rural = cp.sel(group=[*RURAL, "dibao_gradual_exit", *TEKUN]).sum("group")
+    paid = float(((urban * rate_u + rural * rate_r) * trig).sum())
+    n = float(((urban + rural) * trig).sum())
+    return paid / max(n, 1.0)
+
+
+def fit_rise_share(ds: xr.Dataset, params: ParameterSet | None = None) -> tuple[float, float]:
+    """Share of the food CPI rise that reproduces Yunnan's reported 2019 amounts per recipient
+    (index months 2019-06 and 2019-07), least squares on the relative errors; returns
+    (share, root-mean-square relative error)."""
+    ps = params if params is not None else load_parameters()
+    facts = refdata.history_facts()
+    pairs = []
+    for key in ("province_price_subsidy_per_recipient_2019_06",
+                "province_price_subsidy_per_recipient_2019_07"):  # fmt: skip
+        f = facts[key]
+        pay = _payment_month(ds, f.period, ps)
+        if pay is None:
+            raise ValueError(f"the run does not cover the payment for index month {f.period}")
+        pairs.append((pay, f.value))
+
+    def loss(share: float) -> float:
+        return sum((_subsidy_per_recipient(ds, p, share, ps) / v - 1.0) ** 2 for p, v in pairs)
+
+    res = minimize_scalar(loss, bounds=(0.05, 1.0), method="bounded", options={"xatol": 1e-4})
+    share = float(res.x)
+    return share, math.sqrt(float(res.fun) / len(pairs))
+
+
+# ------------------------------------------------------------------------------ other groups
+
+
+@dataclass(frozen=True)
+class OtherGroup:
+    """A group covered by the price subsidy that is not a household of the model."""
+
+    name: str  # key of price_subsidy.covered_groups
+    persons: float  # province count
+    period: str
+    status: str
+    source: str
+    note: str
+
+
+def other_groups() -> list[OtherGroup]:
+    """Province counts of the covered groups outside the household schema (history_facts)."""
+    facts = refdata.history_facts()
+    out = []
+    for name in ("orphans", "unsupported_children"):
+        f = facts[f"province_{name}_2020_01"]
+        out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
+    for name in ("unemployment_insurance", "entitled_veterans"):
+        out.append(
+            OtherGroup(name, 0.0, "", refdata.MEMORY, "",
+                       "no Yunnan count found in our sources: priced at 0 (unknown, not zero)")
+        )  # fmt: skip
+    return out
+
+
+def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Price subsidy to the covered groups outside the household schema, yuan per county and
+    month (scenario, replicate, county, month): count x the county's urban rate where the
+    county paid and the group is covered that month. County counts: the province count shared
+    by the county's share of children aged 0-14 (census 2020; an estimated allocation). The
+    urban rate is the base for these groups (NAT local implementations, e.g. Guilin)."""
+    ps = params if params is not None else load_parameters()
+    ct = refdata.counties()
+    pos = ct.index_of([str(c) for c in ds.county.values])
+    kids = ct.pop_total[pos] * ct.share_age_0_14[pos]
+    share = kids / kids.sum()
+    covered = np.zeros(ds.sizes["month"])
+    groups = other_groups()
+    total = np.zeros(ds.sizes["month"])
+    for i, m in enumerate(ds.month.values):
+        d = dt.date.fromisoformat(str(np.datetime64(m, "D")))
+        flags = ps.value("price_subsidy.covered_groups", d)
+        assert isinstance(flags, dict)
+        total[i] = sum(g.persons for g in groups if float(flags.get(g.name, 0.0)) > 0.0)
+        covered[i] = total[i]
+    rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
+    counts = xr.DataArray(
+        np.outer(share, covered), dims=("county", "month"),
+        coords={"county": ds.county, "month": ds.month},
+    )  # fmt: skip
+    out = (rate * counts).rename("price_subsidy_other_groups")
+    out.attrs = {
+        "units": "yuan",
+        "long_name": "Price subsidy to covered groups outside the household schema",
+        "long_name_zh": "其他保障对象价格临时补贴",
+        "description": "orphans and de facto unsupported children (counts 2020-01); "
+        "unemployment-insurance recipients and entitled veterans' dependants not counted",
+    }
+    return out
+
+
+# ------------------------------------------------------------------------------ chart
+
+
+def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) -> Path:
+    """The baseline's 2019-2024 path beside the facts (4 panels), written to ``png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ps = params if params is not None else load_parameters()
+    d = ds.sel(month=slice(np.datetime64("2019-01"), np.datetime64("2024-12")))
+    months = d.month.values
+    facts = refdata.history_facts()
+    targets = refdata.targets()
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+
+    def dot(ax: Any, period: str, value: float, label: str, held: bool) -> None:
+        x = np.datetime64(period[:7], "M").astype("datetime64[ns]")
+        ax.plot([x], [value], marker="o" if held else "s", color="black" if held else "tab:red",
+                linestyle="none", label=label)  # fmt: skip
+
+    ax = axes[0, 0]
+    for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
+        y = _prov(d["cases_persons"].sel(group=groups)).sum("group") / 1e6
+        ax.plot(months, y, color=color, label=f"model {label} persons")
+    for key, lab in (("province_urban_dibao_persons_2020_01", "fact 2020-01 (held out)"),
+                     ("province_rural_dibao_persons_2020_01", None)):  # fmt: skip
+        dot(ax, facts[key].period, facts[key].value / 1e6, lab or "_", True)
+    for key in ("province_urban_dibao_persons_2019_05", "province_rural_dibao_persons_2019_05"):
+        dot(ax, targets[key].period, targets[key].value / 1e6,
+            "fact 2019-05 (calibration)" if "urban" in key else "_", False)  # fmt: skip
+    ax.set_title("Dibao persons, Yunnan (million)")
+    ax.legend(fontsize=8)
+
+    ax = axes[0, 1]
+    for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
+        p = _prov(d["cases_persons"].sel(group=groups)).sum("group")
+        h = _prov(d["cases_households"].sel(group=groups)).sum("group")
+        ax.plot(months, p / h, color=color, label=f"model {label}")
+    for area, lab in (("urban", "fact 2020-01 (held out)"), ("rural", "_")):
+        f = facts[f"province_{area}_dibao_persons_per_household_2020_01"]
+        dot(ax, f.period, f.value, lab, True)
+    ax.set_title("Dibao persons per household")
+    ax.set_ylim(0, 4)
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 0]
+    temp = _prov(d["spending"].sel(programme="temporary")) / 1e6
+    ax.plot(months, temp, color="tab:orange", label="model temporary assistance")
+    f = facts["province_temporary_assistance_spending_2020_01_2020_03"]
+    ax.hlines(f.value / 3 / 1e6, np.datetime64("2020-01-01"), np.datetime64("2020-03-28"),
+              color="tab:red", linewidth=3,
+              label="fact Jan-Mar 2020 / 3 (calibration)")  # fmt: skip
+    t19 = targets["province_temporary_assistance_spending_2019_01_2019_05"]
+    ax.hlines(t19.value / 5 / 1e6, np.datetime64("2019-01-01"), np.datetime64("2019-05-28"),
+              color="black", linewidth=3, label="fact Jan-May 2019 / 5")  # fmt: skip
+    ax.set_title("Temporary assistance (million yuan / month)")
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 1]
+    n_pref = [len(_triggered_prefectures(d, m)) for m in months]
+    index_months = [_mon(m) - np.timedelta64(_lag(ps, m), "M") for m in months]
+    ax.step([_ns(x) for x in index_months], n_pref, where="mid",
+            color="tab:purple", label="model, by index month")  # fmt: skip
+    for per in ("2019_05", "2019_06", "2019_07"):
+        f = facts[f"province_price_subsidy_prefectures_{per}"]
+        dot(ax, f.period, f.value, "Yunnan reports (held out)" if per == "2019_05" else "_", True)
+    ax.set_title("Price subsidy: prefectures paid (of 16)")
+    ax.set_ylim(-0.5, 16.5)
+    ax.legend(fontsize=8)
+    for a in axes.ravel():
+        a.grid(alpha=0.3)
+    fig.suptitle("Baseline 2019-2024 beside the facts (safetynet, issue 16)")
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    return png
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the fit table for a results file; optionally write the chart and the CSV."""
+    ap = argparse.ArgumentParser(prog="python -m safetynet.history")
+    ap.add_argument("results", type=Path)
+    ap.add_argument("--png", type=Path, default=None)
+    ap.add_argument("--csv", type=Path, default=None)
+    args = ap.parse_args(argv)
+    with xr.open_dataset(args.results) as ds:
+        ds = ds.load()
+    rows = fit_table(ds)
+    print(to_markdown(rows))
+    share, rms = fit_rise_share(ds)
+    print(f"\nfitted price_subsidy.rise_share (2016-2021): {share:.4f} (rms error {rms:.1%})")
+    if args.csv:
+        to_csv(rows, args.csv)
+    if args.png:
+        path_chart(ds, args.png)
+
+
+if __name__ == "__main__":
+    main()
