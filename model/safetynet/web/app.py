@@ -189,7 +189,7 @@ def run_levers(levers: lv.Levers, cancel: threading.Event) -> Outcome | None:
     while not job.done():
         if cancel.is_set():
             return None
-        progress.value = job.progress
+        progress.value = round(job.progress * 20) / 20  # 5 % steps: few re-renders
         time.sleep(POLL_S)
     res = job.results()
     progress.value = 1.0
