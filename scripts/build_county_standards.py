@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safetynet import refdata
+from safetynet.csvio import read_rows
 from safetynet.params import PARAMETERS_DIR, TABLE_COLUMNS, Parameter, load_parameter_file
 
 MARK = "generated:"
@@ -116,19 +117,19 @@ def _scalar(root: Path, path: str) -> Parameter:
 def _read_rows(file: Path) -> list[Row]:
     if not file.is_file():
         return []
-    with file.open(encoding="utf-8", newline="") as fh:
-        return [
-            Row(
-                r["county_code"],
-                r["key"],
-                dt.date.fromisoformat(r["from"]),
-                float(r["value"]),
-                r["status"],
-                r["reference"],
-                r.get("note") or "",
-            )
-            for r in csv.DictReader(fh)
-        ]
+    _header, rows = read_rows(file)  # UTF-8 (BOM or not) or GB18030/GBK, e.g. saved by Excel
+    return [
+        Row(
+            r["county_code"],
+            r["key"],
+            dt.date.fromisoformat(r["from"]),
+            float(r["value"]),
+            r["status"],
+            r["reference"],
+            r.get("note") or "",
+        )
+        for r in rows
+    ]
 
 
 def _kept(rows: Sequence[Row]) -> dict[tuple[str, str, dt.date], Row]:

@@ -715,6 +715,12 @@ def _atomic_write(path: Path, text: str) -> None:
         tmp["file"].write_text(text, encoding="utf-8", newline="")
 
 
+#: free parameters that vary by county (fitted per county to a planner's caseloads: inputs.py)
+LOCAL_TAKEUP = frozenset(
+    {"takeup_urban", "takeup_rural", "tekun_takeup_urban", "tekun_takeup_rural"}
+)
+
+
 def parameter_documents(
     values: Mapping[str, float], sample_fraction: float, seed: int
 ) -> dict[str, str]:
@@ -730,6 +736,7 @@ def parameter_documents(
             "type": "number",
             "min": f.lower,
             "max": f.upper,
+            **({"varies_by": "county"} if f.name in LOCAL_TAKEUP else {}),
             "values": [{
                 "from": CALIBRATION_DATE.isoformat(),
                 "value": round(float(values[f.name]), 6),

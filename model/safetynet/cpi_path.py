@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from safetynet import guard, refdata
+from safetynet import csvio, guard, refdata
 from safetynet.errors import InputError, ParameterError, ScenarioError
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.streams import stream
@@ -495,7 +495,9 @@ def read_cpi_csv(file: Path | str, months: np.ndarray) -> CpiPath:
     path = Path(file)
     m = _check_months(months)
     try:
-        header, table = guard.csv_rows(guard.read_input_text(path, "csv"), path)
+        # UTF-8 (BOM or not) or GB18030/GBK, as Excel saves it (safetynet.csvio)
+        text = guard.read_input_text(path, "csv", encodings=csvio.ENCODINGS)
+        header, table = guard.csv_rows(text, path)
     except ScenarioError:
         raise
     except InputError as exc:  # size, file type, encoding, field length, quoting

@@ -61,6 +61,7 @@ CALIBRATION_USE: dict[str, str] = {
     "province_price_subsidy_per_recipient_2019_06": "price_subsidy.rise_share",
     "province_price_subsidy_per_recipient_2019_07": "price_subsidy.rise_share",
     "province_temporary_assistance_spending_2020_01_2020_03": "behaviour.temporary_incidence 2020",
+    "province_temporary_assistance_spending_2019_01_2019_05": "behaviour.temporary_incidence 2019",
     "province_urban_dibao_persons_2019_05": "calibrated.* (start month)",
     "province_rural_dibao_persons_2019_05": "calibrated.* (start month)",
     "province_urban_dibao_households_2019_05": "calibrated.* (start month)",
@@ -334,6 +335,9 @@ LABELS_ZH: dict[str, str] = {
     "Urban dibao persons 2024-12 / 2019-12": "城市低保人数 2024年末/2019年末",
     "Rural dibao persons 2024-12 / 2019-12": "农村低保人数 2024年末/2019年末",
     "Edge persons (prefecture)": "低保边缘人数（州市）",
+    "Dibao spending per month": "低保月支出",
+    "Tekun spending per month": "特困供养月支出",
+    "Temporary assistance per month": "临时救助月支出",
 }
 USE_ZH: dict[str, str] = {"calibration": "校准", "held out": "留出检验", "shown": "仅展示"}
 
@@ -357,6 +361,28 @@ START_FACTS: dict[str, tuple[str, Callable[[xr.Dataset], float | None], str]] = 
 }
 
 
+def _monthly(ds: xr.Dataset, programmes: Sequence[str]) -> float | None:
+    """Average spending per month over 2019-05..2019-12 (beside the Jan–May 2019 rates)."""
+    w = _window(ds, "2019-05..2019-12")
+    if w is None:
+        return None
+    return float(_prov(w["spending"].sel(programme=list(programmes))).sum()) / w.sizes["month"]
+
+
+#: Jan–May 2019 spending facts of targets.csv: key -> (label, programmes)
+SPENDING_2019: dict[str, tuple[str, list[str]]] = {
+    "province_dibao_spending_2019_01_2019_05": ("Dibao spending per month", ["dibao"]),
+    "province_tekun_spending_2019_01_2019_05": (
+        "Tekun spending per month",
+        ["tekun_basic", "tekun_care"],
+    ),
+    "province_temporary_assistance_spending_2019_01_2019_05": (
+        "Temporary assistance per month",
+        ["temporary"],
+    ),
+}
+
+
 def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow]:
     """Every fact the run covers, against the model (see module docstring)."""
     ps = params if params is not None else load_parameters()
@@ -368,6 +394,15 @@ def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow
         if v is not None:
             rows.append(FitRow(key, label, t.period, v, t.value, t.unit, kind, "calibration",
                                t.status, t.source, "start month"))  # fmt: skip
+    for key, (label, programmes) in SPENDING_2019.items():
+        t = targets[key]
+        v = _monthly(ds, programmes)
+        if v is not None:
+            use = "calibration" if key in CALIBRATION_USE else "held out"
+            note = "model 2019-05..12 average against Jan–May 2019 ÷ 5"
+            note += f"; fitted: {CALIBRATION_USE[key]}" if key in CALIBRATION_USE else ""
+            rows.append(FitRow(key, label, "2019-01..2019-05", v, t.value / 5, "yuan/month",
+                               "money", use, t.status, t.source, note))  # fmt: skip
     facts = refdata.history_facts()
     for key, f in sorted(facts.items(), key=lambda kv: (kv[1].period, kv[0])):
         if f.item == "monitored_edge_persons":

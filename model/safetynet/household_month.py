@@ -132,7 +132,14 @@ C_WAGE_URBAN32 = 7  # what a new job pays, per worker
 C_WAGE_RURAL32 = 8
 C_GAIN_URBAN32 = 9  # job-finding rate per idle adult
 C_GAIN_RURAL32 = 10
-C_SIZE = 11
+# parameters declared ``varies_by: county`` (issue 15; the M_* slots keep the province value)
+C_DISCOVERY = 11  # behaviour.discovery_rate
+C_TAKEUP_URBAN = 12  # calibrated.takeup_urban
+C_TAKEUP_RURAL = 13
+C_TEKUN_TAKEUP_URBAN = 14  # calibrated.tekun_takeup_urban
+C_TEKUN_TAKEUP_RURAL = 15
+C_DELAY = 16  # behaviour.processing_delay_months (e.g. a township-approval pilot county)
+C_SIZE = 17
 
 # --- the county's sums (weighted), filled by step_county -------------------------------------
 A_MONEY = 0  # 6 money lines (MONEY_LINES)
@@ -559,19 +566,19 @@ def step_county(
             elif ua < m[M_APPLY32]:
                 # take-up probability (behaviour.take_up, behaviour.initial.base_take_up)
                 if tekun:
-                    base = m[M_TEKUN_TAKEUP_URBAN] if is_urban else m[M_TEKUN_TAKEUP_RURAL]
+                    base = c[C_TEKUN_TAKEUP_URBAN] if is_urban else c[C_TEKUN_TAKEUP_RURAL]
                 else:
                     members = size_f if whole else 1.0
-                    b0 = m[M_TAKEUP_URBAN] if is_urban else m[M_TAKEUP_RURAL]
+                    b0 = c[C_TAKEUP_URBAN] if is_urban else c[C_TAKEUP_RURAL]
                     slope = m[M_SIZE_SLOPE] if is_urban else 0.0
                     b0 = min(max(b0, 1e-12), 1.0 - 1e-12)
                     base = _expit(_logit(b0) + slope * (members - 1.0))
                 start_std = c[C_STD_START_URBAN] if is_urban else c[C_STD_START_RURAL]
                 shift = m[M_ELASTICITY] * np.log(max(std / start_std, 1e-9))
                 p_take = _expit(_logit(min(max(base, 1e-9), 1.0 - 1e-9)) + shift)
-                p_take = 1.0 - (1.0 - p_take) * (1.0 - m[M_DISCOVERY])
+                p_take = 1.0 - (1.0 - p_take) * (1.0 - c[C_DISCOVERY])
                 if float(propensity[i]) < p_take:
-                    pending = int(m[M_DELAY])
+                    pending = int(c[C_DELAY])
         pending_months[i] = pending
         # ------------------------------------------------------------- reviews
         left = int(exit_months_left[i])

@@ -395,6 +395,14 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         c[:, hm.C_WAGE_RURAL32] = self.reference_wage_table[0::2]
         c[:, hm.C_GAIN_URBAN32] = self.job_gain_table[1::2]
         c[:, hm.C_GAIN_RURAL32] = self.job_gain_table[0::2]
+        # parameters that vary by county (issue 15): discovery and calibrated take-up
+        c[:, hm.C_DISCOVERY] = b.per_county("discovery_rate")[ci]
+        cal = self.p.calibrated
+        c[:, hm.C_TAKEUP_URBAN] = cal.per_county("takeup_urban")[ci]
+        c[:, hm.C_TAKEUP_RURAL] = cal.per_county("takeup_rural")[ci]
+        c[:, hm.C_TEKUN_TAKEUP_URBAN] = cal.per_county("tekun_takeup_urban")[ci]
+        c[:, hm.C_TEKUN_TAKEUP_RURAL] = cal.per_county("tekun_takeup_rural")[ci]
+        c[:, hm.C_DELAY] = b.per_county("processing_delay_months")[ci]
         self.acc[:] = 0.0
         if len(self._groups) == 1:
             _step_group(self._groups[0])
@@ -506,13 +514,17 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         eligible = a.dibao_whole | (a.single_persons > 0) | a.tekun
         rows = np.flatnonzero((prog == NONE) & (pending < 0) & (size > 0) & eligible)
         sub = assessment.take(a, rows)
-        base = initial.base_take_up(sub, size[rows], hh["urban"][rows], initial.takeup_params(p))
+        county = hh["county"][rows]
+        base = initial.base_take_up(
+            sub, size[rows], hh["urban"][rows], initial.local_takeup(p, county)
+        )
         ratio = sub.standard / self.standard_at_start[rows]
-        prob = take_up.take_up_probability(base, ratio, p.behaviour)
+        discovery = p.behaviour.per_county("discovery_rate")[county]
+        prob = take_up.take_up_probability(base, ratio, p.behaviour, discovery)
         shocked = self.shock_left[rows] > 0
         new = take_up.applies(hh["propensity"][rows], prob, u[rows], shocked, p.behaviour)
-        delay = int(p.behaviour.processing_delay_months)
-        pending[rows[new & ~shocked]] = delay
+        delay = p.behaviour.per_county("processing_delay_months").astype(np.int8)[county]
+        pending[rows[new & ~shocked]] = delay[new & ~shocked]
         pending[rows[new & shocked]] = 0  # urgent: decided at once (S4 四(十))
 
     def reviews(self) -> None:
@@ -648,14 +660,19 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         """The services rules per county: ``asked`` dependants, ``on_programme`` households and
         this month's ``spending`` per money line (yuan) of each county."""
         p = self.p
+        ci = self.county_index  # unit costs and the demand share vary by county
+        share = p.behaviour.per_county("services_demand_share")[ci]
         demand = services.demand(
-            p.services, asked * float(p.behaviour.services_demand_share)
-        ) + services.casework_demand(p.services, on_programme)
+            p.services, asked * share, p.services.per_county("cost_per_dependant")[ci]
+        ) + services.casework_demand(
+            p.services, on_programme, p.services.per_county("casework_cost_per_household")[ci]
+        )
         self.county_spending: dict[str, np.ndarray] = dict(spending)
         month_other = sum(self.county_spending.values())
         other_ytd = np.array([c.assistance_ytd for c in self.county_agents]) + month_other
         paid_ytd = np.array([c.services_ytd for c in self.county_agents])
-        room = services.headroom(p.services, paid_ytd, other_ytd)
+        cap = p.services.per_county("cap_share")[self.county_index]  # varies by county
+        room = services.headroom(p.services, paid_ytd, other_ytd, cap)
         bought = services.allowed(demand, room)
         for i, agent in enumerate(self.county_agents):
             agent.assistance_ytd = float(other_ytd[i])

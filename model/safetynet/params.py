@@ -18,16 +18,22 @@ parameter, or a YAML header plus a long CSV table for county values). A file loo
 A county table has ``table: standard.csv`` and ``keys: [urban, rural]`` instead of ``values``; the
 CSV has columns ``county_code,key,from,value,status,reference,note``. The path of a parameter is its
 file path below the root with dots: ``dibao/edge_multiple.yaml`` -> ``dibao.edge_multiple``.
+
+A scalar parameter whose meaning allows local values declares ``varies_by: county`` (an override
+may then name counties or prefectures) or ``varies_by: prefecture`` (whole prefectures only).
+Its file gives the province-wide value; overrides add dated values for some counties
+(``Parameter.local``). ``params.at(date).services.cap_share`` stays the province value;
+``params.at(date).services.per_county("cap_share")`` is the array in county-table order.
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
+import functools
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -36,12 +42,17 @@ from typing import Any
 import numpy as np
 import yaml
 
+from safetynet.csvio import read_rows
 from safetynet.errors import ParameterError
 
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
 STATUSES = ("official", "estimated", "calibrated", "scenario")
 TYPES = ("number", "integer", "bool", "string", "mapping")
-HEADER_KEYS = {"label", "unit", "description", "type", "min", "max", "choices", "values"}
+HEADER_KEYS = {
+    "label", "unit", "description", "type", "min", "max", "choices", "values", "varies_by",
+}  # fmt: skip
+#: levels a scalar parameter may vary by (``varies_by`` in its YAML)
+VARIES_BY = ("county", "prefecture")
 TABLE_KEYS = {"label", "unit", "description", "type", "min", "max", "table", "keys"}
 ENTRY_KEYS = {"from", "value", "status", "reference", "note"}
 TABLE_COLUMNS = ("county_code", "key", "from", "value", "status", "reference", "note")
@@ -77,6 +88,8 @@ class Entry:
     status: str
     reference: str
     note: str = ""
+    #: entered by the planner (the ``safetynet template`` workbook), not by the package
+    planner: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,12 +104,33 @@ class Parameter:
     type: str
     entries: tuple[Entry, ...]
     source_file: str = ""
+    #: "" (province-wide only), "county" or "prefecture" (see the module docstring)
+    varies_by: str = ""
+    #: dated entries of the counties that have their own values (county code -> entries)
+    local: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
 
     def entry_at(self, when: dt.date) -> Entry:
         """The entry in force on ``when``; the first entry also covers earlier dates."""
         starts = [e.start for e in self.entries]
         i = bisect.bisect_right(starts, when) - 1
         return self.entries[max(i, 0)]
+
+    def county_entry_at(self, when: dt.date, county_code: str) -> Entry:
+        """The entry in force on ``when`` in one county (its own value, else the province's)."""
+        entries = self.local.get(county_code, self.entries)
+        starts = [e.start for e in entries]
+        return entries[max(bisect.bisect_right(starts, when) - 1, 0)]
+
+    def per_county(self, when: dt.date, county_codes: Sequence[str]) -> np.ndarray:
+        """Values in force on ``when`` per county (float64, in the order of ``county_codes``)."""
+        base = float(self.at(when))  # type: ignore[arg-type]
+        out = np.full(len(county_codes), base, dtype=np.float64)
+        if self.local:
+            for j, code in enumerate(county_codes):
+                if code in self.local:
+                    out[j] = float(self.county_entry_at(when, code).value)  # type: ignore[arg-type]
+        out.setflags(write=False)
+        return out
 
     def at(self, when: dt.date) -> Value:
         """The value in force on ``when``."""
@@ -162,12 +196,33 @@ class Branch:
     """Values of one branch of the parameter tree at a date, read by attribute.
 
     ``params.at(date).dibao.edge_multiple`` -> 1.5; county parameters give a
-    :class:`CountyValues` (``.urban`` / ``.rural`` arrays in county order).
+    :class:`CountyValues` (``.urban`` / ``.rural`` arrays in county order). A parameter declared
+    ``varies_by`` reads as its province value; ``per_county(name)`` gives its array per county.
     """
 
-    def __init__(self, prefix: str, values: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        values: Mapping[str, Any],
+        local: Mapping[str, Callable[[], np.ndarray]] | None = None,
+    ) -> None:
         self._prefix = prefix
         self._values = values
+        self._local = local or {}
+        self._local_cache: dict[str, np.ndarray] = {}
+
+    def per_county(self, name: str) -> np.ndarray:
+        """Values of the ``varies_by`` parameter ``name`` per county (county-table order)."""
+        hit = self._local_cache.get(name)
+        if hit is not None:
+            return hit
+        try:
+            make = self._local[name]
+        except KeyError:
+            where = f"{self._prefix}.{name}" if self._prefix else name
+            raise AttributeError(f"{where!r} is not a parameter that varies by county") from None
+        out = self._local_cache[name] = make()
+        return out
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -218,7 +273,9 @@ class Override:
 
     Absolute (``value``) replaces the value from ``start`` (until ``end`` if given); relative
     (``relative``, e.g. 0.08 for +8%) scales every value in force from ``start`` on. For county
-    parameters, ``counties`` (codes) and ``keys`` restrict where it applies.
+    parameters and parameters declared ``varies_by``, ``counties`` (codes) restricts where it
+    applies (``keys`` too, for county tables). ``status`` and ``planner`` mark the new entries
+    (planner-supplied official figures come from the inputs workbook).
     """
 
     path: str
@@ -229,6 +286,8 @@ class Override:
     counties: tuple[str, ...] | None = None
     keys: tuple[str, ...] | None = None
     reference: str = "scenario"
+    status: str = "scenario"
+    planner: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,15 +304,40 @@ class DiffRow:
     new: Value | None
     status: str
     reference: str
+    planner: bool = False  # the new value was supplied by the planner (inputs workbook)
 
 
 class ParameterSet:
     """The whole parameter tree: look-up by path, snapshots at a date, overrides, diffs."""
 
-    def __init__(self, parameters: Mapping[str, AnyParameter], root: str = "") -> None:
+    def __init__(
+        self,
+        parameters: Mapping[str, AnyParameter],
+        root: str = "",
+        county_codes: Sequence[str] | None = None,
+    ) -> None:
         self._params = dict(sorted(parameters.items()))
         self.root = root
         self._snapshots: dict[dt.date, Branch] = {}
+        self._county_codes = tuple(county_codes) if county_codes is not None else None
+
+    @property
+    def county_codes(self) -> tuple[str, ...]:
+        """County codes in county-table order (the order of every per-county array)."""
+        if self._county_codes is None:
+            from safetynet.refdata import counties
+
+            self._county_codes = tuple(str(c) for c in counties().code)
+        return self._county_codes
+
+    def per_county(self, path: str, when: dt.date) -> np.ndarray:
+        """Values per county (county-table order) of a parameter declared ``varies_by``."""
+        p = self[path]
+        if not isinstance(p, Parameter) or not p.varies_by:
+            raise ParameterError(
+                getattr(p, "source_file", ""), path, "a parameter declared varies_by"
+            )
+        return p.per_county(when, self.county_codes)
 
     def __getitem__(self, path: str) -> AnyParameter:
         try:
@@ -288,18 +372,23 @@ class ParameterSet:
         if hit is not None:
             return hit
         tree = _Node()
+        local: dict[str, dict[str, Callable[[], np.ndarray]]] = {}
         for path, p in self._params.items():
             *branches, leaf = path.split(".")
             node = tree
             for b in branches:
                 node = node.setdefault(b, _Node())
+            if isinstance(p, Parameter) and p.varies_by:
+                local.setdefault(".".join(branches), {})[leaf] = functools.partial(
+                    p.per_county, when, self.county_codes
+                )
             if isinstance(p, CountyParameter):
                 node[leaf] = CountyValues(path, {k: p.at(when, k) for k in p.keys})
             else:
                 value = p.at(when)
                 # a mapping value is handed out as a fresh dict (read with [key], .get, .items())
                 node[leaf] = dict(value) if isinstance(value, dict) else value
-        snap = _to_branch("", tree)
+        snap = _to_branch("", tree, local)
         self._snapshots[when] = snap
         return snap
 
@@ -307,8 +396,9 @@ class ParameterSet:
         """A new set with the scenario deltas applied (this one is unchanged)."""
         params = dict(self._params)
         for ov in overrides:
-            params[ov.path] = _apply(params[ov.path] if ov.path in params else self[ov.path], ov)
-        return ParameterSet(params, self.root)
+            p = params[ov.path] if ov.path in params else self[ov.path]
+            params[ov.path] = _apply(p, ov, self.county_codes)
+        return ParameterSet(params, self.root, self._county_codes)
 
     def diff(self, other: ParameterSet) -> list[DiffRow]:
         """Entries that differ between ``self`` (old) and ``other`` (new)."""
@@ -325,6 +415,11 @@ class ParameterSet:
             else:
                 assert a is None or isinstance(a, Parameter)
                 rows += _diff_entries(b, a.entries if a else (), b.entries, "")
+                for code in sorted(b.local):
+                    old = (a.local.get(code, a.entries) if a else ()) or ()
+                    if a is not None and old == b.local[code]:
+                        continue
+                    rows += _diff_entries(b, old, b.local[code], code)
         return rows
 
 
@@ -339,12 +434,14 @@ class _Node(dict[str, Any]):
     """A branch of the snapshot tree under construction (a plain dict is a mapping value)."""
 
 
-def _to_branch(prefix: str, tree: Mapping[str, Any]) -> Branch:
+def _to_branch(
+    prefix: str, tree: Mapping[str, Any], local: Mapping[str, Mapping[str, Callable[[], Any]]]
+) -> Branch:
     values = {
-        k: _to_branch(f"{prefix}.{k}" if prefix else k, v) if isinstance(v, _Node) else v
+        k: _to_branch(f"{prefix}.{k}" if prefix else k, v, local) if isinstance(v, _Node) else v
         for k, v in tree.items()
     }
-    return Branch(prefix, values)
+    return Branch(prefix, values, local.get(prefix))
 
 
 def _diff_entries(
@@ -361,7 +458,7 @@ def _diff_entries(
             rows.append(
                 DiffRow(
                     p.path, p.label_zh, p.label_en, p.unit, d, where,
-                    o.value if o else None, n.value, n.status, n.reference,
+                    o.value if o else None, n.value, n.status, n.reference, n.planner,
                 )
             )  # fmt: skip
     # collapse consecutive rows with the same new value (an old entry inside an override window)
@@ -404,18 +501,19 @@ def _override_entries(
         later_in_window = [e for e in later if e.start < ov.end]
     else:
         resume, tail, later_in_window = None, [], later
-    ref = ov.reference
+    ref, st, planner = ov.reference, ov.status, ov.planner
     if ov.relative is not None:
         f = 1.0 + ov.relative
         head = [replace(current, start=ov.start, value=_scaled(current.value, f, ov.path, kind),
-                        status="scenario", reference=ref)]  # fmt: skip
+                        status=st, reference=ref, planner=planner)]  # fmt: skip
         window = [
-            replace(e, value=_scaled(e.value, f, ov.path, kind), status="scenario", reference=ref)
+            replace(e, value=_scaled(e.value, f, ov.path, kind), status=st, reference=ref,
+                    planner=planner)
             for e in later_in_window
-        ]
+        ]  # fmt: skip
     else:
         assert ov.value is not None
-        head = [Entry(ov.start, ov.value, "scenario", ref)]
+        head = [Entry(ov.start, ov.value, st, ref, planner=planner)]
         window = []
     out = before + head + window
     if resume is not None and ov.end is not None:
@@ -433,16 +531,39 @@ def _check_override(ov: Override) -> None:
         )
 
 
-def _apply(p: AnyParameter, ov: Override) -> AnyParameter:
+def _apply(p: AnyParameter, ov: Override, county_codes: Sequence[str] = ()) -> AnyParameter:
     _check_override(ov)
+    if ov.status not in STATUSES:
+        raise ParameterError("scenario", f"{ov.path}.status", f"one of {list(STATUSES)}", ov.status)
     if isinstance(p, Parameter):
-        if ov.counties or ov.keys:
-            raise ParameterError("scenario", ov.path, "no counties/keys for a scalar parameter")
+        if ov.keys:
+            raise ParameterError("scenario", ov.path, "no keys for a scalar parameter")
+        if ov.counties and not p.varies_by:
+            raise ParameterError(
+                "scenario",
+                f"{ov.path}.counties",
+                f"no counties ({ov.path} is province-wide: its YAML declares no varies_by)",
+            )
         if ov.value is not None:
             _check_value(p.type, ov.value, "scenario", ov.path, {})
             if p.type == "mapping":
                 _check_same_keys(p.entries[0].value, ov.value, "scenario", ov.path)
-        return replace(p, entries=_override_entries(p.entries, ov, p.type))
+        if ov.counties:
+            unknown = [c for c in ov.counties if county_codes and c not in county_codes]
+            if unknown:
+                raise ParameterError(
+                    "scenario", f"{ov.path}.counties", "known county codes", str(unknown)
+                )
+            local = dict(p.local)
+            for c in ov.counties:
+                local[c] = _override_entries(p.local.get(c, p.entries), ov, p.type)
+            return replace(p, local=local)
+        # province-wide: the counties with their own values change with the province
+        return replace(
+            p,
+            entries=_override_entries(p.entries, ov, p.type),
+            local={c: _override_entries(es, ov, p.type) for c, es in p.local.items()},
+        )
     if ov.value is not None:
         _check_value(p.type, ov.value, "scenario", ov.path, {})
     keys = ov.keys or p.keys
@@ -544,6 +665,11 @@ def load_parameter_file(file: Path, path: str, county_codes: Sequence[str]) -> A
     if unknown:
         raise ParameterError(file, sorted(unknown)[0], f"only the keys {sorted(HEADER_KEYS)}")
     zh, en, unit, desc, kind = _header(doc, file)
+    varies = doc.get("varies_by", "")
+    if varies and varies not in VARIES_BY:
+        raise ParameterError(file, "varies_by", f"one of {list(VARIES_BY)}", f"got {varies!r}")
+    if varies and kind not in ("number", "integer"):
+        raise ParameterError(file, "varies_by", "a number or integer parameter (type)", kind)
     values = doc.get("values")
     if not isinstance(values, list) or not values:
         raise ParameterError(file, "values", "a non-empty list of {from, value, status, reference}")
@@ -567,7 +693,7 @@ def load_parameter_file(file: Path, path: str, county_codes: Sequence[str]) -> A
     if kind == "mapping":
         for i, e in enumerate(entries[1:], start=1):
             _check_same_keys(entries[0].value, e.value, file, f"values[{i}].value")
-    return Parameter(path, zh, en, unit, desc, kind, tuple(entries), str(file))
+    return Parameter(path, zh, en, unit, desc, kind, tuple(entries), str(file), str(varies or ""))
 
 
 def _check_same_keys(first: object, value: object, file: str | Path, key: str) -> None:
@@ -602,35 +728,30 @@ def _load_table(
         raise ParameterError(file, "table", "an existing CSV file next to the YAML", str(table))
     known = set(county_codes)
     rows: dict[tuple[str, str], list[Entry]] = {}
-    with table.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in TABLE_COLUMNS[:-1] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ParameterError(
-                table, "<header>", f"columns {list(TABLE_COLUMNS)}", f"missing {missing}"
-            )
-        for n, row in enumerate(reader, start=2):
-            where = f"line {n}"
-            code = (row["county_code"] or "").strip()
-            if code not in known:
-                raise ParameterError(
-                    table, f"{where}.county_code", "a known county code", repr(code)
-                )
-            k = (row["key"] or "").strip()
-            if k not in keys:
-                raise ParameterError(table, f"{where}.key", f"one of {keys}", repr(k))
-            try:
-                num: float = float(row["value"])
-            except (TypeError, ValueError):
-                raise ParameterError(
-                    table, f"{where}.value", "a number", repr(row["value"])
-                ) from None
-            _check_value("number", num, table, f"{where}.value", doc)
-            _check_entry_meta(row["status"], row["reference"], table, where)
-            start = parse_date(row["from"], table, f"{where}.from")
-            rows.setdefault((code, k), []).append(
-                Entry(start, num, row["status"], row["reference"].strip(), row.get("note") or "")
-            )
+    header, table_rows = read_rows(table, ParameterError)
+    missing = [c for c in TABLE_COLUMNS[:-1] if c not in header]
+    if missing:
+        raise ParameterError(
+            table, "<header>", f"columns {list(TABLE_COLUMNS)}", f"missing {missing}"
+        )
+    for n, row in enumerate(table_rows, start=2):
+        where = f"line {n}"
+        code = (row["county_code"] or "").strip()
+        if code not in known:
+            raise ParameterError(table, f"{where}.county_code", "a known county code", repr(code))
+        k = (row["key"] or "").strip()
+        if k not in keys:
+            raise ParameterError(table, f"{where}.key", f"one of {keys}", repr(k))
+        try:
+            num: float = float(row["value"])
+        except (TypeError, ValueError):
+            raise ParameterError(table, f"{where}.value", "a number", repr(row["value"])) from None
+        _check_value("number", num, table, f"{where}.value", doc)
+        _check_entry_meta(row["status"], row["reference"], table, where)
+        start = parse_date(row["from"], table, f"{where}.from")
+        rows.setdefault((code, k), []).append(
+            Entry(start, num, row["status"], row["reference"].strip(), row.get("note") or "")
+        )
     entries: dict[tuple[str, str], tuple[Entry, ...]] = {}
     for c in county_codes:
         for k in keys:
@@ -673,4 +794,4 @@ def _load(root: Path, county_codes: Sequence[str] | None) -> ParameterSet:
         rel = file.relative_to(root).with_suffix("")
         path = ".".join(rel.parts)
         params[path] = load_parameter_file(file, path, county_codes)
-    return ParameterSet(params, str(root))
+    return ParameterSet(params, str(root), county_codes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import functools
+import io
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from safetynet import csvio
+from safetynet.errors import InputError
 
 __all__ = [
     "DATA_DIR",
@@ -86,10 +90,14 @@ def read_table(name: str, data_dir: Path | str | None = None) -> list[dict[str, 
     """Rows of one package-data CSV as dicts of strings (e.g. 'income.csv')."""
     path = _dir(data_dir) / name
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return list(csv.DictReader(fh))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise RefDataError(f"package-data file missing: {path}") from None
+    try:
+        text = csvio.decode(raw, path)  # UTF-8 (with or without BOM) or GB18030/GBK
+    except InputError as exc:
+        raise RefDataError(str(exc)) from None
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def _column(rows: list[dict[str, str]], col: str, fname: str) -> list[str]:

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from safetynet import guard, outputs, refdata
+from safetynet import guard, outputs, places
 from safetynet.cpi_path import HISTORY_MONTHS, PRICE_PARAMETERS, Ar1, CpiPath, CpiSpec, cpi_path
 from safetynet.errors import InputError, ParameterError, ScenarioError
 from safetynet.params import (
@@ -117,6 +117,8 @@ class Scenario:
     source_path: Path
     sha256: str
     override_keys: tuple[str, ...] = ()
+    #: the planner's workbook (``[inputs] file``, resolved), None if the scenario names none
+    inputs_file: Path | None = None
 
     @property
     def end(self) -> dt.date:
@@ -218,13 +220,12 @@ def _to_path(value: object) -> str:
 
 
 def _to_codes(value: object) -> list[str]:
-    if (
-        isinstance(value, list)
-        and value
-        and all(isinstance(v, str) and v.strip().isdigit() for v in value)
-    ):
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
         return [v.strip() for v in value]
-    raise _custom('a non-empty list of county or prefecture codes like ["532901"]', value)
+    raise _custom(
+        'a non-empty list of counties or prefectures by code or name like ["532901", "五华区"]',
+        value,
+    )
 
 
 def _to_keys(value: object) -> list[str]:
@@ -312,6 +313,10 @@ class _Outputs(_Model):
     lang: Literal["zh", "en"] = "zh"
 
 
+class _Inputs(_Model):
+    file: Text  # the planner's workbook (safetynet template), relative to the scenario file
+
+
 class _Budget(_Model):
     """``[budget]`` (issue #14): the budget year's settings, expanded into parameter overrides."""
 
@@ -331,6 +336,7 @@ class _File(_Model):
     cpi: _Cpi = _Cpi()
     shocks: list[_Shock] = []
     outputs: _Outputs = _Outputs()
+    inputs: _Inputs | None = None
     budget: _Budget | None = None
 
 
@@ -530,9 +536,22 @@ class _Checker:
             source_path=self.file.resolve(),
             sha256=sha256,
             override_keys=keys,
+            inputs_file=self.inputs_file(),
         )
         self.check_cpi(scenario)
         return scenario
+
+    def inputs_file(self) -> Path | None:
+        if self.doc.inputs is None:
+            return None
+        target = (self.file.parent / self.doc.inputs.file).resolve()
+        if not target.is_file():
+            self.fail(
+                "inputs.file",
+                "an existing workbook (relative to the scenario file; safetynet template)",
+                f"not found: {target}",
+            )
+        return target
 
     # -------------------------------------------------------------------------- budget
 
@@ -667,9 +686,19 @@ class _Checker:
             item.path, item.start, end=stop, reference=item.reference or f"scenario {name}"
         )
         if isinstance(p, Parameter):
-            for k in ("keys", "counties", "toward"):
+            if item.counties is not None and not p.varies_by:
+                self.fail(
+                    f"{key}.counties",
+                    f"no counties for {item.path} (province-wide: its YAML declares no varies_by)",
+                )
+            for k in ("keys", "toward"):
                 if getattr(item, k) is not None:
                     self.fail(f"{key}.{k}", f"no {k} for {item.path} (not a county table)")
+            if item.counties:
+                kinds = ("prefecture",) if p.varies_by == "prefecture" else None
+                base = replace(
+                    base, counties=self.codes(item.counties, f"{key}.counties", kinds=kinds)
+                )
             if item.relative is not None:
                 if p.type not in ("number", "mapping"):
                     self.fail(f"{key}.relative", f"a value instead ({item.path} is a {p.type})")
@@ -770,7 +799,7 @@ class _Checker:
         p = ps[item.path]
         what = f"{key}.relative" if item.relative is not None else key
         if isinstance(p, Parameter):
-            for e in p.entries:
+            for e in (*p.entries, *(e for es in p.local.values() for e in es)):
                 if (
                     e.status == "scenario"
                     and isinstance(e.value, int | float)
@@ -800,26 +829,17 @@ class _Checker:
         return tuple(dict.fromkeys(keys))
 
     def codes(
-        self, codes: list[str], where: str, allowed: Sequence[str] | None = None
+        self,
+        codes: list[str],
+        where: str,
+        allowed: Sequence[str] | None = None,
+        kinds: tuple[str, ...] | None = None,
     ) -> tuple[str, ...]:
-        """County codes (current or census 2020) or prefecture codes -> current county codes."""
-        table = refdata.counties()
-        prefectures = set(table.prefectures.tolist())
-        out: list[str] = []
-        for c in codes:
-            if c in prefectures:
-                out += [str(x) for x in table.code[table.prefecture_code == c].tolist()]
-                continue
-            try:
-                pos = table.index_of([c])
-            except refdata.UnknownCountyError:
-                self.fail(
-                    where,
-                    "county codes (e.g. 532901) or prefecture codes (e.g. 532900)",
-                    f"unknown code {c!r}",
-                )
-            out.append(str(table.code[int(pos[0])]))
-        unique = tuple(dict.fromkeys(out))
+        """Counties or prefectures by code (current or census 2020) or name -> current county
+        codes; unknown names are refused with the nearest known ones (:mod:`safetynet.places`)."""
+        unique = places.county_codes(
+            codes, self.file, where, ScenarioError, kinds or (places.COUNTY, places.PREFECTURE)
+        )
         if allowed is not None:
             missing = [c for c in unique if c not in set(allowed)]
             if missing:

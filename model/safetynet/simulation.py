@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from safetynet import __version__, outputs, refdata
+from safetynet import __version__, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
+from safetynet.inputs import FitRow, PlannerInputs, apply_inputs, read_inputs
 from safetynet.model import SafetyNetModel, ShockEvent, default_threads
 from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import CountyParameter, ParameterSet, load_parameters
@@ -180,18 +181,63 @@ def simulate(
     counties: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
     threads: int | None = None,
+    inputs: PlannerInputs | str | Path | None = None,
 ) -> xr.Dataset:
     """Run ``scenario`` in this process and return the labelled Dataset (see outputs.py).
 
     ``threads``: threads of the compiled household step (default: ``SAFETYNET_THREADS`` or the
-    CPUs of this process); the results do not depend on it."""
+    CPUs of this process); the results do not depend on it. ``inputs``: the planner's workbook
+    (default the scenario's ``[inputs] file``): its standards, local values and money replace
+    the package's, and each county's start state is fitted to its caseloads (the fit table is
+    in the run record under ``inputs.fit``)."""
     started = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     ps = sc.parameters(load_parameters())
     n_rep = replicates if replicates is not None else sc.replicates
     specs = make_specs(sc, n_rep, sample_fraction, months, counties)
+    ps, planner, fit = planner_parameters(specs[0], ps, inputs)
     results = [run_replicate(s, ps, progress, threads=threads) for s in specs]
-    return assemble(sc, specs, results, ps, time.perf_counter() - started)
+    ds = assemble(sc, specs, results, ps, time.perf_counter() - started)
+    add_inputs_record(ds, planner, fit)
+    return ds
+
+
+def planner_parameters(
+    spec: RunSpec, ps: ParameterSet, inputs: PlannerInputs | str | Path | None = None
+) -> tuple[ParameterSet, PlannerInputs | None, list[FitRow]]:
+    """The scenario's parameters with the planner's workbook (``inputs``, default the
+    scenario's ``[inputs] file``): its standards, local values and money go into the base tree
+    before the scenario's overrides and standard rules (``Scenario.parameters``), then the
+    caseload fit on replicate 0 of the run's counties and sample (the same in every replicate
+    and dask part). ``ps``: the scenario's parameters without the workbook (returned as they
+    are when there is none)."""
+    sc = spec.scenario
+    planner = _planner_inputs(inputs if inputs is not None else sc.inputs_file, ps)
+    if planner is None:
+        return ps, None, []
+    table = refdata.counties()
+    codes = [str(table.code[i]) for i in spec.county_indices]
+    out, fit = apply_inputs(
+        planner, load_parameters(), sc.start, sc.seed, spec.sample_fraction, codes, sc.parameters
+    )
+    return out, planner, fit
+
+
+def add_inputs_record(ds: xr.Dataset, planner: PlannerInputs | None, fit: Sequence[FitRow]) -> None:
+    """Put the workbook's figures and the caseload fit table into the run record (``inputs``)."""
+    if planner is None:
+        return
+    record = json.loads(ds.attrs["run_record"])
+    record["inputs"] = {**planner.record(), "fit": [r.as_dict() for r in fit]}
+    ds.attrs["run_record"] = json.dumps(record, ensure_ascii=False, default=str)
+
+
+def _planner_inputs(
+    inputs: PlannerInputs | str | Path | None, ps: ParameterSet
+) -> PlannerInputs | None:
+    if inputs is None or isinstance(inputs, PlannerInputs):
+        return inputs
+    return read_inputs(inputs, ps)
 
 
 def make_specs(
@@ -202,10 +248,10 @@ def make_specs(
     counties: Sequence[str] | None = None,
 ) -> list[RunSpec]:
     table = refdata.counties()
+    # counties or prefectures by code or name ("五华区", "大理白族自治州"), with suggestions
+    codes = places.county_codes(counties, "simulate", "counties") if counties else ()
     idx = (
-        tuple(int(i) for i in table.index_of(list(counties)))
-        if counties
-        else tuple(range(len(table)))
+        tuple(int(i) for i in table.index_of(list(codes))) if counties else tuple(range(len(table)))
     )
     frac = sample_fraction if sample_fraction is not None else sc.sample_fraction
     n_months = min(months, sc.months) if months is not None else sc.months
@@ -586,6 +632,7 @@ def run_record(
             "new": r.new,
             "status": r.status,
             "reference": r.reference,
+            "planner": r.planner,
         }
         for r in base.diff(ps)
     ]

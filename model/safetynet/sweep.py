@@ -23,7 +23,16 @@ from safetynet import guard, refdata
 from safetynet.errors import InputError
 from safetynet.params import load_parameters
 from safetynet.scenario import Scenario, load_scenario
-from safetynet.simulation import RunSpec, assemble, code_version, make_specs, run_replicate, save
+from safetynet.simulation import (
+    RunSpec,
+    add_inputs_record,
+    assemble,
+    code_version,
+    make_specs,
+    planner_parameters,
+    run_replicate,
+    save,
+)
 
 _TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
@@ -54,8 +63,10 @@ def run_part(spec: RunSpec) -> xr.Dataset:
     threads as the worker has)."""
     started = time.perf_counter()
     ps = spec.scenario.parameters(load_parameters())
+    ps, planner, fit = planner_parameters(spec, ps)  # the scenario's [inputs] workbook, if any
     arrays = run_replicate(spec, ps, threads=worker_threads())
     ds = assemble(spec.scenario, [spec], [arrays], ps, time.perf_counter() - started)
+    add_inputs_record(ds, planner, fit)
     ds.attrs["part_key"] = part_key(spec)
     return ds
 

@@ -16,7 +16,7 @@ replicate)``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -59,11 +59,11 @@ class TakeUp:
     assessment misses.
     """
 
-    urban: float
-    rural: float
+    urban: float | FloatArray
+    rural: float | FloatArray
     size_slope: float
-    tekun_urban: float
-    tekun_rural: float
+    tekun_urban: float | FloatArray
+    tekun_rural: float | FloatArray
     noise_urban: float
     noise_rural: float
     undetected_urban: float
@@ -83,6 +83,21 @@ def takeup_params(p: Branch) -> TakeUp:
         noise_rural=float(c.assessment_noise_rural),
         undetected_urban=float(c.undetected_income_share_urban),
         undetected_rural=float(c.undetected_income_share_rural),
+    )
+
+
+def local_takeup(p: Branch, county: npt.ArrayLike) -> TakeUp:
+    """:func:`takeup_params` with the take-up of each household's county (``county``: county
+    table positions, one per household): ``calibrated.takeup_*`` vary by county (fitted to a
+    planner's caseloads, ``safetynet.inputs``)."""
+    c = p.calibrated
+    idx = np.asarray(county, dtype=np.int64)
+    return replace(
+        takeup_params(p),
+        urban=c.per_county("takeup_urban")[idx],
+        rural=c.per_county("takeup_rural")[idx],
+        tekun_urban=c.per_county("tekun_takeup_urban")[idx],
+        tekun_rural=c.per_county("tekun_takeup_rural")[idx],
     )
 
 
@@ -222,7 +237,8 @@ def _initial_block(
     """:func:`initial_state` for the households of some whole counties (``hh``: their rows,
     county after county in ``counties`` order)."""
     a = assessed(hh, p, t)
-    programme, persons = coverage(hh, a, t)
+    local = local_takeup(p, hh["county"])
+    programme, persons = coverage(hh, a, local)
     n = hh.n
     u_inst = np.empty(n, dtype=np.float32)
     u_pend = np.empty(n, dtype=np.float32)
@@ -235,12 +251,16 @@ def _initial_block(
     willing = u_inst < take_up.institution_share(hh["care_level"], p.behaviour)
     mode = tekun_rules.care_mode(willing, np.ones(n, dtype=bool))
     programme = np.where(programme == TEKUN_DISPERSED, mode, programme)
-    delay = int(p.behaviour.processing_delay_months)
+    # the county's processing delay (varies by county), months
+    delay = p.behaviour.per_county("processing_delay_months").astype(np.int64)[hh["county"]]
     eligible = a.tekun | a.dibao_whole | (a.single_persons > 0)
     # only households willing to take up apply (the same test as the monthly applications
     # phase); at the start they are covered already unless active discovery is in force
-    base = base_take_up(a, hh["size"], hh["urban"], t)
-    willing_take_up = hh["propensity"] < take_up.take_up_probability(base, np.ones(n), p.behaviour)
+    base = base_take_up(a, hh["size"], hh["urban"], local)
+    discovery = p.behaviour.per_county("discovery_rate")[hh["county"]]
+    willing_take_up = hh["propensity"] < take_up.take_up_probability(
+        base, np.ones(n), p.behaviour, discovery
+    )
     waiting = eligible & (programme == NONE) & willing_take_up
     prob = take_up.application_probability(
         a.expected_benefit_pp, np.zeros(n, dtype=bool), p
@@ -251,5 +271,5 @@ def _initial_block(
         "programme": programme,
         "covered_persons": persons,
         "edge": a.edge & (programme == NONE),
-        "pending_months": np.where(pending, np.clip(due, 1, max(delay, 1)), -1),
+        "pending_months": np.where(pending, np.clip(due, 1, np.maximum(delay, 1)), -1),
     }

@@ -19,17 +19,22 @@ from scipy import special
 CARE_LEVELS = ("able", "partly", "unable")
 
 
-def take_up_probability(base: np.ndarray, standard_ratio: np.ndarray, b: Any) -> np.ndarray:
+def take_up_probability(
+    base: np.ndarray, standard_ratio: np.ndarray, b: Any, discovery: Any = None
+) -> np.ndarray:
     """Probability that an eligible household takes up (0..1).
 
     ``base``: calibrated take-up at the start (per household, by size and residence);
     logit shifted by ``take_up_benefit_elasticity`` × ln(standard / standard at start); then
     active discovery brings in a share of the rest: 1 − (1 − p)(1 − ``discovery_rate``).
+    ``discovery``: the household's county rate (the parameter varies by county), default the
+    province value.
     """
     logit = special.logit(np.clip(base, 1e-9, 1 - 1e-9))
     shift = float(b.take_up_benefit_elasticity) * np.log(np.maximum(standard_ratio, 1e-9))
     p = special.expit(logit + shift)
-    out: np.ndarray = 1.0 - (1.0 - p) * (1.0 - float(b.discovery_rate))
+    rate = float(b.discovery_rate) if discovery is None else np.asarray(discovery)
+    out: np.ndarray = 1.0 - (1.0 - p) * (1.0 - rate)
     return out
 
 

@@ -162,7 +162,10 @@ def list_rows(ps: ParameterSet, when: dt.date, status: str | None = None) -> lis
 
 
 def _county_index(p: CountyParameter, county: str) -> str:
-    code = county.strip()
+    from safetynet import places
+
+    place = places.lookup(county)
+    code = place.code if place is not None and place.kind == places.COUNTY else county.strip()
     if code not in p.county_codes:
         import difflib
 
@@ -186,6 +189,8 @@ def show_data(p: AnyParameter, county: str | None = None) -> dict[str, Any]:
         "file": p.source_file,
     }
     if isinstance(p, Parameter):
+        if p.varies_by:
+            data["varies_by"] = p.varies_by  # scenario overrides may name counties/prefectures
         if county is not None:
             raise ParameterError(p.source_file, "--county", "a county-table parameter", p.path)
         data["values"] = [_entry_json(e) for e in p.entries]
@@ -282,6 +287,10 @@ def print_show(p: AnyParameter, county: str | None, when: dt.date) -> None:
             )
         con.print(t)
         con.print(f"◀ = in force on {when.isoformat()}")
+        if p.varies_by:
+            con.print(
+                f"可分县设定 varies by {p.varies_by}: overrides may name counties/prefectures"
+            )
         return
     if county is None:
         t = Table(
@@ -355,7 +364,8 @@ def list_command(
 def show_command(
     path: Annotated[str, typer.Argument(help="Parameter path, e.g. dibao.edge_multiple.")],
     county: Annotated[
-        str | None, typer.Option("--county", help="County code (county tables only).")
+        str | None,
+        typer.Option("--county", help="County code or name (county tables only)."),
     ] = None,
     as_json: JsonOpt = False,
     at: AtOpt = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -53,12 +54,20 @@ def run(
             help="Threads of the household step (default: SAFETYNET_THREADS or all CPUs)."
         ),
     ] = None,
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            help="The planner's workbook (safetynet template; default the scenario's [inputs])."
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario: simulate, save results.nc (with run record) and write the report.
 
-    Every option, the scenario, the report language, the baseline results and the --out
-    folder are checked before the simulation starts; --out is locked for the run."""
-    from safetynet import guard
+    Every option, the scenario, the planner's workbook (--inputs or the scenario's [inputs]),
+    the report language, the baseline results and the --out folder are checked before the
+    simulation starts; --out is locked for the run."""
+    from safetynet import csvio, guard
+    from safetynet.inputs import fit_csv, read_inputs
     from safetynet.scenario import load_scenario
     from safetynet.simulation import save, simulate
 
@@ -70,6 +79,8 @@ def run(
     if lang is not None:
         guard.lang("--lang", lang)
     sc = load_scenario(scenario)
+    book = inputs if inputs is not None else sc.inputs_file
+    planner = read_inputs(book) if book is not None else None  # every bad cell before any work
     n_rep = replicates or sc.replicates
     n_months = _months_within(months, sc.months, "--months")
     write = sc.outputs.report if report is None else report
@@ -90,9 +101,18 @@ def run(
                 months=n_months,
                 progress=lambda k: bar.advance(task, k),
                 threads=threads,
+                inputs=planner,
             )
         path = save(ds, out / "results.nc", sc.outputs.variables)
         typer.echo(f"results: {path}")
+        if planner is not None:
+            from safetynet.inputs import FitRow
+
+            rows = json.loads(ds.attrs["run_record"])["inputs"]["fit"]
+            fit = out / "inputs_fit.csv"
+            csvio.write_text(fit, fit_csv([FitRow(**r) for r in rows]))
+            missed = sum(1 for r in rows if not r["within"])
+            typer.echo(f"caseload fit: {fit} ({len(rows) - missed} of {len(rows)} within noise)")
         if write:
             from safetynet.report import write_report
 
@@ -142,6 +162,11 @@ def sweep(
     guard.positive_int("--workers", workers, "workers")
     guard.env_threads()
     scs = [load_scenario(s) for s in scenarios]  # validate everything before starting
+    from safetynet.inputs import read_inputs
+
+    for s in scs:
+        if s.inputs_file is not None:
+            read_inputs(s.inputs_file)  # every bad cell of the planner's workbook, before work
     check_names(scs)
     for s in scs:
         _months_within(months, s.months, "--months")

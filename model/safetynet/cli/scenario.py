@@ -60,6 +60,10 @@ def check(
     for file in files:
         try:
             s = load_scenario(file)
+            if s.inputs_file is not None:  # the planner's workbook: every cell checked too
+                from safetynet.inputs import read_inputs
+
+                read_inputs(s.inputs_file)
         except SafetynetError as exc:
             bad += 1
             print(f"error: {exc}", file=sys.stderr)

@@ -49,31 +49,44 @@ def dependants(programme: npt.ArrayLike, care_level: npt.ArrayLike) -> IntArray:
     return (assisted & (as_int(care_level) >= PARTLY)).astype(np.int64)
 
 
-def demand(p: Branch, n_dependants: npt.ArrayLike) -> FloatArray:
+def demand(p: Branch, n_dependants: npt.ArrayLike, cost: npt.ArrayLike | None = None) -> FloatArray:
     """Cost of the services demanded, yuan/month: dependants × ``cost_per_dependant``
-    (ASSUMED unit cost)."""
-    return as_float(n_dependants) * float(p.cost_per_dependant)
+    (ASSUMED unit cost; ``cost``: per county, the parameter varies by county)."""
+    unit = float(p.cost_per_dependant) if cost is None else as_float(cost)
+    return as_float(n_dependants) * unit
 
 
-def casework_demand(p: Branch, households: npt.ArrayLike) -> FloatArray:
+def casework_demand(
+    p: Branch, households: npt.ArrayLike, cost: npt.ArrayLike | None = None
+) -> FloatArray:
     """Cost of front-line case-work capacity bought for assistance households, yuan/month:
-    households × ``casework_cost_per_household`` (S4 七(二十); ASSUMED unit cost)."""
-    return as_float(households) * float(p.casework_cost_per_household)
+    households × ``casework_cost_per_household`` (S4 七(二十); ASSUMED unit cost; ``cost``:
+    per county, the parameter varies by county)."""
+    unit = float(p.casework_cost_per_household) if cost is None else as_float(cost)
+    return as_float(households) * unit
 
 
-def headroom(p: Branch, paid_ytd: npt.ArrayLike, other_spending_ytd: npt.ArrayLike) -> FloatArray:
+def headroom(
+    p: Branch,
+    paid_ytd: npt.ArrayLike,
+    other_spending_ytd: npt.ArrayLike,
+    cap_share: npt.ArrayLike | None = None,
+) -> FloatArray:
     """Most that may still be spent on services this month, yuan (S4 五(十四): ≤ 5%).
 
     With c = ``cap_share``, services S (paid so far this year) and other assistance spending
     O (so far this year, this month included), a purchase x is allowed while
-    S + x ≤ c × (O + S + x), i.e. x ≤ c / (1 − c) × O − S. Never below 0.
+    S + x ≤ c × (O + S + x), i.e. x ≤ c / (1 − c) × O − S. Never below 0. ``cap_share``: the
+    cap per county (``p.per_county("cap_share")``, the parameter varies by county); default
+    the province value ``p.cap_share``.
     """
-    c = float(p.cap_share)
+    c = as_float(float(p.cap_share) if cap_share is None else cap_share)
     other = as_float(other_spending_ytd)
     paid = as_float(paid_ytd)
-    if c >= 1.0:
-        return np.full(np.broadcast(other, paid).shape, np.inf)
-    return np.maximum(c / (1.0 - c) * other - paid, 0.0)
+    c, other, paid = np.broadcast_arrays(c, other, paid)
+    capped = c < 1.0
+    ratio = np.divide(c, 1.0 - c, out=np.zeros(c.shape), where=capped)
+    return np.where(capped, np.maximum(ratio * other - paid, 0.0), np.inf)
 
 
 def allowed(demand_amount: npt.ArrayLike, room: npt.ArrayLike) -> FloatArray:
