@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT_S = 20.0
+TIMEOUT_S = 60.0
 RUN_TIMEOUT_S = 240.0
 TABLE_START = "<!-- hostile-inputs:start -->"
 TABLE_END = "<!-- hostile-inputs:end -->"
@@ -801,7 +801,7 @@ def cases() -> list[Case]:
         "tcp://nonexistent.invalid:8786",
     ):
         refuse(
-            OPT, f"sweep --scheduler {addr}", [*sw, "--scheduler", addr], dict(sfile), timeout=15
+            OPT, f"sweep --scheduler {addr}", [*sw, "--scheduler", addr], dict(sfile), timeout=30
         )
     refuse(
         OPT, "sweep --out an existing file", ["sweep", "s.toml", "--out", "f"], {**sfile, "f": "x"}
@@ -814,6 +814,64 @@ def cases() -> list[Case]:
         "cases --parameters missing",
         ["cases", "c.yaml", "--parameters", "nope"],
         {"c.yaml": CASE_OK},
+    )
+
+    # ---- planner workbooks (--inputs, issue #15)
+    W = "workbook (--inputs)"
+
+    def bomb(d: Path) -> None:
+        import zipfile
+
+        with zipfile.ZipFile(d / "in.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("xl/worksheets/sheet1.xml", b"\0" * 60_000_000)
+
+    def sheet_text(d: Path) -> None:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.active.append(["=cmd|' /C calc'!A0", "x" * 20_000])
+        wb.save(d / "in.xlsx")
+
+    inp = [*run, "--inputs", "in.xlsx"]
+    for label, content in (
+        ("missing", None), ("FIFO", fifo("in.xlsx")), ("a folder", folder("in.xlsx")),
+        ("CSV named .xlsx", "a,b\n1,2\n"), ("random bytes", os.urandom(3000)),
+        ("zip bomb", bomb), ("60 MB", big("in.xlsx", 60_000_000)), ("empty", ""),
+        ("foreign workbook", sheet_text), ("truncated zip", b"PK\x03\x04" + b"\0" * 100),
+    ):  # fmt: skip
+        files: Files = dict(sfile)
+        if content is not None:
+            files["in.xlsx"] = content
+        refuse(W, f"--inputs {label}", list(inp), files)
+
+    # ---- budget-year commands of issue #14 (solve, frontier)
+    solve = ["solve", "s.toml", "--year", "2024"]
+    for extra in (
+        ["--budget", "nan"], ["--budget", "inf"], ["--budget", "-5"], ["--budget", "0"],
+        ["--persons", "-1"], ["--budget-over-baseline", "8"], ["--budget-over-baseline", "nan"],
+        ["--budget", "1e9", "--persons", "5"], [], ["--budget", "1e9", "--xtol", "0"],
+        ["--budget", "1e9", "--lo", "5", "--hi", "-5"], ["--budget", "1e9", "--areas", "bogus"],
+        ["--budget", "1e9", "--prefecture", "999999"], ["--budget", "1e9", "--sample", "0"],
+        ["--budget", "1e9", "--out", "f"], ["--budget", "1e9", "--out", "/sys/x"],
+    ):  # fmt: skip
+        refuse(OPT, f"solve {' '.join(extra)}", [*solve, *extra], {**sfile, "f": "x"})
+    refuse(
+        OPT,
+        "solve --year 1900",
+        ["solve", "s.toml", "--year", "1900", "--budget", "1e9"],
+        dict(sfile),
+    )
+    fr = ["frontier", "s.toml", "--year", "2024"]
+    for extra in (
+        ["--out", "f"], ["--out", "/sys/x"], ["--rural", "nan"], ["--rural", "5"],
+        ["--urban", "a,b"], ["--lang", "fr"], ["--replicates", "0"],
+    ):  # fmt: skip
+        refuse(OPT, f"frontier {' '.join(extra)}", [*fr, *extra], {**sfile, "f": "x"})
+    refuse(
+        OPT,
+        "frontier --year 99999999999",
+        ["frontier", "s.toml", "--year", "99999999999"],
+        dict(sfile),
     )
 
     # ---- outputs (lock, leftovers) — runs that must succeed
@@ -936,7 +994,10 @@ def classify(o: Outcome) -> str:
         return "wrong acceptance"
     if o.new_files:
         return "partial output"
-    if len(lines) != 1 or not lines[0].startswith("error: "):
+    # a workbook refusal lists every bad cell: "error: N bad cells in F (nothing was run):"
+    # then one indented "F: Sheet!B7: expected ..." line per cell (safetynet.inputs, #15)
+    listed = all(x.startswith("  ") and ": expected " in x for x in lines[1:])
+    if not lines or not lines[0].startswith("error: ") or (len(lines) > 1 and not listed):
         return "not one line"
     return "clean"
 
@@ -976,7 +1037,7 @@ def main() -> int:
         return 0
     os.environ.setdefault("SAFETYNET_THREADS", "1")
     # load the package and its data once; every child inherits them
-    from safetynet import cli, refdata  # noqa: F401
+    from safetynet import cli, refdata, simulation, sweep  # noqa: F401
     from safetynet.params import load_parameters
 
     load_parameters()

@@ -111,3 +111,52 @@ def test_budget_keys_expand_and_are_validated(tmp_path: Path) -> None:
     ):
         with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
             _load(tmp_path, "bad", extra)
+
+
+def test_rise_overrides_uniform_and_per_prefecture(tiny: Scenario) -> None:
+    uniform = budget.rise_overrides(tiny, 2021, 0.05, 0.0)
+    assert [(o.path, o.keys, o.counties, o.relative) for o in uniform] == [
+        ("dibao.standard", ("rural",), None, 0.05),
+        ("dibao.floor_rural", None, None, 0.05),  # the floor rises with a uniform rise
+    ]
+    (dali,) = budget.rise_overrides(tiny, 2021, 0.0, 0.1, prefectures=("532900",))
+    assert dali.path == "dibao.standard" and dali.keys == ("urban",)
+    assert dali.counties is not None and len(dali.counties) == 12  # Dali's 12 counties
+    assert all(c.startswith("5329") for c in dali.counties)
+    with pytest.raises(InputError, match="prefecture codes"):
+        budget.rise_overrides(tiny, 2021, 0.1, 0.0, prefectures=("999900",))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["solve", "scenarios/baseline.toml", "--year", "2040", "--budget", "1"], "--year"),
+        (["solve", "scenarios/baseline.toml", "--year", "2026"], "exactly one of"),
+        (
+            [
+                "solve",
+                "scenarios/baseline.toml",
+                "--year",
+                "2026",
+                "--budget",
+                "1",
+                "--areas",
+                "suburb",
+            ],
+            "--areas",
+        ),
+        (["frontier", "scenarios/baseline.toml", "--year", "2026", "--rural", "0,abc"], "--rural"),
+    ],
+)
+def test_cli_refuses_bad_options_before_work(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safetynet.cli import main
+
+    repo = Path(__file__).parent.parent
+    args = [str(repo / a) if a.endswith(".toml") else a for a in args]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    out = capsys.readouterr()
+    assert message in out.err and out.out == ""

@@ -163,7 +163,9 @@ def solved_scenario_text(sc: Scenario, result: SolveResult, name: str) -> str:
     return text.rstrip() + "\n" + "\n".join(blocks)
 
 
-def _months_through(sc: Scenario, year: int) -> int:
+def months_through(sc: Scenario, year: int) -> int:
+    """Months from the scenario's start through December of ``year`` (refused outside the
+    horizon)."""
     if not sc.start.year <= year <= sc.end.year:
         raise InputError(
             str(sc.source_path),
@@ -208,7 +210,7 @@ def evaluate(
 ) -> Outcome:
     """One trial: the scenario with the rise, run through December of ``year``."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    months = _months_through(sc, year)
+    months = months_through(sc, year)
     started = time.perf_counter()
     ds = simulate(
         _with_rise(sc, year, rural, urban, prefectures),

@@ -34,8 +34,8 @@ class InputError(SafetynetError, ValueError):
         self.key = _one_line(key, MAX_PART)
         self.expected = _one_line(expected, MAX_PART)
         self.got = _one_line(got, MAX_PART)
-        detail = f" ({got})" if got else ""
-        super().__init__(f"{self.file}: {key}: expected {expected}{detail}")
+        detail = f" ({self.got})" if self.got else ""
+        super().__init__(f"{self.file}: {self.key}: expected {self.expected}{detail}")
 
 
 class ParameterError(InputError):

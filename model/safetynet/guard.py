@@ -412,7 +412,7 @@ def parameter_bounds(p: Any) -> tuple[float | None, float | None]:
             if unit.startswith(word):
                 plaus = by_unit[word]
     if plaus is None and unit.startswith("yuan"):
-        plaus = {"min": 0, "max": max(float(v["max"]) for k, v in by_unit.items() if "yuan" in k)}
+        plaus = {"min": 0}  # money of a unit not listed: not negative (and within ±number_abs)
     plaus = plaus or {}
     lo = spec.get("min", plaus.get("min"))
     hi = spec.get("max", plaus.get("max"))
@@ -444,8 +444,15 @@ def check_parameter_value(file: Path | str, key: str, p: Any, value: object) -> 
     (``parameter_bounds``). Returns it as float."""
     unit = getattr(p, "unit", "")
     path = getattr(p, "path", "")
-    x = check_number(file, key, value, f"a number ({path}: {unit})")
+    what = f"a number ({path}: {unit})"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(file, key, what, f"got {short(value)}")
     lo, hi = parameter_bounds(p)
+    if lo is None or hi is None:
+        check_number(file, key, value, what)  # open-ended: at least within ±number_abs
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError(file, key, f"a finite number ({path}: {unit})", f"got {x}")
     if (lo is not None and x < lo) or (hi is not None and x > hi):
         lo_t = "-inf" if lo is None else f"{lo:g}"
         hi_t = "inf" if hi is None else f"{hi:g}"
@@ -458,7 +465,11 @@ def check_parameter_value(file: Path | str, key: str, p: Any, value: object) -> 
 def check_relative(file: Path | str, key: str, p: Any, value: object) -> float:
     """A relative change (new = old × (1 + r)) within ``relative`` limits; a value that looks
     like a percent (r ≥ 1 beyond the range, e.g. 8) gets the hint 0.08 = +8%."""
-    x = check_number(file, key, value, "a relative change like 0.05 (+5%)")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(file, key, "a relative change like 0.05 (+5%)", f"got {short(value)}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError(file, key, "a finite relative change like 0.05 (+5%)", f"got {x}")
     rel = limits()["relative"]
     lo, hi = float(rel["min"]), float(rel["max"])
     if not lo <= x <= hi:

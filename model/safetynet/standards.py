@@ -223,7 +223,7 @@ def set_standards(ps: ParameterSet, last_year: int) -> ParameterSet:
         fp = ps[f"dibao.floor_{area}"]
         assert isinstance(fp, Parameter)
         out[f"dibao.floor_{area}"] = replace(fp, entries=tuple(sorted(floors[area], key=_start)))
-    return ParameterSet(out, ps.root)
+    return ParameterSet(out, ps.root, ps.county_codes)
 
 
 _REFERENCE: Mapping[str, str] = {
@@ -288,7 +288,7 @@ def link_standards(ps: ParameterSet, last_year: int) -> ParameterSet:
     care = ps["tekun.care_subsidy"]
     if isinstance(care, Parameter) and "tekun.care_rule" in ps:
         out["tekun.care_subsidy"] = _care_from_wage(ps, care, last_year)
-    return ParameterSet(out, ps.root)
+    return ParameterSet(out, ps.root, ps.county_codes)
 
 
 def _care_from_wage(ps: ParameterSet, care: Parameter, last_year: int) -> Parameter:

@@ -78,8 +78,11 @@ def connect(address: str) -> Any:
     from dask.distributed import Client
 
     timeout = f"{guard.limit('scheduler_timeout_s')}s"
+    import dask
+
     try:
-        return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
+        with dask.config.set({"distributed.comm.timeouts.connect": timeout}):
+            return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
     except Exception as exc:
         raise InputError(
             "--scheduler",

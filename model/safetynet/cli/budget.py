@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from safetynet import guard
 from safetynet.errors import InputError
 
 
@@ -84,12 +85,23 @@ def solve(
     """求解：找出使Y年资金需求等于预算（或在保人数达到目标）的标准提高幅度。Find the rise of the
     rural and/or urban dibao standard from year Y that makes Y's need equal a budget (or reaches
     a coverage target); brentq, common random numbers, every trial listed."""
+    from safetynet.budget import months_through, solved_scenario_text
     from safetynet.budget import solve as run_solve
-    from safetynet.budget import solved_scenario_text
     from safetynet.files import written_atomically
     from safetynet.scenario import load_scenario
 
     _run_options(sample, replicates, threads)
+    for option, value in (("--budget", budget), ("--persons", persons)):  # issue #13 guard
+        if value is not None:
+            guard.check_number(option, option.lstrip("-"), value, "a positive number")
+            if value <= 0:
+                raise InputError(option, option.lstrip("-"), "a positive number", f"got {value:g}")
+    if budget_over_baseline is not None:
+        guard.check_relative(
+            "--budget-over-baseline", "budget_over_baseline", None, budget_over_baseline
+        )
+    if out is not None:
+        guard.writable_dir("--out", out)
     area_list = [a.strip() for a in areas.split(",") if a.strip()]
     if not area_list or any(a not in ("rural", "urban") for a in area_list):
         raise InputError("--areas", "areas", "rural, urban or rural,urban", areas)
@@ -99,6 +111,9 @@ def solve(
             "--budget", "target", "exactly one of --budget, --budget-over-baseline, --persons"
         )
     sc = load_scenario(scenario)
+    months_through(sc, year)  # a year outside the horizon is refused before any work
+    if xtol <= 0 or not lo < hi:
+        raise InputError("--xtol", "xtol/lo/hi", "xtol > 0 and lo < hi", f"{xtol}, {lo}, {hi}")
     typer.echo(f"solve {sc.name} {year}: areas {','.join(area_list)}, xtol {xtol:g}")
     res = run_solve(
         sc,
@@ -177,15 +192,17 @@ def frontier(
     """标准—成本—覆盖前沿。A grid of rural × urban standard rises from year Y → table (cost,
     persons covered, exclusion error, funding gap) and a chart with the Pareto points marked."""
     from safetynet.budget import frontier as run_frontier
-    from safetynet.budget import frontier_chart
+    from safetynet.budget import frontier_chart, months_through
     from safetynet.files import written_atomically
     from safetynet.scenario import load_scenario
 
     _run_options(sample, replicates, threads)
+    guard.writable_dir("--out", out)  # issue #13 guard: before the grid is simulated
     if lang not in ("zh", "en"):
         raise InputError("--lang", "lang", "zh or en", lang)
     r_list, u_list = _rates(rural, "--rural"), _rates(urban, "--urban")
     sc = load_scenario(scenario)
+    months_through(sc, year)
     typer.echo(f"frontier {sc.name} {year}: {len(r_list)} x {len(u_list)} points")
     df = run_frontier(
         sc,
