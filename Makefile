@@ -38,6 +38,7 @@ serve: $(STAMP)  ## open the web page on http://127.0.0.1:$(PORT)/ (PORT=8765)
 
 bench: $(STAMP)  ## run the benchmarks and rewrite benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_report.py
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,notebooks]'

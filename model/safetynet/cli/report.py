@@ -45,17 +45,26 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="Folder for the report (default: next to RESULTS).")
     ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(help="Budget year of page 1 (default: the year after the last data year)."),
+    ] = None,
 ) -> None:
     """Write report.html, report.pdf and report.xlsx for a run (写出测算报告)."""
     from safetynet.report import load_results, write_report
     from safetynet.report.results import results_file
 
     check_lang(lang)
+    from safetynet.report.budget import check_year
+    from safetynet.report.tables import select_scenario
+
     path = results_file(results)
     target = guard.writable_dir("--out", out or _default_out(results))
     ds = load_results(path)
+    if year is not None:
+        check_year(select_scenario(ds), year)
     base = load_results(baseline) if baseline is not None else None
-    files = write_report(ds, target, lang=lang, baseline=base, source=str(path))
+    files = write_report(ds, target, lang=lang, baseline=base, source=str(path), year=year)
     for kind, f in files.items():
         typer.echo(f"{kind}: {f}")
 
@@ -65,23 +74,34 @@ def print_totals(console: Console, title: str, totals: pd.DataFrame, lang: str) 
     table = Table(title=title, title_justify="left")
     for name in (t("name", lang), t("metric", lang), t("unit", lang)):
         table.add_column(name)
-    for name in ("A", "B", "B−A", "%"):
+    bands = "diff_p10" in totals
+    for name in ("A", "B", "B−A", "%", *(("B−A P10–P90",) if bands else ())):
         table.add_column(name, justify="right")
     names = totals[f"name_{lang}"].astype(str).to_numpy()
     measures = totals["measure"].astype(str).to_numpy()
     units = totals["unit"].astype(str).to_numpy()
     values = totals[["a", "b", "diff", "diff_pct"]].to_numpy(dtype=float)
-    for name, measure, u, (a, b, d, p) in zip(names, measures, units, values, strict=True):
+    lows = totals["diff_p10"].to_numpy(dtype=float) if bands else np.full(len(totals), np.nan)
+    highs = totals["diff_p90"].to_numpy(dtype=float) if bands else np.full(len(totals), np.nan)
+    for name, measure, u, (a, b, d, p), lo, hi in zip(
+        names, measures, units, values, lows, highs, strict=True
+    ):
         money = u == "yuan"
         pct = fm.MISSING if np.isnan(p) else f"{p:+.1f}%"
+
+        def sg(x: float, money: bool = money) -> str:
+            return fm.signed(x / fm.WAN, 1) if money else fm.signed(x)
+
+        extra = (f"{sg(lo)} … {sg(hi)}",) if bands else ()
         table.add_row(
             name,
             t(measure, lang),
             unit("10k yuan" if money else u, lang),
             fm.wan(a) if money else fm.number(a),
             fm.wan(b) if money else fm.number(b),
-            fm.signed(d / fm.WAN, 1) if money else fm.signed(d),
+            sg(d),
             pct,
+            *extra,
         )
     console.print(table)
 
@@ -99,9 +119,11 @@ def compare(
 
     check_lang(lang)
     target = guard.writable_dir("--out", out or _default_out(b))
-    cmp = compare_files(a, b)
-    console = Console(width=150)
+    cmp = compare_files(a, b, lang)
+    console = Console(width=170)
     console.print(f"A: {cmp.name_a}    B: {cmp.name_b}")
+    for w in cmp.warnings:
+        typer.echo(w, err=True)
     if cmp.aligned:
         console.print(t("baseline_aligned", lang))
     console.print(t("compare_note", lang))

@@ -213,8 +213,16 @@ def _print_table(cells: Sequence[dict[str, Any]], title: str) -> None:
             where,
             c["from"][:7] + (f"..{c['until'][:7]}" if c["until"] else ""),
             f"{_span(old)} → {_span(new)}{change}",
-            c["unit"],
+            _unit_zh_en(str(c["unit"])),
             c["status"],
             c["reference"],
         )
     console.print(table)
+
+
+def _unit_zh_en(u: str) -> str:
+    """A unit in both languages (元/人·月 over yuan/person/month) for the bilingual diff table."""
+    from safetynet.report.i18n import unit
+
+    zh = unit(u, "zh")
+    return u if zh == u else f"{zh}\n{u}"

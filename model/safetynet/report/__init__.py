@@ -49,30 +49,37 @@ def write_report(
     baseline: xr.Dataset | None = None,
     *,
     source: str = "",
+    year: int | None = None,
 ) -> dict[str, Path]:
     """Write report.html, report.pdf and report.xlsx for the run ``ds`` into ``out_dir``.
 
     ``baseline``: a run to compare with (parameter table, changes, comparison sheets); with
     several scenarios in ``ds`` and no baseline, the first scenario is the baseline and the last
-    is reported. ``source``: the results file name shown in the run record. All three files are
-    written to temporary names first and renamed at the end: on error nothing is left behind.
-    Returns {"html": path, "pdf": path, "xlsx": path}.
+    is reported. ``source``: the results file name shown in the run record. ``year``: the budget
+    year of page 1 (default: the first year after the last data year). All files are written to
+    temporary names first and renamed at the end: on error nothing is left behind.
+    Returns {"html": path, "pdf": path, "xlsx": path, "map_<measure>": path, ...}.
     """
     from safetynet.report.excel import write_excel
-    from safetynet.report.html import render_html
+    from safetynet.report.html import chart_pngs, render_html
     from safetynet.report.pdf import write_pdf
-    from safetynet.report.view import build_report
+    from safetynet.report.view import build_report, map_keys
 
     lang = check_lang(lang)
     validate_dataset(ds, source or "<dataset>")
     if baseline is not None:
         validate_dataset(baseline, "<baseline>")
-    data = build(ds, baseline)
+    data = build(ds, baseline, year=year)
     report = build_report(data, lang, source)
+    pngs = chart_pngs(report)
     out = _out_dir(Path(out_dir))
     targets = {k: out / name for k, name in REPORT_FILES.items()}
+    for key in map_keys(report):
+        targets[key] = out / f"{key}.png"
     with written_atomically(targets) as temps:
-        temps["html"].write_text(render_html(report), encoding="utf-8")
-        write_pdf(report, temps["pdf"])
+        temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
+        write_pdf(report, temps["pdf"], pngs)
         write_excel(data, lang, temps["xlsx"], source)
+        for key in map_keys(report):
+            temps[key].write_bytes(pngs[key])
     return targets

@@ -3,7 +3,10 @@
 1. dibao standard ≥ provincial floor, urban and rural, every month (S3 三(二));
 2. tekun basic standard ≥ multiple × urban dibao standard, every month (S3 三(二), S4 二(二));
 3. purchased services ≤ cap share × the year's total assistance spending (S4 五(十四));
-4. temporary assistance per case ≥ last year's (S3 二(三));
+4. temporary assistance per case ≥ last year's (S3 二(三)), judged against noise: it fails only
+   when the fall is larger than the replicate spread allows (Student t at 95% on the per-replicate
+   falls) and larger than the sample supports (sampling error of a mean over the sampled cases),
+   else it is "within noise" (see :func:`temporary_margin`);
 5. standard within the band over the provincial guidance: standard ≤ (1 + band) × floor at year
    end, urban and rural (S4 二(二) "按照增幅在省级指导标准的10%内"; informative where a county
    uses the consumption-based route instead).
@@ -37,7 +40,13 @@ CHECKS: tuple[str, ...] = ("floor", "tekun", "services", "temporary", "band")
 #: numerical slack: money in yuan, ratios as fractions (not policy numbers)
 TOL_YUAN = 0.005
 TOL_RATIO = 1e-9
-PASS, FAIL, NA = "pass", "fail", "n/a"
+PASS, FAIL, NA, NOISE = "pass", "fail", "n/a", "within_noise"
+#: two-sided confidence of the noise margin of check 4 (a statistical choice, not policy)
+NOISE_CONFIDENCE = 0.95
+#: coefficient of variation of the amount per case assumed for the sampling error of check 4
+#: (ASSUMED: amounts are months of the standard × household size, spread about as much as their
+#: mean; a statistical assumption, stated in docs/report.md)
+CASE_AMOUNT_CV = 1.0
 
 
 @dataclass(frozen=True)
@@ -172,18 +181,72 @@ def check_services(ds1: xr.Dataset, limits: Limits) -> dict[str, xr.DataArray]:
     }
 
 
-def check_temporary(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
-    """Temporary assistance per case (yuan per household-case) ≥ last year's (S3 二(三))."""
-    money = yearly_sum(_mean(ds1["spending"]).sel(programme="temporary", drop=True))
-    cases = yearly_sum(_mean(ds1["cases_households"]).sel(group="temporary", drop=True))
+def temporary_margin(
+    per_case_r: xr.DataArray, cases: xr.DataArray, sample_fraction: float
+) -> xr.DataArray:
+    """Noise margin (yuan per case) of the year-on-year change of temporary assistance per case.
+
+    Every county is tested each year, so the confidence is shared over the counties
+    (Bonferroni: per county, two-sided level (1 − NOISE_CONFIDENCE) / counties). The margin is
+    the larger of (a) the replicate spread: t quantile (R − 1 degrees of freedom) × sd over
+    replicates of the change / √R (needs R ≥ 2), and (b) the sampling error the sample supports:
+    normal quantile × per-case amount × CASE_AMOUNT_CV × √(1/n_now + 1/n_last), n = sampled
+    cases over all replicates (weighted cases × sample fraction × R), times the finite-population
+    correction √(1 − sample fraction).
+    """
+    from scipy.special import ndtri, stdtrit
+
+    change = per_case_r - per_case_r.shift(year=1)
+    n_rep = int(per_case_r.sizes.get("replicate", 1))
+    n_counties = int(per_case_r.sizes.get("county", 1))
+    tail = 1.0 - (1.0 - NOISE_CONFIDENCE) / n_counties / 2.0
+    z = float(ndtri(tail))
+    if n_rep >= 2:
+        q = float(stdtrit(n_rep - 1, tail))
+        spread = q * change.std("replicate", ddof=1) / np.sqrt(n_rep)
+    else:
+        spread = xr.zeros_like(change)
+    n = cases * max(sample_fraction, 0.0) * n_rep
+    n_last = n.shift(year=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.sqrt(1.0 / n.where(n > 0) + 1.0 / n_last.where(n_last > 0))
+    per_case = per_case_r.mean("replicate") if "replicate" in per_case_r.dims else per_case_r
+    fpc = np.sqrt(max(1.0 - sample_fraction, 0.0))  # a full count has no sampling error
+    sampling = z * per_case * CASE_AMOUNT_CV * rel * fpc
+    spread_m = spread if "replicate" not in spread.dims else spread.mean("replicate")
+    out: xr.DataArray = np.fmax(spread_m.fillna(0.0), sampling.fillna(0.0))
+    return out
+
+
+def check_temporary(ds1: xr.Dataset, sample_fraction: float = 1.0) -> dict[str, xr.DataArray]:
+    """Temporary assistance per case (yuan per household-case) ≥ last year's (S3 二(三)).
+
+    "fail" only where the fall exceeds :func:`temporary_margin`; a smaller fall is
+    "within noise".
+    """
+    money_r = yearly_sum(ds1["spending"].sel(programme="temporary", drop=True))
+    cases_r = yearly_sum(ds1["cases_households"].sel(group="temporary", drop=True))
+    per_case_r = money_r / cases_r.where(cases_r > 0)
+    if "replicate" not in per_case_r.dims:
+        per_case_r = per_case_r.expand_dims(replicate=[0])
+    money = _mean(money_r)
+    cases = _mean(cases_r)
     per_case = money / cases.where(cases > 0)
     last = per_case.shift(year=1)
+    margin = temporary_margin(per_case_r, cases, sample_fraction)
     ok = per_case >= last - TOL_YUAN
+    noise = ~ok & (per_case >= last - margin - TOL_YUAN)
     known = per_case.notnull() & last.notnull()
+    status = xr.DataArray(
+        np.where(known.values, np.where(ok.values, PASS, np.where(noise.values, NOISE, FAIL)), NA),
+        dims=ok.dims,
+        coords=ok.coords,
+    )
     return {
         "temporary_per_case": per_case,
         "temporary_per_case_last_year": last,
-        "temporary_status": _status(ok, known),
+        "temporary_margin": margin.where(known),
+        "temporary_status": status,
     }
 
 
@@ -207,14 +270,22 @@ def check_band(ds1: xr.Dataset, limits: Limits) -> dict[str, xr.DataArray]:
     return out
 
 
-def checks(ds1: xr.Dataset, limits: Limits) -> pd.DataFrame:
-    """All checks per county and year: the numbers and a status column per check."""
+def checks(
+    ds1: xr.Dataset, limits: Limits, record: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """All checks per county and year: the numbers and a status column per check.
+
+    ``record``: the run record (its ``sample_fraction`` sets the sampling error of check 4;
+    without it the run is taken as a full count).
+    """
+    fraction = (record or {}).get("sample_fraction")
+    sample_fraction = float(fraction) if isinstance(fraction, (int, float)) else 1.0
     cols: dict[str, xr.DataArray] = {}
     for part in (
         check_floor(ds1),
         check_tekun(ds1, limits),
         check_services(ds1, limits),
-        check_temporary(ds1),
+        check_temporary(ds1, sample_fraction),
         check_band(ds1, limits),
     ):
         cols.update(part)
@@ -235,6 +306,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             col = grp[f"{c}_status"]
             row[f"{c}_fail"] = int((col == FAIL).sum())
             row[f"{c}_na"] = int((col == NA).sum())
+            row[f"{c}_noise"] = int((col == NOISE).sum())
         row["any_fail"] = int((grp["failed"] > 0).sum())
         rows.append(row)
     return pd.DataFrame(rows)

@@ -58,6 +58,9 @@ class Comparison:
     name_b: str
     by_level: dict[str, pd.DataFrame]
     aligned: bool  # True when the runs had to be cut to their common counties / months
+    #: run-record fields in which the runs differ (sample, replicates, seed, start, versions)
+    mismatch: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def _long(ds1: xr.Dataset, level: str) -> pd.DataFrame:
@@ -83,10 +86,90 @@ def _pct(diff: pd.Series, base: pd.Series) -> pd.Series:
     return pd.Series(out, index=diff.index)
 
 
+#: levels whose differences get P10/P90 bands over replicates
+BAND_LEVELS: tuple[str, ...] = ("province", "prefecture")
+
+
+def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.ndarray]:
+    """Every measure of :data:`MEASURES` per replicate: (index area/year/measure, array
+    replicate × rows), in the row order of :func:`_long`."""
+    from safetynet.report.tables import (
+        DIBAO_GROUPS,
+        TEKUN_GROUPS,
+        areas,
+        by_level,
+        year_end,
+        yearly_sum,
+    )
+
+    if "replicate" not in ds1.dims:
+        ds1 = ds1.expand_dims(replicate=[0])
+    parts: dict[str, xr.DataArray] = {}
+    spend = yearly_sum(ds1["spending"])
+    for p in PROGRAMMES:
+        parts[p] = spend.sel(programme=p, drop=True)
+    for name in FUNDING:
+        parts[name] = yearly_sum(ds1[name])
+    persons = ds1["cases_persons"]
+    ends, sums = year_end(persons), yearly_sum(persons)
+    for g in GROUPS:
+        parts[GROUP_MEASURE[g]] = (sums if g in FLOW_GROUPS else ends).sel(group=g, drop=True)
+    parts["dibao_total"] = ends.sel(group=list(DIBAO_GROUPS)).sum("group")
+    parts["tekun_total"] = ends.sel(group=list(TEKUN_GROUPS)).sum("group")
+    order = [str(a) for a in areas(ds1, level).index]
+    blocks, index = [], []
+    for m, da in parts.items():
+        lv = by_level(da, level).transpose("replicate", "area", "year")
+        lv = lv.sel(area=[a for a in order if a in set(np.asarray(lv["area"].values).astype(str))])
+        years = np.asarray(lv["year"].values, dtype=np.int64)
+        blocks.append(np.asarray(lv.values, dtype=np.float64).reshape(lv.shape[0], -1))
+        index += [(str(a), int(y), m) for a in np.asarray(lv["area"].values) for y in years]
+    mi = pd.MultiIndex.from_tuples(index, names=["area", "year", "measure"])
+    return mi, np.concatenate(blocks, axis=1)
+
+
+def _replicate_diffs(a1: xr.Dataset, b1: xr.Dataset, level: str) -> pd.DataFrame:
+    """P10 and P90 of b − a per area, year and measure over replicates: per replicate when the
+    runs share replicates and seed (common random numbers), else the spreads combined."""
+    from safetynet.report.budget import HIGH, LOW, paired
+
+    index, va = _replicate_values(a1, level)
+    index_b, vb = _replicate_values(b1, level)
+    vb = pd.DataFrame(vb.T, index=index_b).reindex(index).to_numpy().T
+    if paired(a1, b1) and va.shape == vb.shape:
+        d = vb - va
+        lo, hi = np.quantile(d, LOW, axis=0), np.quantile(d, HIGH, axis=0)
+    else:
+        lo = np.quantile(vb, LOW, axis=0) - np.quantile(va, HIGH, axis=0)
+        hi = np.quantile(vb, HIGH, axis=0) - np.quantile(va, LOW, axis=0)
+    return pd.DataFrame({"diff_p10": lo, "diff_p90": hi}, index=index).reset_index()
+
+
+def mismatch_warnings(fields: tuple[str, ...], lang: str = "zh") -> tuple[str, ...]:
+    """The warning printed when two runs differ in how they were run."""
+    from safetynet.report.i18n import t
+
+    if not fields:
+        return ()
+    return (t("compare_mismatch", lang, items=", ".join(fields)),)
+
+
 def compare_runs(
-    a1: xr.Dataset, b1: xr.Dataset, name_a: str = "A", name_b: str = "B"
+    a1: xr.Dataset,
+    b1: xr.Dataset,
+    name_a: str = "A",
+    name_b: str = "B",
+    lang: str = "zh",
 ) -> Comparison:
-    """Compare two single-scenario runs at every level (see the module docstring)."""
+    """Compare two single-scenario runs at every level (see the module docstring).
+
+    Province and prefecture rows carry ``diff_p10`` / ``diff_p90`` (bands over replicates);
+    ``mismatch`` names the run-record fields in which the runs differ.
+    """
+    from safetynet.report.tables import run_record
+    from safetynet.report.view import baseline_mismatch
+
+    fields = tuple(baseline_mismatch(run_record(b1), run_record(a1)))
     same = (
         a1.sizes["county"] == b1.sizes["county"]
         and a1.sizes["month"] == b1.sizes["month"]
@@ -104,8 +187,18 @@ def compare_runs(
         df["diff_pct"] = _pct(df["diff"], df["a"])
         df["unit"] = df["measure"].map(lambda m: MEASURES[m][0])
         df["level"] = level
-        out[level] = df[list(COMPARE_COLUMNS)].reset_index(drop=True)
-    return Comparison(name_a, name_b, out, aligned=not same)
+        df = df[list(COMPARE_COLUMNS)].reset_index(drop=True)
+        if level in BAND_LEVELS and "replicate" in a1.dims:
+            df = df.merge(_replicate_diffs(a1, b1, level), on=key, how="left")
+        out[level] = df
+    return Comparison(
+        name_a,
+        name_b,
+        out,
+        aligned=not same,
+        mismatch=fields,
+        warnings=mismatch_warnings(fields, lang),
+    )
 
 
 def period_totals(long: pd.DataFrame) -> pd.DataFrame:
@@ -122,14 +215,26 @@ def period_totals(long: pd.DataFrame) -> pd.DataFrame:
     tot["unit"] = tot["measure"].map(lambda m: MEASURES[m][0])
     tot["diff"] = tot["b"] - tot["a"]
     tot["diff_pct"] = _pct(tot["diff"], tot["a"])
+    if "diff_p10" in long:
+        bands = long.assign(_k=kind)
+        fl = (
+            bands[bands["_k"] == "flow"]
+            .groupby(["area", "measure"], sort=False)[["diff_p10", "diff_p90"]]
+            .sum()
+        )  # a conservative band for a sum over years (quantiles do not add)
+        last = bands["year"] == bands.groupby("area")["year"].transform("max")
+        st = bands[(bands["_k"] == "stock") & last].set_index(["area", "measure"])[
+            ["diff_p10", "diff_p90"]
+        ]
+        tot = tot.join(pd.concat([fl, st]), on=["area", "measure"])
     order = {m: i for i, m in enumerate(MEASURES)}
     area_order = {a: i for i, a in enumerate(names.index)}
     tot["_a"] = tot["area"].map(area_order)
     tot["_m"] = tot["measure"].map(order)
     tot = tot.sort_values(["_a", "_m"]).drop(columns=["_a", "_m"])
-    return tot[
-        ["area", "name_zh", "name_en", "measure", "unit", "a", "b", "diff", "diff_pct"]
-    ].reset_index(drop=True)
+    cols = ["area", "name_zh", "name_en", "measure", "unit", "a", "b", "diff", "diff_pct"]
+    cols += [c for c in ("diff_p10", "diff_p90") if c in tot]
+    return tot[cols].reset_index(drop=True)
 
 
 def run_name(ds: xr.Dataset, fallback: str) -> str:
@@ -142,14 +247,14 @@ def run_name(ds: xr.Dataset, fallback: str) -> str:
     return fallback
 
 
-def compare_files(a: Path | str, b: Path | str) -> Comparison:
+def compare_files(a: Path | str, b: Path | str, lang: str = "zh") -> Comparison:
     """Load two results files (clear errors if missing or wrong) and compare them (B − A)."""
     from safetynet.report.results import load_results
     from safetynet.report.tables import select_scenario
 
     da, db = load_results(a), load_results(b)
     return compare_runs(
-        select_scenario(da), select_scenario(db), run_name(da, str(a)), run_name(db, str(b))
+        select_scenario(da), select_scenario(db), run_name(da, str(a)), run_name(db, str(b)), lang
     )
 
 
@@ -157,7 +262,7 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
     """Write compare.csv (every level, long: a, b, diff by area, year and measure) and
     compare.xlsx (province and prefectures long, counties as one column of B − A per measure),
     atomically. Returns {"xlsx": path, "csv": path}."""
-    from openpyxl import Workbook
+    import xlsxwriter
 
     from safetynet import guard
     from safetynet.report import excel
@@ -170,13 +275,9 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
     long = pd.concat([cmp.by_level[lv] for lv in LEVELS], ignore_index=True)
     long.insert(0, "run_b", cmp.name_b)
     long.insert(0, "run_a", cmp.name_a)
-    wb = Workbook()
-    readme = wb.active
-    readme.title = t("sheet_readme", lang)
-    readme.append([t("tab_compare_province", lang)])
-    readme.append(["A", cmp.name_a])
-    readme.append(["B", cmp.name_b])
-    readme.append([t("diff", lang), "B − A"])
+    notes = [[t("tab_compare_province", lang)], ["A", cmp.name_a], ["B", cmp.name_b]]
+    notes += [[t("diff", lang), "B − A"], *([w] for w in cmp.warnings)]
+    sheets = []
     for lv in ("province", "prefecture"):
         df = cmp.by_level[lv].copy()
         df["measure_label"] = df["measure"].map(lambda m: t(m, lang))
@@ -188,14 +289,23 @@ def write_comparison(cmp: Comparison, out_dir: Path, lang: str = "zh") -> dict[s
             excel.XCol("a", "", excel.DEC2, f"A {cmp.name_a}"),
             excel.XCol("b", "", excel.DEC2, f"B {cmp.name_b}"),
             excel.XCol("diff", "", excel.DEC2, "B − A"),
-            excel.XCol("diff_pct", "percent", "0.0", t("diff_pct", lang)),
+            *(
+                excel.XCol(f"diff_{q}", "", excel.DEC2, f"B − A {q.upper()}")
+                for q in ("p10", "p90")
+                if f"diff_{q}" in df
+            ),
+            excel.XCol("diff_pct", "", "0.0", t("diff_pct", lang)),
         )
-        sheet = excel.Sheet(f"sheet_compare_{lv}", df, cols, 3)
-        excel.write_sheet(wb, t(sheet.key, lang), sheet, lang)
-    county = excel.compare_sheets(cmp, lang)[-1]
-    excel.write_sheet(wb, t(county.key, lang), county, lang)
-    guard.protect_workbook(wb)  # text beginning with = + - @ stays text (issue #13)
+        sheets.append(excel.Sheet(f"sheet_compare_{lv}", df, cols, 3))
+    sheets.append(excel.compare_sheets(cmp, lang)[-1])
     with written_atomically(targets) as temps:
-        wb.save(temps["xlsx"])
+        wb = xlsxwriter.Workbook(str(temps["xlsx"]), excel.OPTIONS)
+        readme = wb.add_worksheet(t("sheet_readme", lang))
+        for i, row in enumerate(notes):
+            for j, v in enumerate(row):
+                readme.write_string(i, j, str(v))
+        for sheet in sheets:
+            excel.write_sheet(wb, t(sheet.key, lang), sheet, lang)
+        wb.close()
         guard.escape_frame_text(long).to_csv(temps["csv"], index=False, encoding="utf-8-sig")
     return targets

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from safetynet.report import budget as bd
 from safetynet.report import checks as ck
 from safetynet.report import tables as tb
 from safetynet.report.compare import Comparison, compare_runs
@@ -49,6 +50,11 @@ class ReportData:
     calibration_error: str
     comparison: Comparison | None
     base_money_province: pd.DataFrame | None
+    budget: bd.BudgetYear | None = None
+    base_money_county: pd.DataFrame | None = None
+    base_caseloads_county: pd.DataFrame | None = None
+    base_money_prefecture: pd.DataFrame | None = None
+    base_caseloads_prefecture: pd.DataFrame | None = None
 
 
 def reporting_year(ds1: xr.Dataset) -> int:
@@ -81,24 +87,34 @@ def build(
     ds: xr.Dataset,
     baseline: xr.Dataset | None = None,
     calibration_file: Path = CALIBRATION_FILE,
+    year: int | None = None,
 ) -> ReportData:
-    """Compute every table of the report for ``ds`` (and its baseline, if any)."""
+    """Compute every table of the report for ``ds`` (and its baseline, if any).
+
+    ``year``: the budget year of page 1 and of the county tables (default
+    :func:`safetynet.report.budget.default_year`).
+    """
     record = tb.run_record(ds)
     ds1, base1, base_record = _scenarios(ds, baseline)
     scen = record.get("scenario") or {}
     name = str(scen.get("name") if isinstance(scen, dict) and scen.get("name") else "")
     if not name:
         name = str(ds1["scenario"].values) if "scenario" in ds1.coords else "run"
+    the_year = bd.check_year(ds1, year)
     limits = ck.limits_from_parameters(ck.year_end_dates(ds1), record)
-    check_table = ck.checks(ds1, limits)
+    check_table = ck.checks(ds1, limits, record)
     months = pd.DatetimeIndex(ds1["month"].values)
     calibration, cal_error = _calibration(calibration_file)
     bands = {lv: tb.bands(ds1, lv) for lv in tb.LEVELS} if tb.has_bands(ds1) else None
     comparison = None
     base_money = None
+    base_levels: dict[str, pd.DataFrame] = {}
     if base1 is not None:
         comparison = compare_runs(base1, ds1, "baseline", name)
         base_money = tb.money(base1, tb.PROVINCE)
+        for lv in ("prefecture", "county"):
+            base_levels[f"money_{lv}"] = tb.money(base1, lv)
+            base_levels[f"cases_{lv}"] = tb.caseloads(base1, lv)
     return ReportData(
         ds1=ds1,
         base1=base1,
@@ -107,7 +123,7 @@ def build(
         baseline_record=base_record,
         first_month=months[0],
         last_month=months[-1],
-        reporting_year=reporting_year(ds1),
+        reporting_year=the_year,
         headline=tb.headline(ds1, base1),
         parameters=tb.parameter_diff(record),
         province_year=tb.province_by_year(ds1),
@@ -122,6 +138,11 @@ def build(
         calibration_error=cal_error,
         comparison=comparison,
         base_money_province=base_money,
+        budget=bd.budget_year(ds1, base1, the_year),
+        base_money_county=base_levels.get("money_county"),
+        base_caseloads_county=base_levels.get("cases_county"),
+        base_money_prefecture=base_levels.get("money_prefecture"),
+        base_caseloads_prefecture=base_levels.get("cases_prefecture"),
     )
 
 

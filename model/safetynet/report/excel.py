@@ -1,8 +1,11 @@
-"""Excel workbook for finance staff: one sheet per table, raw numbers with units in the headers.
+"""Excel workbook for finance staff: one sheet per table, each a real Excel table (filter,
+sort, pivot by 州市), numbers with units in the headers.
 
-Rows are areas (and years), columns are programmes or groups; money in yuan, caseloads in
-persons or households; shares as fractions with a percent format. Row 1 holds the headers and is
-frozen together with the area columns. Nothing in the workbook needs the tool to be read.
+Rows are areas (and years), columns are programmes or groups. Money is in 万元 (10k yuan, one
+decimal) as in the PDF, persons and households in whole numbers, shares as fractions with a
+percent format; county sheets carry the prefecture. Row 1 holds the headers and is frozen
+together with the area columns. Written with XlsxWriter, with every text cell stored as text
+(never as a formula). Nothing in the workbook needs the tool to be read.
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from safetynet import guard
 from safetynet.outputs import GROUPS, PROGRAMMES
@@ -27,10 +29,26 @@ from safetynet.report.tables import FUNDING, PROVINCE
 from safetynet.report.view import run_items
 
 INT = "#,##0"
+DEC1 = "#,##0.0"
 DEC2 = "#,##0.00"
 PCT = "0.0%"
-HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-FAIL_FONT = Font(color="B00020", bold=True)
+HEADER_COLOUR = "#DDE6F0"
+FAIL_COLOUR = "#B00020"
+#: units converted for the workbook, as in the PDF: unit -> (shown unit, divisor, format)
+SHOWN: dict[str, tuple[str, float, str]] = {
+    "yuan": ("10k yuan", 1e4, DEC1),
+    "persons": ("persons", 1.0, INT),
+    "households": ("households", 1.0, INT),
+    "person-cases": ("person-cases", 1.0, INT),
+    "household-cases": ("household-cases", 1.0, INT),
+}
+#: workbook options: text stays text (no formulas, numbers or links made from strings)
+OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": False,
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,11 @@ class Sheet:
 
 
 def id_columns(lang: str, year: bool = True) -> list[XCol]:
-    out = [XCol("area"), XCol(f"name_{lang}", label=t("name", lang))]
+    out = [
+        XCol("area"),
+        XCol(f"name_{lang}", label=t("name", lang)),
+        XCol(f"prefecture_{lang}", label=t("prefecture", lang)),
+    ]
     if year:
         out += [XCol("year"), XCol("months", "months")]
     return out
@@ -240,12 +262,16 @@ def sheets(data: ReportData, lang: str, source: str = "") -> list[Sheet]:
 
 
 def header(col: XCol, lang: str) -> str:
-    """Header text of a workbook column: label and unit, e.g. ``资金缺口（元）``."""
+    """Header text of a workbook column: label and unit, e.g. ``资金缺口（万元）`` (the unit is
+    not repeated when the label already ends with it)."""
     label = col.label or column(col.key, lang)
     if not col.unit:
         return label
-    u = unit(col.unit, lang)
-    return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
+    u = unit(SHOWN.get(col.unit, (col.unit,))[0], lang)
+    suffix = f"（{u}）" if lang == "zh" else f" ({u})"
+    if label.endswith(suffix.strip()) or label.endswith(f"({u})"):
+        return label
+    return f"{label}{suffix}"
 
 
 def _value(v: object) -> object:
@@ -263,65 +289,130 @@ def _value(v: object) -> object:
     return v
 
 
-def write_sheet(wb: Workbook, title: str, sheet: Sheet, lang: str) -> None:
-    ws = wb.create_sheet(title=title)
-    heads = [header(c, lang) for c in sheet.cols]
-    ws.append(heads)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    arrays = [sheet.frame[c.key].to_numpy() for c in sheet.cols]
-    statuses = [c.key.endswith("_status") for c in sheet.cols]
-    for i in range(len(sheet.frame)):
-        row = []
-        for j in range(len(sheet.cols)):
-            v = _value(arrays[j][i])
-            if statuses[j] and isinstance(v, str):
-                v = t(v, lang) if v in ("pass", "fail", "n/a") else v
-            row.append(v)
-        ws.append(row)
-    for j, col in enumerate(sheet.cols, start=1):
-        letter = get_column_letter(j)
-        if col.number_format:
-            for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                c.number_format = col.number_format
-        if statuses[j - 1]:
-            fail = t("fail", lang)
-            for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                if c.value == fail:
-                    c.font = FAIL_FONT
-        width = max(
-            [_width(heads[j - 1]) / 2 + 2, 10]
-            + [_width(str(arrays[j - 1][i])) + 2 for i in range(min(len(sheet.frame), 200))]
-        )
-        ws.column_dimensions[letter].width = min(width, 48)
-    ws.row_dimensions[1].height = 45
-    ws.freeze_panes = ws.cell(row=2, column=sheet.frozen_cols + 1)
-    if len(sheet.frame):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.cols))}{len(sheet.frame) + 1}"
-
-
 def _width(s: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in s)
 
 
-def _readme(wb: Workbook, data: ReportData, lang: str, names: Sequence[tuple[str, str]]) -> None:
-    ws = wb.active
-    ws.title = t("sheet_readme", lang)
+def _unique(heads: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for h in heads:
+        name, k = h, 2
+        while name in out:
+            name, k = f"{h} {k}", k + 1
+        out.append(name)
+    return out
+
+
+def _with_prefecture(frame: pd.DataFrame, prefectures: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    if "area" not in frame or not prefectures or "prefecture_zh" in frame:
+        return frame
+    codes = frame["area"].astype(str)
+    if not codes.isin(list(prefectures)).any():
+        return frame
+    out = frame.copy()
+    out["prefecture_zh"] = [prefectures.get(c, ("", ""))[0] for c in codes]
+    out["prefecture_en"] = [prefectures.get(c, ("", ""))[1] for c in codes]
+    return out
+
+
+def write_sheet(
+    wb: Any,
+    title: str,
+    sheet: Sheet,
+    lang: str,
+    prefectures: dict[str, tuple[str, str]] | None = None,
+) -> None:
+    """One sheet as an Excel table named after the sheet (units converted as in the PDF)."""
+    ws = wb.add_worksheet(title)
+    frame = _with_prefecture(sheet.frame, prefectures or {})
+    cols = [c for c in sheet.cols if c.key in frame or not c.key.startswith("prefecture_")]
+    heads = _unique([header(c, lang) for c in cols])
+    fail = t("fail", lang)
+    fail_fmt = wb.add_format({"font_color": FAIL_COLOUR, "bold": True})
+    head_fmt = wb.add_format(
+        {"bold": True, "bg_color": HEADER_COLOUR, "text_wrap": True, "valign": "vcenter"}
+    )
+    columns = []
+    col_values: list[list[object]] = []
+    statuses = {k: t(k, lang) for k in ("pass", "fail", "n/a", "within_noise")}
+    for j, c in enumerate(cols):
+        _shown, div, fmt = SHOWN.get(c.unit, (c.unit, 1.0, c.number_format))
+        if c.number_format == PCT or c.unit == "percent":
+            fmt = c.number_format
+        values = frame[c.key].to_numpy() if c.key in frame else np.full(len(frame), None)
+        if values.dtype.kind in "iu" and div == 1.0:
+            col: list[object] = [int(x) for x in values]
+        elif values.dtype.kind in "fiu":  # numbers: whole-column conversion
+            v = values.astype(np.float64) / div
+            if fmt == INT:
+                v = np.round(v)
+            ok = np.isfinite(v)
+            col = [float(x) if good else None for x, good in zip(v, ok, strict=True)]
+        else:
+            col = [_value(x) for x in values]
+            if c.key.endswith("_status"):
+                col = [statuses.get(x, x) if isinstance(x, str) else x for x in col]
+        col_values.append(col)
+        spec: dict[str, object] = {"header": heads[j], "header_format": head_fmt}
+        if fmt:
+            spec["format"] = wb.add_format({"num_format": fmt})
+        columns.append(spec)
+        sample = [str(x) for x in col[:200]]
+        width = max([_width(heads[j]) / 2 + 2, 8] + [_width(x) + 2 for x in sample])
+        ws.set_column(j, j, min(width, 48))
+    data = [list(r) for r in zip(*col_values, strict=True)] if len(frame) else []
+    last_row = max(len(frame), 1)
+    name = "T_" + "".join(ch if ch.isalnum() else "_" for ch in sheet.key)
+    options: dict[str, object] = {"name": name, "columns": columns, "style": "Table Style Light 9"}
+    if data:
+        options["data"] = data
+    ws.add_table(0, 0, last_row, len(cols) - 1, options)
+    quote = wb.add_format({"quote_prefix": True})
+    for j, col_ in enumerate(col_values):  # text like "=…" is text, shown as typed (issue #13)
+        for i, text in enumerate(col_):
+            if isinstance(text, str) and text.startswith(guard.FORMULA_PREFIXES):
+                ws.write_string(i + 1, j, text, quote)
+    for j, c in enumerate(cols):
+        if c.key.endswith("_status") and len(frame):
+            ws.conditional_format(
+                1,
+                j,
+                len(frame),
+                j,
+                {"type": "cell", "criteria": "==", "value": f'"{fail}"', "format": fail_fmt},
+            )
+    ws.set_row(0, 45)
+    ws.freeze_panes(1, sheet.frozen_cols + (1 if sheet.frozen_cols >= 2 else 0))
+
+
+def _readme(wb: Any, data: ReportData, lang: str, names: Sequence[tuple[str, str]]) -> None:
+    ws = wb.add_worksheet(t("sheet_readme", lang))
     scen = data.record.get("scenario") if isinstance(data.record.get("scenario"), dict) else {}
     title = scen.get(f"title_{lang}", data.scenario) if isinstance(scen, dict) else data.scenario
-    ws.append([t("title", lang)])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([t("scenario", lang), str(title)])
-    ws.append([t("period", lang), f"{data.first_month:%Y-%m} – {data.last_month:%Y-%m}"])
-    ws.append([])
-    ws.append([t("readme_text", lang)])
-    ws.append([])
-    for name, title_ in names:
-        ws.append([name, title_])
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 60
+    bold = wb.add_format({"bold": True, "font_size": 14})
+    ws.write_string(0, 0, t("title", lang), bold)
+    rows: list[list[str]] = [
+        [t("scenario", lang), str(title)],
+        [t("period", lang), f"{data.first_month:%Y-%m} – {data.last_month:%Y-%m}"],
+        [],
+        [t("readme_text", lang)],
+        [],
+        *[[n, tt] for n, tt in names],
+    ]
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            ws.write_string(i, j, v)
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 60)
+
+
+def prefecture_names(data: ReportData) -> dict[str, tuple[str, str]]:
+    """County code -> (prefecture name zh, en)."""
+    ds = data.ds1
+    codes = np.asarray(ds["county"].values).astype(str)
+    zh = np.asarray(ds["prefecture_name_zh"].values).astype(str)
+    en = np.asarray(ds["prefecture_name_en"].values).astype(str)
+    return {c: (z, e) for c, z, e in zip(codes, zh, en, strict=True)}
 
 
 SHEET_TITLES: dict[str, str] = {
@@ -350,11 +441,11 @@ SHEET_TITLES: dict[str, str] = {
 
 def write_excel(data: ReportData, lang: str, path: Path, source: str = "") -> None:
     """Write the workbook to ``path``."""
-    wb = Workbook()
+    wb = xlsxwriter.Workbook(str(path), OPTIONS)
     all_sheets = sheets(data, lang, source)
     names = [(t(s.key, lang), t(SHEET_TITLES[s.key], lang)) for s in all_sheets]
     _readme(wb, data, lang, names)
+    prefs = prefecture_names(data)
     for s, (name, _) in zip(all_sheets, names, strict=True):
-        write_sheet(wb, name, s, lang)
-    guard.protect_workbook(wb)  # text beginning with = + - @ stays text (issue #13)
-    wb.save(path)
+        write_sheet(wb, name, s, lang, prefs)
+    wb.close()

