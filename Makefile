@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/baseline.toml
 OUT    ?= reports/baseline
+PORT   ?= 8765
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test lint typecheck pytest bench lab data lock clean
+.PHONY: help venv report test lint typecheck pytest bench lab data lock clean serve browser
 
 help:  ## list the verbs
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,11 +24,17 @@ venv: $(STAMP)  ## create .venv from the pinned dependencies
 report: $(STAMP)  ## run the baseline scenario for Yunnan and write the report under reports/
 	$(BIN)/safetynet run $(SCENARIO) --out $(OUT)
 
-test: $(STAMP)  ## lint (ruff), types (mypy --strict), tests (pytest, notebooks)
+test: $(STAMP) browser  ## lint (ruff), types (mypy --strict), tests (pytest, notebooks, web page)
 	$(BIN)/ruff check model tests benchmarks scripts
 	$(BIN)/ruff format --check model tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+browser:  ## install chromium for the web-page tests when missing (apt-get; CI=true: required)
+	./scripts/ensure_browser.sh
+
+serve: $(STAMP)  ## open the web page on http://127.0.0.1:$(PORT)/ (PORT=8765)
+	$(BIN)/safetynet serve --port $(PORT)
 
 bench: $(STAMP)  ## run the benchmarks and rewrite benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run.py

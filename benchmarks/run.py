@@ -675,6 +675,21 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _kept_sections(path: Path) -> str:
+    """Sections other benchmarks write into RESULTS.md between markers (the web page's,
+    benchmarks/bench_web.py; the report's, benchmarks/bench_report.py), kept when this script
+    rewrites the file."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    out = ""
+    for start, end in (
+        ("<!-- web:start -->", "<!-- web:end -->"),
+        ("<!-- report-timing", "<!-- /report-timing -->"),  # benchmarks/bench_report.py
+    ):
+        if start in old and end in old:
+            out += "\n" + start + old.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the full province")
@@ -711,7 +726,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     text = render(results, machine(), time.perf_counter() - started)
     if args.json:
         write_atomic(args.json, json.dumps(results, indent=1))
-    write_atomic(args.out, text)
+    write_atomic(args.out, text + _kept_sections(args.out))
     print(text)
     print(f"written: {args.out}", file=sys.stderr)
 

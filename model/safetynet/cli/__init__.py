@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from safetynet.cli import budget, calibrate, cases, params, report, run, scenario
+from safetynet.cli import budget, calibrate, cases, params, report, run, scenario, serve
 from safetynet.cli import inputs as inputs_cli
 from safetynet.errors import SafetynetError
 
@@ -28,7 +28,7 @@ def version() -> None:
     typer.echo(f"safetynet {code_version()} (package data {refdata.data_version()})")
 
 
-for _module in (params, scenario, cases, calibrate, run, report, budget, inputs_cli):
+for _module in (params, scenario, cases, calibrate, run, report, budget, inputs_cli, serve):
     _module.register(app)
 
 

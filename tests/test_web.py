@@ -1,0 +1,147 @@
+"""The web page in a real Chromium (Debian's /usr/bin/chromium driven by Playwright).
+
+Starts ``safetynet serve`` on a free port, loads the page, moves a lever (rural standard
++20 %), waits for the new result and checks that the county table changed and the map has
+every county; screenshots go to tests/artifacts/ (gitignored). Under CI=true a missing browser
+fails the test (``make test`` installs it: scripts/ensure_browser.sh); elsewhere it skips.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 240_000
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} missing under CI (make test installs it)", pytrace=False)
+    pytest.skip(
+        f"{CHROMIUM} missing (run scripts/ensure_browser.sh as root)", allow_module_level=True
+    )
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from safetynet.scenario import load_scenario  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    env = dict(
+        os.environ,
+        SAFETYNET_THREADS="1",
+        SAFETYNET_WEB_YEAR="2020",  # short horizon keeps the test quick (2019-05..2020-12)
+        SAFETYNET_WEB_SAMPLE_PCT="0.1",
+    )
+    exe = Path(sys.executable).with_name("safetynet")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"serve did not start (rc {proc.poll()})") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _table(page: Page) -> list[str]:
+    return page.locator(".county-table tbody tr").all_inner_texts()
+
+
+def test_lever_updates_table_and_map(server: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server)
+        page.wait_for_selector(".run-status")
+        first_key = page.locator(".run-status").get_attribute("data-key")
+        before = _table(page)
+        assert len(before) == 20  # first page of 129 counties
+        assert page.locator("svg.county-map rect.county").count() == 129
+        assert "云南省社会救助兜底保障测算" in page.inner_text("body")
+
+        box = page.locator(".lever-rural input")
+        box.fill("20")
+        box.press("Enter")
+        page.wait_for_function(
+            "k => { const s = document.querySelector('.run-status');"
+            " return s && s.dataset.key !== k; }",
+            arg=first_key,
+        )
+        after = _table(page)
+        assert after != before
+        # sorted by the change in need, largest first: a +20 % rural standard costs more
+        change = page.locator(".county-table tbody tr").first.locator("td").nth(5).inner_text()
+        assert float(change.replace(",", "")) > 0
+        fills = page.eval_on_selector_all(
+            "svg.county-map rect.county", "els => els.map(e => e.getAttribute('fill'))"
+        )
+        assert len(fills) == 129 and len(set(fills)) > 3  # coloured by county
+        dibao = page.locator("table.programmes tr[data-line='dibao'] td").nth(3).inner_text()
+        assert dibao.startswith("+")
+        page.screenshot(path=str(ARTIFACTS / "web_zh.png"), full_page=True)
+
+        # the scenario TOML of what is on screen: the CLI's loader accepts it as it is
+        with page.expect_download() as download:
+            page.locator(".solara-file-download-container").first.click()
+        saved = ARTIFACTS / download.value.suggested_filename
+        download.value.save_as(saved)
+        sc = load_scenario(saved)
+        assert sc.name.startswith("web_") and sc.overrides[-1].relative == pytest.approx(0.2)
+
+        # filter by prefecture: only Dali's 12 counties
+        page.locator(".prefecture-filter").click()
+        page.get_by_role("option", name="大理白族自治州").click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('.county-table tbody tr').length === 12"
+        )
+        assert all("大理白族自治州" in row for row in _table(page))
+
+        page.locator(".lang-switch").click()
+        page.wait_for_selector("text=Budget year 2020 against the baseline")
+        assert page.locator(".run-status").get_attribute("data-key") != first_key
+        page.screenshot(path=str(ARTIFACTS / "web_en.png"), full_page=True)
+        browser.close()
