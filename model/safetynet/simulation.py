@@ -26,7 +26,7 @@ from safetynet import __version__, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
-from safetynet.inputs import FitRow, PlannerInputs, apply_inputs, read_inputs
+from safetynet.inputs import FitRow, PlannerInputs, apply_inputs, provenance, read_inputs
 from safetynet.model import SafetyNetModel, ShockEvent, default_threads
 from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import CountyParameter, ParameterSet, load_parameters
@@ -288,11 +288,33 @@ def assemble(
     _add_prices(ds, sc, specs, ps)
     add_funding(ds, ps, sc.shocks)
     add_standard_rules(ds, sc, ps)
+    add_input_provenance(ds, ps, _month(months[-1]))
     ds.attrs["title"] = f"safetynet run: {sc.name}"
     ds.attrs["run_record"] = json.dumps(
         run_record(sc, specs, ps, wall_time_s), ensure_ascii=False, default=str
     )
     return ds
+
+
+def add_input_provenance(ds: xr.Dataset, ps: ParameterSet, when: dt.date) -> None:
+    """``input_estimated_share`` (county, -): 1 where a county's dibao or tekun standards or its
+    caseloads rest on estimated inputs on ``when``, 0 where all are official or planner-supplied
+    (``inputs.provenance``). The report weights it by need: the share of the budget resting on
+    estimates."""
+    kinds = provenance(ps, when).county_inputs
+    keys = ("dibao_standard", "tekun_standard", "caseloads")
+    flag = [
+        any(kinds[str(c)][k] not in ("official", "planner") for k in keys) for c in ds.county.values
+    ]
+    ds["input_estimated_share"] = ("county", np.asarray(flag, dtype=np.float64))
+    ds["input_estimated_share"].attrs.update(
+        _fund_attrs(
+            "1",
+            "标准或救助人数为估计值",
+            "standards or caseloads estimated",
+            "1 where the county's standards or caseloads rest on estimated inputs",
+        )
+    )
 
 
 def _with_history(months: Sequence[dt.date]) -> np.ndarray:

@@ -509,8 +509,9 @@ STRINGS.update(
             "combines both runs' spreads (conservative).",
         ),
         "estimates_share": (
-            "预算年度资金需求中约 {pct} 依赖估计值或测算人员填报的输入。",
-            "About {pct} of the budget-year need rests on estimated or planner-supplied inputs.",
+            "预算年度资金需求中约 {pct} 所在县的标准或救助人数为估计值（非官方或测算人员填报）。",
+            "About {pct} of the budget-year need is in counties whose standards or caseloads "
+            "are estimated (not official or planner-supplied).",
         ),
         "estimates_missing": (
             "本次运行未记录哪些输入为估计值或测算人员填报值，无法给出依赖估计值的比例。",
