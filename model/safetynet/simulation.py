@@ -297,16 +297,17 @@ def assemble(
 
 
 def add_input_provenance(ds: xr.Dataset, ps: ParameterSet, when: dt.date) -> None:
-    """``input_estimated_share`` (county, -): 1 where a county's dibao or tekun standards or its
-    caseloads rest on estimated inputs on ``when``, 0 where all are official or planner-supplied
-    (``inputs.provenance``). The report weights it by need: the share of the budget resting on
-    estimates."""
+    """``input_estimated_share`` (scenario, county, -): 1 where a county's dibao or tekun
+    standards or its caseloads rest on estimated inputs on ``when``, 0 where all are official or
+    planner-supplied (``inputs.provenance``). The report weights it by need: the share of the
+    budget resting on estimates."""
     kinds = provenance(ps, when).county_inputs
     keys = ("dibao_standard", "tekun_standard", "caseloads")
     flag = [
         any(kinds[str(c)][k] not in ("official", "planner") for k in keys) for c in ds.county.values
     ]
-    ds["input_estimated_share"] = ("county", np.asarray(flag, dtype=np.float64))
+    shares = np.asarray(flag, dtype=np.float64)[None, :]
+    ds["input_estimated_share"] = (("scenario", "county"), shares)
     ds["input_estimated_share"].attrs.update(
         _fund_attrs(
             "1",
