@@ -33,6 +33,7 @@ import pandas as pd
 import xarray as xr
 
 from safetynet import refdata
+from safetynet.constants import EDGE_GROUP, GROUPS
 from safetynet.errors import InputError
 from safetynet.params import Override
 from safetynet.scenario import Scenario, load_scenario
@@ -40,15 +41,8 @@ from safetynet.simulation import simulate
 
 Target = Literal["need", "persons"]
 AREAS = ("rural", "urban")
-PERSON_GROUPS = (
-    "dibao_urban_whole",
-    "dibao_urban_single",
-    "dibao_rural_whole",
-    "dibao_rural_single",
-    "dibao_gradual_exit",
-    "tekun_dispersed",
-    "tekun_institutional",
-)
+#: the covered caseload groups (the programme groups, without edge and temporary)
+PERSON_GROUPS = GROUPS[:EDGE_GROUP]
 
 
 @dataclass(frozen=True)
