@@ -1,52 +1,56 @@
-"""Unit tests of the planner checks (safetynet.rules.checks)."""
+"""Unit tests of the planner checks (safetynet.rules.checks: the cases' and the report's)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from safetynet.params import Branch
 from safetynet.rules import checks
-
-D = Branch("dibao", {"floor_urban": 640.0, "floor_rural": 375.0, "standard_rise_band": 0.1})
-T = Branch("tekun", {"standard_multiple": 1.3, "floor": 832.0})
-S = Branch("services", {"cap_share": 0.05})
 
 
 def test_floor_checks() -> None:
-    c = checks.standard_floor(D, [640.0, 639.99], "urban")
-    assert_array_equal(c.ok, [True, False])
-    assert_allclose(c.limit, [640.0, 640.0])
+    c = checks.standard_floor([640.0, 639.99, 500.0], [640.0, 640.0, np.nan], "urban")
+    assert_array_equal(c.ok, [True, False, True])
+    assert_array_equal(c.status, ["pass", "fail", "n/a"])
+    assert_allclose(c.limit[:2], [640.0, 640.0])
     with pytest.raises(ValueError, match="urban"):
-        checks.standard_floor(D, [1.0], "town")
+        checks.standard_floor([1.0], 1.0, "town")
 
 
 def test_tekun_floors_with_float_tolerance() -> None:
-    c = checks.tekun_floor(T, [832.0, 831.0], [640.0, 640.0])  # 1.3 × 640 = 832.0000000000001
+    c = checks.tekun_floor([832.0, 831.0], [640.0, 640.0], 1.3)  # 1.3 × 640 = 832.0000000000001
     assert_array_equal(c.ok, [True, False])
-    assert_array_equal(checks.tekun_provincial_floor(T, [832.0, 831.0]).ok, [True, False])
+    assert_array_equal(checks.tekun_provincial_floor([832.0, 831.0], 832.0).ok, [True, False])
 
 
 def test_services_temporary_band_price_and_local_checks() -> None:
-    assert_array_equal(checks.services_cap(S, [5000.0, 5001.0], [1e5, 1e5]).ok, [True, False])
+    assert_array_equal(checks.services_cap([5000.0, 5001.0], [1e5, 1e5], 0.05).ok, [True, False])
     per_case = checks.temporary_per_case([1500.0, 1400.0, 10.0], [1400.0, 1500.0, np.nan])
     assert_array_equal(per_case.ok, [True, False, True])
-    band = checks.rise_band(D, [704.0, 705.0, 900.0], "urban", [True, True, False])
+    assert_array_equal(per_case.status, ["pass", "fail", "n/a"])
+    band = checks.rise_band([704.0, 705.0, 900.0], 640.0, 0.1, "urban", [True, True, False])
     assert_array_equal(band.ok, [True, False, True])
     assert_array_equal(checks.price_paid([3, 3], [3, 2]).ok, [True, False])
-    assert_array_equal(checks.local_threshold([3.0, 4.0, np.nan], 3.5).ok, [True, False, True])
+    local = checks.local_threshold([3.0, 4.0, np.nan, 3.5], [3.5, 3.5, 3.5, 3.5])
+    assert_array_equal(local.ok, [True, False, True, True])
+    assert_array_equal(local.status, ["pass", "fail", "n/a", "pass"])
 
 
-def test_tidy_table() -> None:
-    table = checks.tidy(
-        [checks.standard_floor(D, [650.0, 600.0], "urban"), checks.price_paid([1, 1], [1, 0])],
-        ["530102", "530103"],
-        2022,
-    )
-    assert list(table.columns) == ["county", "year", "check", "label_zh", "label_en", "value",
-                                   "limit", "ok"]  # fmt: skip
-    assert len(table) == 4
-    assert table["ok"].tolist() == [True, False, True, False]
-    assert table.loc[0, "label_zh"] == "城市低保标准不低于省级指导标准"
-    with pytest.raises(ValueError, match="counties"):
-        checks.tidy([checks.price_paid([1], [1])], ["530102", "530103"], 2022)
+def test_temporary_fall_within_the_margin_is_noise() -> None:
+    # falls of 50 and 150 yuan per case with a noise margin of 100: noise, then fail
+    c = checks.temporary_per_case([1450.0, 1350.0], [1500.0, 1500.0], [100.0, 100.0])
+    assert_array_equal(c.status, ["within_noise", "fail"])
+    assert_array_equal(c.ok, [False, False])
+
+
+def test_national_thresholds_are_the_shipped_ones_every_month() -> None:
+    ends = {2022: dt.date(2022, 12, 1)}
+    diff = [{"path": "price_subsidy.cpi_threshold_pct", "new": 5.0, "start": "2022-01-01"}]
+    lim = checks.limits_from_parameters(ends, {"parameter_diff": diff})
+    cpi = lim.national["cpi_threshold_pct"]
+    # the 2022 temporary regime (3.0 from 2022-09) is in the national values; overrides are not
+    assert cpi["2022-08"] == pytest.approx(3.5)
+    assert cpi["2022-09"] == pytest.approx(3.0)
+    assert lim.national["food_cpi_threshold_pct"]["2022-01"] > cpi["2022-01"]

@@ -1015,15 +1015,18 @@ def evaluate_counties(
     std_r = col("standard_rural", ps.dibao.standard.rural[idx])
     tk = col("tekun_standard", ps.tekun.basic_standard.all[idx])
     route = np.array([c["band_route"] for c in counties], dtype=np.bool_)
+    d, band = ps.dibao, ps.dibao.standard_rise_band
     results = [
-        checks.standard_floor(ps.dibao, std_u, "urban"),
-        checks.standard_floor(ps.dibao, std_r, "rural"),
-        checks.tekun_floor(ps.tekun, tk, std_u),
-        checks.tekun_provincial_floor(ps.tekun, tk),
-        checks.services_cap(ps.services, col("services_paid"), col("assistance_spending")),
+        checks.standard_floor(std_u, d.floor_urban, "urban"),
+        checks.standard_floor(std_r, d.floor_rural, "rural"),
+        checks.tekun_floor(tk, std_u, ps.tekun.standard_multiple),
+        checks.tekun_provincial_floor(tk, ps.tekun.floor),
+        checks.services_cap(
+            col("services_paid"), col("assistance_spending"), ps.services.cap_share
+        ),
         checks.temporary_per_case(col("temporary_per_case"), col("temporary_per_case_last_year")),
-        checks.rise_band(ps.dibao, std_u, "urban", route),
-        checks.rise_band(ps.dibao, std_r, "rural", route),
+        checks.rise_band(std_u, d.floor_urban, band, "urban", route),
+        checks.rise_band(std_r, d.floor_rural, band, "rural", route),
         checks.price_paid(col("price_trigger_months"), col("price_paid_months")),
     ]
     by_name = {c.name: c for c in results}
