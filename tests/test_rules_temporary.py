@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from numpy.testing import assert_allclose, assert_array_equal
 from rulekit import each, params
 from safetynet import assessment
@@ -37,5 +35,6 @@ def test_township_approval_and_advance() -> None:
         P, [URGENT, URGENT, EXPENDITURE], [700.0, 5000.0, 700.0]
     )
     assert_allclose(advance, [700.0, 1000.0, 0.0])
-    assert temporary.advance_delay_days(P, URGENT) == 2.0
-    assert math.isnan(temporary.advance_delay_days(P, EXPENDITURE))
+    # months of difficulty: urgent one, expenditure the cap (3)
+    assert temporary.case_months(P, URGENT) == 1.0
+    assert temporary.case_months(P, EXPENDITURE) == 3.0

@@ -50,7 +50,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> xr.Dataset:
 
 
 def test_dataset_has_declared_variables_with_units(run: xr.Dataset) -> None:
-    for v in outputs.VARIABLES:
+    for v in (*outputs.VARIABLES, *outputs.COUNTY_OUTPUTS):
         assert v.name in run, v.name
         assert run[v.name].dims == v.dims
         assert run[v.name].attrs["units"] == v.unit
@@ -68,6 +68,13 @@ def test_no_nan_and_non_negative_money(run: xr.Dataset) -> None:
             assert not np.isnan(run[name].values).any(), name
     assert (run["spending"] >= 0).all()
     assert (run["cases_households"] >= 0).all()
+    # county outputs: every willing tekun person has a place (share 1); township cases and
+    # case-by-case cases are among the temporary cases
+    institutional = run["cases_persons"].sel(group="tekun_institutional", drop=True)
+    assert np.allclose(run["tekun_institution_places"], institutional)
+    temporary = run["cases_households"].sel(group="temporary", drop=True)
+    assert (run["temporary_township_cases"] <= temporary + 1e-9).all()
+    assert (run["temporary_case_by_case_cases"] <= temporary + 1e-9).all()
 
 
 def test_stock_flow_identity(run: xr.Dataset) -> None:

@@ -111,7 +111,27 @@ VARIABLES: tuple[Variable, ...] = (
     _v("population_persons", (), "persons", "人口", "Persons", "Persons in the county."),
 )  # fmt: skip
 
-VARIABLE_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
+#: county outputs computed after the monthly run from the caseloads (county_outputs.py)
+COUNTY_OUTPUTS: tuple[Variable, ...] = (
+    _v("tekun_institution_places", (), "places", "特困集中供养床位需求",
+       "Institution places needed (tekun)",
+       "Places the county must offer so that every tekun person willing to live in an "
+       "institution gets one (S3 二(二)): institution_share_willing × persons in institutional "
+       "care."),
+    _v("temporary_township_cases", (), "households", "乡镇审批临时救助户次",
+       "Temporary cases approved by the township",
+       "Temporary-assistance cases whose amount is within the township approval limit "
+       "(S4 四(九)); the county approves the others. Estimated from the case mix."),
+    _v("temporary_advance", (), "yuan", "急难型先行救助金额", "Advance assistance paid",
+       "Advance assistance (先行救助) of urgent cases, paid within the deadline up to the "
+       "township limit (S4 四(九)); part of the temporary spending. Estimated from the case mix."),
+    _v("temporary_case_by_case_cases", (), "households", "一事一议临时救助户次",
+       "Temporary cases decided case by case",
+       "Cases whose need is above the ordinary limit (一事一议, S3 二(三)). Estimated from the "
+       "case mix."),
+)  # fmt: skip
+
+VARIABLE_BY_NAME: dict[str, Variable] = {v.name: v for v in (*VARIABLES, *COUNTY_OUTPUTS)}
 
 
 def empty_dataset(

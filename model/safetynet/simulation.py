@@ -24,6 +24,7 @@ import xarray as xr
 
 from safetynet import __version__, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
+from safetynet.county_outputs import add_county_outputs
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
 from safetynet.inputs import FitRow, PlannerInputs, apply_inputs, provenance, read_inputs
@@ -286,6 +287,7 @@ def assemble(
         stacked = np.stack([r[str(name)] for r in results])  # replicate, county, month, ...
         ds[name].values[0] = stacked
     _add_prices(ds, sc, specs, ps)
+    add_county_outputs(ds, ps)
     add_funding(ds, ps, sc.shocks)
     add_standard_rules(ds, sc, ps)
     add_input_provenance(ds, ps, _month(months[-1]))

@@ -74,6 +74,13 @@ def need(p: RuleParams, kind: int, severity: int, size: int, duration_months: fl
 
 
 @rule
+def case_months(p: RuleParams, kind: int) -> float:
+    """Months of difficulty of a case, months: one for urgent cases, ``duration_months_max``
+    for expenditure cases (illness, schooling) (S3 二(三) 困难持续时间; ASSUMED)."""
+    return 1.0 if kind == URGENT else p.duration_months_max
+
+
+@rule
 def case_by_case_limit(p: RuleParams) -> float:
     """Highest ordinary amount, yuan/case: ``case_by_case_threshold_months`` × standard; above
     it only 一事一议 applies (S3 二(三))."""
@@ -107,10 +114,3 @@ def advance_payment(p: RuleParams, kind: int, amount_granted: float) -> float:
     if kind != URGENT:
         return 0.0
     return min(amount_granted, p.township_approval_limit)
-
-
-@rule
-def advance_delay_days(p: RuleParams, kind: int) -> float:
-    """Longest delay before the first payment for urgent cases, days (``advance_hours`` / 24;
-    S4 四(九): 48 小时内); NaN for the expenditure type (normal review)."""
-    return p.advance_hours / 24.0 if kind == URGENT else float("nan")
