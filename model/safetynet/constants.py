@@ -22,6 +22,15 @@ PROGRAMME_NAMES: Final[dict[int, str]] = {
     TEKUN_INSTITUTIONAL: "tekun_institutional",
 }
 
+#: zh/en labels of the ``programme`` codes (the household column, ``schema.PROGRAMME_CODES``)
+PROGRAMME_CODE_LABELS: Final[dict[int, tuple[str, str]]] = {
+    NONE: ("无", "none"),
+    DIBAO: ("低保（整户）", "dibao, whole household"),
+    DIBAO_SINGLE: ("低保（单人保）", "dibao, single person"),
+    TEKUN_DISPERSED: ("特困分散供养", "tekun, dispersed care"),
+    TEKUN_INSTITUTIONAL: ("特困集中供养", "tekun, institutional care"),
+}
+
 #: ``care_level`` codes (self-care ability) and the keys of ``tekun.care_subsidy``
 CARE_LEVELS: Final = ("able", "partly", "unable")
 
@@ -62,6 +71,13 @@ EDGE_GROUP: Final = 7
 TEMPORARY_GROUP: Final = 8
 #: group code of a household in no programme group
 NO_GROUP: Final = TEMPORARY_GROUP
+#: groups summed into programme totals (slices of GROUPS)
+DIBAO_URBAN_GROUPS: Final = GROUPS[DIBAO_URBAN_WHOLE_GROUP:DIBAO_RURAL_WHOLE_GROUP]
+DIBAO_RURAL_GROUPS: Final = GROUPS[DIBAO_RURAL_WHOLE_GROUP:GRADUAL_EXIT_GROUP]
+DIBAO_GROUPS: Final = GROUPS[DIBAO_URBAN_WHOLE_GROUP:TEKUN_DISPERSED_GROUP]  # gradual exit in
+TEKUN_GROUPS: Final = GROUPS[TEKUN_DISPERSED_GROUP:EDGE_GROUP]
+#: money lines of tekun (basic living and care subsidy)
+TEKUN_LINES: Final = PROGRAMMES[1:3]
 
 #: months after a job gain in which a review may start a gradual exit
 JOB_GAIN_WINDOW: Final = 12
@@ -72,10 +88,13 @@ MAX_JOB_GAIN_MONTHS: Final = 99
 BAND_16_17_LOW: Final = 16
 BAND_16_17_HIGH: Final = 17
 BAND_60_LOW: Final = 60
-#: width of each age band in months, for the monthly hazard of leaving it by ageing
-MONTHS_IN_0_15: Final = BAND_16_17_LOW * 12
-MONTHS_IN_16_17: Final = (BAND_16_17_HIGH + 1 - BAND_16_17_LOW) * 12
-MONTHS_IN_18_59: Final = (BAND_60_LOW - BAND_16_17_HIGH - 1) * 12
+#: width of each age band in years, and in months (the monthly hazard of leaving it by ageing)
+YEARS_IN_0_15: Final = BAND_16_17_LOW
+YEARS_IN_16_17: Final = BAND_16_17_HIGH + 1 - BAND_16_17_LOW
+YEARS_IN_18_59: Final = BAND_60_LOW - BAND_16_17_HIGH - 1
+MONTHS_IN_0_15: Final = YEARS_IN_0_15 * 12
+MONTHS_IN_16_17: Final = YEARS_IN_16_17 * 12
+MONTHS_IN_18_59: Final = YEARS_IN_18_59 * 12
 
 #: draws per household and month, one stream each (in this order)
 DRAW_PURPOSES: Final = ("work", "health", "apply", "review", "temporary")

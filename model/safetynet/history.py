@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import minimize_scalar
 
-from safetynet import refdata
+from safetynet import constants, refdata
 from safetynet.params import ParameterSet, load_parameters
 
 __all__ = [
@@ -48,10 +48,10 @@ __all__ = [
     "to_markdown",
 ]
 
-URBAN = ["dibao_urban_whole", "dibao_urban_single"]
-RURAL = ["dibao_rural_whole", "dibao_rural_single"]
-DIBAO = [*URBAN, *RURAL, "dibao_gradual_exit"]
-TEKUN = ["tekun_dispersed", "tekun_institutional"]
+URBAN = list(constants.DIBAO_URBAN_GROUPS)
+RURAL = list(constants.DIBAO_RURAL_GROUPS)
+DIBAO = list(constants.DIBAO_GROUPS)
+TEKUN = list(constants.TEKUN_GROUPS)
 
 #: stated tolerances of the fit table (relative error), by kind of quantity (issue 16)
 TOLERANCE: dict[str, float] = {"count": 0.03, "money": 0.05, "prefectures": 0.0}
@@ -239,7 +239,7 @@ def _measure(
     lines: dict[str, tuple[list[str], str]] = {
         "temporary_assistance_spending": (["temporary"], ""),
         "dibao_spending": (["dibao", "price_subsidy"], "dibao + price subsidy (the 低保 line)"),
-        "tekun_spending": (["tekun_basic", "tekun_care"], "basic living + care"),
+        "tekun_spending": (list(constants.TEKUN_LINES), "basic living + care"),
     }
     if item in lines:
         spent = _spending(ds, period, lines[item][0])
@@ -286,7 +286,7 @@ def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> lis
     tk_spend = f[need[4]].value + f[need[5]].value
     rows.append(
         FitRow("province_tekun_spending_2020_01", "Tekun spending", jan,
-               _spending(ds, jan, ["tekun_basic", "tekun_care"]) or 0.0, tk_spend, "yuan",
+               _spending(ds, jan, list(constants.TEKUN_LINES)) or 0.0, tk_spend, "yuan",
                "money", "held out", src.status, src.url, "basic living + care")
     )  # fmt: skip
     return rows
@@ -374,7 +374,7 @@ SPENDING_2019: dict[str, tuple[str, list[str]]] = {
     "province_dibao_spending_2019_01_2019_05": ("Dibao spending per month", ["dibao"]),
     "province_tekun_spending_2019_01_2019_05": (
         "Tekun spending per month",
-        ["tekun_basic", "tekun_care"],
+        list(constants.TEKUN_LINES),
     ),
     "province_temporary_assistance_spending_2019_01_2019_05": (
         "Temporary assistance per month",

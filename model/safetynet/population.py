@@ -34,6 +34,7 @@ import numpy.typing as npt
 from scipy import optimize, special, stats
 
 from safetynet import refdata
+from safetynet.constants import YEARS_IN_0_15, YEARS_IN_16_17
 from safetynet.errors import InputError
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.schema import Households, empty
@@ -66,7 +67,7 @@ _A0015, _A1617, _A1859, _A6064, _A65P = range(5)
 _PREVALENCE_KEYS = ("age_0_17", "age_0_17", "age_18_59", "age_60p", "age_60p")
 #: years of age in the census band 0–14 and in the schema bands 0–15 and 16–17 (cohorts of
 #: equal size assumed inside 0–17)
-_YEARS_0_14, _YEARS_0_15, _YEARS_16_17 = 15, 16, 2
+_YEARS_0_14, _YEARS_0_15, _YEARS_16_17 = 15, YEARS_IN_0_15, YEARS_IN_16_17  # census 0–14: 15
 #: earnings never fall below this share of the county's income target (numerical guard for
 #: counties whose transfers alone would exceed the target)
 _MIN_EARNINGS_SHARE = 0.1

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import xarray as xr
 
+from safetynet.constants import PROGRAMME_CODE_LABELS
 from safetynet.errors import InputError
 
 __all__ = [
@@ -33,13 +34,7 @@ __all__ = [
 
 Array = npt.NDArray[Any]
 
-PROGRAMME_CODES: dict[int, tuple[str, str]] = {
-    0: ("无", "none"),
-    1: ("低保（整户）", "dibao, whole household"),
-    2: ("低保（单人保）", "dibao, single person"),
-    3: ("特困分散供养", "tekun, dispersed care"),
-    4: ("特困集中供养", "tekun, institutional care"),
-}
+PROGRAMME_CODES: dict[int, tuple[str, str]] = PROGRAMME_CODE_LABELS
 CARE_LEVEL_CODES: dict[int, tuple[str, str]] = {
     0: ("生活自理", "able to look after oneself"),
     1: ("部分失能", "partly dependent"),

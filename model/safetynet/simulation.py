@@ -24,6 +24,7 @@ import xarray as xr
 
 from safetynet import __version__, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
+from safetynet.constants import DIBAO_GROUPS, TEKUN_GROUPS
 from safetynet.county_outputs import add_county_outputs
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
@@ -367,9 +368,6 @@ def _add_prices(ds: xr.Dataset, sc: Scenario, specs: Sequence[RunSpec], ps: Para
 FUND_SOURCES: tuple[str, ...] = ("central", "provincial", "prefecture", "county")
 #: months before a shock whose mean need is the county's "normal" monthly need
 PRE_SHOCK_MONTHS = 3
-_DIBAO_GROUPS = ("dibao_urban_whole", "dibao_urban_single", "dibao_rural_whole",
-                 "dibao_rural_single", "dibao_gradual_exit")  # fmt: skip
-_TEKUN_GROUPS = ("tekun_dispersed", "tekun_institutional")
 
 
 def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) -> None:
@@ -454,8 +452,8 @@ def add_funding(ds: xr.Dataset, ps: ParameterSet, shocks: Sequence[Shock] = ()) 
                 hh = households[s, r]
                 sp = spend[s, r]
                 case = {
-                    "dibao": gsum(persons[s, r], _DIBAO_GROUPS, tp).mean(axis=1),
-                    "tekun": gsum(persons[s, r], _TEKUN_GROUPS, tp).mean(axis=1),
+                    "dibao": gsum(persons[s, r], DIBAO_GROUPS, tp).mean(axis=1),
+                    "tekun": gsum(persons[s, r], TEKUN_GROUPS, tp).mean(axis=1),
                     "temporary": gsum(hh, ("temporary",), tp).sum(axis=1),
                 }
                 money = {

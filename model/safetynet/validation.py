@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from safetynet import refdata
+from safetynet import constants, refdata
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def compare_with_facts(ds: xr.Dataset) -> list[Comparison]:
         target = t[key]
         return target.value, target.status
 
-    urban = ["dibao_urban_whole", "dibao_urban_single"]
-    rural = ["dibao_rural_whole", "dibao_rural_single"]
+    urban = list(constants.DIBAO_URBAN_GROUPS)
+    rural = list(constants.DIBAO_RURAL_GROUPS)
     for item, groups, key, unit in (
         ("Urban dibao persons", urban, "province_urban_dibao_persons_2019_05", "persons"),
         ("Rural dibao persons", rural, "province_rural_dibao_persons_2019_05", "persons"),
@@ -73,7 +73,7 @@ def compare_with_facts(ds: xr.Dataset) -> list[Comparison]:
     n = first_year.sizes["month"]
     for item, programme, key in (
         ("Dibao spending per month", "dibao", "province_dibao_spending_2019_01_2019_05"),
-        ("Tekun spending per month", ["tekun_basic", "tekun_care"],
+        ("Tekun spending per month", list(constants.TEKUN_LINES),
          "province_tekun_spending_2019_01_2019_05"),
         ("Temporary assistance per month", "temporary",
          "province_temporary_assistance_spending_2019_01_2019_05"),

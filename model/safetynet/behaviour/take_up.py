@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-CARE_LEVELS = ("able", "partly", "unable")
+from safetynet.constants import CARE_LEVELS as CARE_LEVELS
 
 
 def take_up_probability(

@@ -20,6 +20,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from safetynet.constants import (
+    DIBAO_RURAL_GROUPS,
+    DIBAO_URBAN_GROUPS,
+    GRADUAL_EXIT_GROUP,
+    GROUPS,
+    TEKUN_GROUPS,
+)
 from safetynet.outputs import PROGRAMMES
 from safetynet.report.formatting import WAN
 from safetynet.report.i18n import t
@@ -30,9 +37,9 @@ A4_PORTRAIT = (8.27, 11.69)
 COLOURS = [matplotlib.colormaps["tab10"](i) for i in range(10)]
 PROGRAMME_COLOURS = [matplotlib.colormaps["tab20"](i * 2 % 20) for i in range(10)]
 LINES: dict[str, tuple[str, ...]] = {
-    "line_dibao_urban": ("dibao_urban_whole", "dibao_urban_single"),
-    "line_dibao_rural": ("dibao_rural_whole", "dibao_rural_single", "dibao_gradual_exit"),
-    "line_tekun": ("tekun_dispersed", "tekun_institutional"),
+    "line_dibao_urban": DIBAO_URBAN_GROUPS,
+    "line_dibao_rural": (*DIBAO_RURAL_GROUPS, GROUPS[GRADUAL_EXIT_GROUP]),
+    "line_tekun": TEKUN_GROUPS,
     "line_edge": ("edge",),
 }
 PASS_COLOUR, FAIL_COLOUR, CAP_COLOUR = "#4477aa", "#cc3311", "#cc3311"

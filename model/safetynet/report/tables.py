@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from safetynet.constants import DIBAO_GROUPS as DIBAO_GROUPS
+from safetynet.constants import TEKUN_GROUPS as TEKUN_GROUPS
 from safetynet.errors import InputError
 from safetynet.outputs import GROUPS, PROGRAMMES
 
 LEVELS: tuple[str, ...] = ("province", "prefecture", "county")
-DIBAO_GROUPS: tuple[str, ...] = tuple(g for g in GROUPS if g.startswith("dibao_"))
-TEKUN_GROUPS: tuple[str, ...] = tuple(g for g in GROUPS if g.startswith("tekun_"))
 #: groups whose monthly count is a flow (cases assisted in the month): summed over the year
 FLOW_GROUPS: tuple[str, ...] = ("temporary",)
 FUNDING: tuple[str, ...] = ("budget_need", "transfers", "county_budget", "funding_gap")

@@ -11,13 +11,11 @@ composed in :mod:`safetynet.assessment`. All money is yuan per month.
 
 from __future__ import annotations
 
+from safetynet.constants import BAND_16_17_HIGH
 from safetynet.rules import TEKUN_DISPERSED, TEKUN_INSTITUTIONAL
 from safetynet.rules.compiled import rule
 from safetynet.rules.parameters import RuleParams
 
-#: age bands of the household schema: ``n_0_15`` (ages 0–15) and ``n_16_17`` (ages 16–17)
-BAND_16_17_LOW = 16
-BAND_16_17_HIGH = 17
 #: ``care_level`` codes (keys able/partly/unable of ``tekun.care_subsidy``)
 ABLE, PARTLY, UNABLE = 0, 1, 2
 
