@@ -1015,14 +1015,15 @@ def evaluate_counties(
     std_r = col("standard_rural", ps.dibao.standard.rural[idx])
     tk = col("tekun_standard", ps.tekun.basic_standard.all[idx])
     route = np.array([c["band_route"] for c in counties], dtype=np.bool_)
-    d, band = ps.dibao, ps.dibao.standard_rise_band
+    d, lim = ps.dibao, checks.limits_at(params, period)
+    band = lim["standard_rise_band"]
     results = [
         checks.standard_floor(std_u, d.floor_urban, "urban"),
         checks.standard_floor(std_r, d.floor_rural, "rural"),
-        checks.tekun_floor(tk, std_u, ps.tekun.standard_multiple),
-        checks.tekun_provincial_floor(tk, ps.tekun.floor),
+        checks.tekun_floor(tk, std_u, lim["tekun_multiple"]),
+        checks.tekun_provincial_floor(tk, lim["tekun_provincial_floor"]),
         checks.services_cap(
-            col("services_paid"), col("assistance_spending"), ps.services.cap_share
+            col("services_paid"), col("assistance_spending"), lim["services_cap_share"]
         ),
         checks.temporary_per_case(col("temporary_per_case"), col("temporary_per_case_last_year")),
         checks.rise_band(std_u, d.floor_urban, band, "urban", route),

@@ -35,6 +35,7 @@ from scipy.optimize import minimize_scalar
 
 from safetynet import constants, refdata
 from safetynet.params import ParameterSet, load_parameters
+from safetynet.rules import price_subsidy
 
 __all__ = [
     "TOLERANCE",
@@ -611,9 +612,8 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
     total = np.zeros(ds.sizes["month"])
     for i, m in enumerate(ds.month.values):
         d = dt.date.fromisoformat(str(np.datetime64(m, "D")))
-        flags = ps.value("price_subsidy.covered_groups", d)
-        assert isinstance(flags, dict)
-        total[i] = sum(g.persons for g in groups if float(flags.get(g.name, 0.0)) > 0.0)
+        prices = ps.at(d).price_subsidy  # covered groups: the rule price_subsidy.group_flag
+        total[i] = sum(g.persons for g in groups if price_subsidy.group_flag(prices, g.name))
         covered[i] = total[i]
     rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
     counts = xr.DataArray(

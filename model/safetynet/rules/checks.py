@@ -278,6 +278,11 @@ def _overrides(record: Mapping[str, Any]) -> list[Any]:
     return sorted(out, key=lambda o: o.start)
 
 
+def limits_at(ps: ParameterSet, when: dt.date) -> dict[str, float]:
+    """The limits of :data:`LIMIT_PATHS` in force at ``when`` (the rule cases' limits)."""
+    return {name: float(ps.value(path, when)) for name, path in LIMIT_PATHS.items()}  # type: ignore[arg-type]
+
+
 def _national(ps: ParameterSet, year_ends: Mapping[int, dt.date]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for name, path in NATIONAL_PATHS.items():
