@@ -60,8 +60,7 @@ def counted_income(
     """
     employment = 1.0 - p.employment_cost_deduction_share
     transfer = income_transfer * (1.0 - p.transfer_income_disregard_share)
-    farm = income_farm * (1.0 - p.farm_income_disregard_share)
-    gross = income_wage * employment + farm + transfer
+    gross = income_wage * employment + income_farm + transfer
     spending = exp_medical + exp_schooling + exp_disability
     return max(gross - p.rigid_expenditure_deduction_share * spending, 0.0)
 

@@ -46,7 +46,6 @@ class RuleParams(NamedTuple):
     standard_rural: float
     employment_cost_deduction_share: float
     transfer_income_disregard_share: float
-    farm_income_disregard_share: float
     rigid_expenditure_deduction_share: float
     asset_limit_months: float
     edge_multiple: float
@@ -95,7 +94,6 @@ SOURCES: dict[str, tuple[str, str | None]] = {
     "standard_rural": ("dibao.standard", "rural"),
     "employment_cost_deduction_share": ("dibao.employment_cost_deduction_share", None),
     "transfer_income_disregard_share": ("dibao.transfer_income_disregard_share", None),
-    "farm_income_disregard_share": ("dibao.farm_income_disregard_share", None),
     "rigid_expenditure_deduction_share": ("dibao.rigid_expenditure_deduction_share", None),
     "asset_limit_months": ("dibao.asset_limit_months", None),
     "edge_multiple": ("dibao.edge_multiple", None),
