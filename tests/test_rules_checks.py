@@ -6,7 +6,9 @@ import datetime as dt
 
 import numpy as np
 import pytest
+import xarray as xr
 from numpy.testing import assert_allclose, assert_array_equal
+from safetynet import outputs
 from safetynet.rules import checks
 
 
@@ -54,3 +56,48 @@ def test_national_thresholds_are_the_shipped_ones_every_month() -> None:
     assert cpi["2022-08"] == pytest.approx(3.5)
     assert cpi["2022-09"] == pytest.approx(3.0)
     assert lim.national["food_cpi_threshold_pct"]["2022-01"] > cpi["2022-01"]
+
+
+def _run_dataset() -> xr.Dataset:
+    """Two counties, 2022-01..2022-12, every standard at its floor; no checks fail but 6, 7."""
+    months = np.array([f"2022-{m:02d}-01" for m in range(1, 13)], dtype="datetime64[ns]")
+    ds = outputs.empty_dataset(["t"], [0, 1], ["530102", "530103"], months).isel(scenario=0)
+    for side, value in (("urban", 700.0), ("rural", 500.0)):
+        ds[f"standard_{side}"][:] = value
+        ds[f"floor_{side}"][:] = value
+    ds["tekun_standard"][:] = 910.0
+    ds["budget_need"][:] = 1e6
+    ds["cases_households"].loc[{"group": "temporary"}] = 10.0
+    ds["spending"].loc[{"programme": "temporary"}] = 10_000.0
+    # county 530103 triggers in March but pays nothing then (check 6 fails there)
+    ds["price_trigger"].loc[{"month": months[2:4]}] = 1.0
+    ds["spending"].loc[{"programme": "price_subsidy", "month": months[2:4]}] = 50.0
+    ds["spending"].loc[{"programme": "price_subsidy", "month": months[2], "county": "530103"}] = 0
+    # the run's CPI threshold is raised above the national 3.5 in June (check 7 fails)
+    cpi = np.full(12, 3.5)
+    cpi[5] = 4.0
+    cpi[8:] = 3.0  # the 2022 temporary regime: national 3.0 from September
+    ds["cpi_threshold_pct"] = ("month", cpi)
+    ds["food_cpi_threshold_pct"] = ("month", np.full(12, 6.0))
+    return ds
+
+
+def test_run_checks_price_paid_and_local_threshold() -> None:
+    ds1 = _run_dataset()
+    limits = checks.limits_from_parameters(checks.year_end_dates(ds1), {})
+    table = checks.checks(ds1, limits).set_index("area")
+    assert table.loc["530102", "price_status"] == "pass"
+    assert table.loc["530103", "price_status"] == "fail"
+    assert table.loc["530103", "price_trigger_months"] == 2.0
+    assert table.loc["530103", "price_paid_months"] == 1.0
+    assert (table["local_status"] == "fail").all()  # a province-wide threshold
+    assert (table["floor_status"] == "pass").all()
+    assert (table["tekun_province_status"] == "pass").all()  # 910 ≥ the 2022 tekun floor
+    assert (table["temporary_status"] == "n/a").all()  # one year: no last year
+    assert table.loc["530103", "failed"] == 2
+    # without the June rise the local threshold passes (3.0 from September is allowed)
+    ds1["cpi_threshold_pct"][5] = 3.5
+    again = checks.checks(ds1, limits)
+    assert (again["local_status"] == "pass").all()
+    summary = checks.summary(again)
+    assert summary.loc[0, "price_fail"] == 1 and summary.loc[0, "local_fail"] == 0
