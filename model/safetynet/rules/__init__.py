@@ -12,8 +12,6 @@ Programme codes are those of the household column ``programme`` (docs/architectu
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
@@ -43,28 +41,3 @@ def as_int(x: npt.ArrayLike) -> IntArray:
 def as_bool(x: npt.ArrayLike) -> BoolArray:
     """``x`` as a bool array (no copy when it already is one)."""
     return np.asarray(x, dtype=np.bool_)
-
-
-def mapping_value(mapping: Any, key: str, path: str) -> float:
-    """One entry of a mapping parameter, with an error naming the parameter when it is absent.
-
-    >>> mapping_value({"able": 0.0, "unable": 600.0}, "unable", "tekun.care_subsidy")
-    600.0
-    """
-    try:
-        return float(mapping[key])
-    except KeyError:
-        raise KeyError(f"parameter {path} has no key {key!r}; keys: {sorted(mapping)}") from None
-
-
-def lookup(mapping: Any, keys: tuple[str, ...], codes: npt.ArrayLike, path: str) -> FloatArray:
-    """Values of a mapping parameter picked per element by an integer code into ``keys``.
-
-    >>> lookup({"a": 1.0, "b": 5.0}, ("a", "b"), [1, 0, 1], "x").tolist()
-    [5.0, 1.0, 5.0]
-    """
-    table = np.array([mapping_value(mapping, k, path) for k in keys], dtype=np.float64)
-    idx = as_int(codes)
-    if idx.size and (idx.min() < 0 or idx.max() >= len(keys)):
-        raise ValueError(f"{path}: codes must lie in 0..{len(keys) - 1} ({', '.join(keys)})")
-    return table[idx]
