@@ -35,7 +35,9 @@ CODES = {
     constants.TEKUN_INSTITUTIONAL,
 }
 #: a width of the schema's age bands or the job-gain window written as a number
-WIDTH = re.compile(r"(YEARS|MONTHS)(_IN)?_(0_15|16_17|18_59)$|JOB_GAIN", re.IGNORECASE)
+WIDTH = re.compile(
+    r"(YEARS|MONTHS)(_IN)?_(0_15|16_17|18_59)$|JOB_GAIN|BAND_(YEARS|MONTHS|WIDTH)", re.IGNORECASE
+)
 LITERALS = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict)
 
 
@@ -94,6 +96,7 @@ def test_no_second_definition_of_the_constants() -> None:
         'x = ("dibao", "tekun_basic", "tekun_care")',  # three money lines
         'CODES = {0: "none", 1: "a", 2: "b", 3: "c", 4: "d"}',  # programme-code table
         "_YEARS_16_17 = 2",  # an age-band width
+        "_BAND_YEARS = ((0, YEARS_IN_0_15), (18, 42))",
         "WINDOW_JOB_GAIN = 12",
         "BAND_60_LOW: int = 60",
         "_A, _YEARS_0_15 = 15, 16",
