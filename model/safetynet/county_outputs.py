@@ -29,6 +29,8 @@ the advance understated. Status: estimated.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -89,6 +91,11 @@ def type_shares(urgent_share: float, severe_share: float) -> FloatArray:
     return np.array([both, u - both, s - both, 1.0 - max(u, s)], dtype=np.float64)
 
 
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two months' parameter values are equal (parameters change on a few dates)."""
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
 def _month(m: np.datetime64) -> dt.date:
     return pd.Timestamp(m).date()
 
@@ -106,13 +113,17 @@ def add_county_outputs(ds: xr.Dataset, ps: ParameterSet) -> None:
     per_size = np.zeros((n_c, n_t, MAX_SIZE, 3), dtype=np.float64)
     tables: dict[RuleParams, FloatArray] = {}  # parameters change on a few dates only
     column = np.zeros(willing.shape[0] * willing.shape[1], dtype=np.float64)
+    last: tuple[Mapping[str, Any], list[RuleParams]] | None = None
     for t, m in enumerate(ds["month"].values):
         when = _month(m)
         behaviour = ps.at(when).behaviour
         shares = type_shares(
             float(behaviour.temporary_urgent_share), float(behaviour.temporary_severe_share)
         )
-        for c, p in enumerate(month_parameters(ps, when).counties(positions)):
+        month = month_parameters(ps, when)
+        if last is None or not _same(month.values, last[0]):
+            last = (month.values, [month.county(pos) for pos in positions])
+        for c, p in enumerate(last[1]):
             places_needed(p, np.ascontiguousarray(willing[:, :, c, t]).ravel(), column)
             places[:, :, c, t] = column.reshape(willing.shape[:2])
             grid = tables.get(p)
