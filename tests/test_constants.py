@@ -6,7 +6,7 @@ reference included) and fails on a second definition: an assignment to a name th
 constants.py defines (other than importing it), a literal enumeration of caseload groups or
 money lines that constants.py already names (or any of 3 or more of them), a programme-code
 table (a dict literal keyed by every programme code), or an age-band width or job-gain window
-given as a number."""
+given as a number (other than 0 or 1)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def second_definitions(source: str, where: str) -> list[str]:
                         out.append(f"{where}:{node.lineno} redefines constants.{name}")
                     elif WIDTH.search(name.strip("_")) and value is not None:
                         numbers = [n for n in ast.walk(value) if isinstance(n, ast.Constant)]
-                        if any(isinstance(n.value, int) for n in numbers):
+                        if any(isinstance(n.value, int) and n.value > 1 for n in numbers):
                             out.append(f"{where}:{node.lineno} {name} given as a number")
     return out
 
@@ -112,5 +112,6 @@ def test_the_audit_allows_imports_and_derived_values() -> None:
         "DIBAO = list(constants.DIBAO_GROUPS)\n"
         'line = ["dibao", "price_subsidy"]\n'  # a sum of two lines for one fact
         "_YEARS_0_14, _YEARS_0_15 = 15, YEARS_IN_0_15\n"
+        "_BAND_YEARS = ((0, YEARS_IN_0_15), (BAND_65_LOW, 0))\n"  # first age 0, width 0: no size
     )
     assert second_definitions(ok, "x.py") == []
