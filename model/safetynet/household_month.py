@@ -33,19 +33,22 @@ import numpy as np
 import numpy.typing as npt
 
 from safetynet import assessment as asm
+from safetynet import members
 from safetynet.behaviour import initial
 from safetynet.constants import (
+    ABLE,
+    AGE_MAX,
     DIBAO,
     DIBAO_SINGLE,
     EDGE_GROUP,
     GRADUAL_EXIT_GROUP,
     JOB_GAIN_WINDOW,
     MAX_JOB_GAIN_MONTHS,
-    MONTHS_IN_0_15,
-    MONTHS_IN_16_17,
-    MONTHS_IN_18_59,
+    NO_DISABILITY,
     NO_GROUP,
     NONE,
+    OTHER_DISABILITY,
+    SEVERE_GRADE_TOP,
     TEKUN_DISPERSED,
     TEKUN_DISPERSED_GROUP,
     TEKUN_INSTITUTIONAL,
@@ -57,6 +60,8 @@ from safetynet.rules.compiled import rule
 from safetynet.rules.parameters import RuleParams
 
 FloatArray = npt.NDArray[np.float64]
+#: no birth in a household of this size or more
+MAX_BIRTH_SIZE = 10
 
 
 def _f32(x: float) -> float:
@@ -97,6 +102,7 @@ class BehaviourParams(NamedTuple):
     incidence_div32: float
     urgent32: float
     severe32: float
+    month: int  # calendar month (1-12): members born in it are one year older
     # this county
     standard_start_urban: float  # dibao standard in the first month (take-up responds)
     standard_start_rural: float
@@ -165,10 +171,13 @@ class Columns(NamedTuple):
     urban: Any
     weight: Any
     size: Any
+    first_member: Any
+    member_slots: Any
     n_0_15: Any
     n_16_17: Any
     n_18_59: Any
     n_60p: Any
+    n_65p: Any
     n_workers: Any
     n_disabled_severe: Any
     n_disabled_mental: Any
@@ -188,6 +197,14 @@ class Columns(NamedTuple):
     exit_months_left: Any
     edge: Any
     pending_months: Any
+    # the whole person table (first_member indexes it; schema.PERSON_SCHEMA)
+    age: Any
+    birth_month: Any
+    disability: Any
+    disability_grade: Any
+    ill: Any
+    person_care_level: Any
+    works: Any
     # engine state
     factor: Any  # assessed / true wage and farm income (float32)
     shock_left: Any  # months of a shock left (int8)
@@ -197,9 +214,12 @@ class Columns(NamedTuple):
     prev_code: Any  # caseload group last month (int8; NO_GROUP = none)
 
 
-#: household columns of :class:`Columns` (the rest is engine state)
-COLUMNS = Columns._fields[: Columns._fields.index("factor")]
-ENGINE_STATE = Columns._fields[len(COLUMNS) :]
+#: household columns of :class:`Columns`, then the person columns, then engine state
+COLUMNS = Columns._fields[: Columns._fields.index("age")]
+PERSON_FIELDS = Columns._fields[len(COLUMNS) : Columns._fields.index("factor")]
+#: person-table column of each person field of :class:`Columns`
+PERSON_COLUMNS = {f: ("care_level" if f == "person_care_level" else f) for f in PERSON_FIELDS}
+ENGINE_STATE = Columns._fields[Columns._fields.index("factor") :]
 
 
 class Sums(NamedTuple):
@@ -284,10 +304,13 @@ def step_county(
     c_urban = h.urban
     c_weight = h.weight
     c_size = h.size
+    c_first = h.first_member
+    c_slots = h.member_slots
     c_n_0_15 = h.n_0_15
     c_n_16_17 = h.n_16_17
     c_n_18_59 = h.n_18_59
     c_n_60p = h.n_60p
+    c_n_65p = h.n_65p
     c_n_workers = h.n_workers
     c_n_disabled_severe = h.n_disabled_severe
     c_n_disabled_mental = h.n_disabled_mental
@@ -313,6 +336,13 @@ def step_county(
     c_months_since_job_gain = h.months_since_job_gain
     c_temp_case = h.temp_case
     c_prev_code = h.prev_code
+    p_age = h.age
+    p_birth = h.birth_month
+    p_dis = h.disability
+    p_grade = h.disability_grade
+    p_ill = h.ill
+    p_care = h.person_care_level
+    p_works = h.works
     s_money = sums.money
     s_asked = sums.asked
     s_on_programme = sums.on_programme
@@ -335,10 +365,24 @@ def step_county(
         c_income_wage[i] = _r32(c_income_wage[i] * b.growth32)
         c_income_farm[i] = _r32(c_income_farm[i] * b.growth32)
         sz = int(c_size[i])
+        f0 = int(c_first[i])
+        # ageing: members born in this calendar month are one year older
+        changed = False
+        idle = 0
+        for k in range(f0, f0 + sz):
+            a = int(p_age[k])
+            if p_birth[k] == b.month and a < AGE_MAX:
+                a += 1
+                p_age[k] = a
+                changed = changed or members.starts_band(a)
+            if not p_works[k] and members.is_working_age(a):
+                idle += 1
+        if changed:
+            _recount(h, i, f0, sz)
         if sz > 0:
             n60, n18 = int(c_n_60p[i]), int(c_n_18_59[i])
-            n16, n0 = int(c_n_16_17[i]), int(c_n_0_15[i])
             ill, dis = int(c_n_ill[i]), int(c_n_disabled_severe[i])
+            room = sz < MAX_BIRTH_SIZE and sz < int(c_slots[i])
             uh = float(u[1, i])
             # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
             hi = _r32(b.death_old32 * n60)
@@ -347,47 +391,42 @@ def step_county(
                 hi = _r32(hi + _r32(b.death_young32 * (sz - n60)))
                 event = 1
             if event == 1 and not uh < hi:
-                hi = _r32(hi + (_r32(b.birth32 * n18) if sz < 10 else 0.0))
+                hi = _r32(hi + (_r32(b.birth32 * n18) if room else 0.0))
                 event = 2
             if event == 2 and not uh < hi:
-                hi = _r32(hi + _r32(n0 / MONTHS_IN_0_15))
+                hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
                 event = 3
             if event == 3 and not uh < hi:
-                hi = _r32(hi + _r32(n16 / MONTHS_IN_16_17))
+                hi = _r32(hi + _r32(b.ill_off32 * ill))
                 event = 4
             if event == 4 and not uh < hi:
-                hi = _r32(hi + _r32(n18 / MONTHS_IN_18_59))
+                hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
                 event = 5
             if event == 5 and not uh < hi:
-                hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
-                event = 6
-            if event == 6 and not uh < hi:
-                hi = _r32(hi + _r32(b.ill_off32 * ill))
-                event = 7
-            if event == 7 and not uh < hi:
-                hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
-                event = 8
-            if event == 8 and not uh < hi:
                 event = -1
             if event == 0 or event == 1:
-                # one member dies: transfers fall pro rata; an empty household loses its money
+                # one member dies: transfers fall pro rata, their wage, medical and disability
+                # spending go; an empty household loses its money
+                k = members.dying_member(f0, sz, p_age, event == 0)
                 share_left = _r32((sz - 1) / sz) if sz > 1 else 0.0
                 c_income_transfer[i] = _r32(c_income_transfer[i] * share_left)
-                if event == 0:
-                    c_n_60p[i] -= 1
-                elif c_n_18_59[i] > 0:
-                    c_n_18_59[i] -= 1
-                elif c_n_16_17[i] > 0:
-                    c_n_16_17[i] -= 1
-                elif c_n_0_15[i] > 0:
-                    c_n_0_15[i] -= 1
-                elif c_n_60p[i] > 0:
-                    c_n_60p[i] -= 1
+                w = int(c_n_workers[i])
+                if p_works[k] and w > 0:
+                    c_income_wage[i] = _r32(c_income_wage[i] * _r32((w - 1) / w))
+                if p_ill[k]:
+                    c_exp_medical[i] = max(_r32(c_exp_medical[i] - b.medical_cost32), 0.0)
+                if members.is_severe(int(p_dis[k]), int(p_grade[k])):
+                    c_exp_disability[i] = max(_r32(c_exp_disability[i] - b.disability_cost32), 0.0)
+                last = f0 + sz - 1
+                p_age[k] = p_age[last]
+                p_birth[k] = p_birth[last]
+                p_dis[k] = p_dis[last]
+                p_grade[k] = p_grade[last]
+                p_ill[k] = p_ill[last]
+                p_care[k] = p_care[last]
+                p_works[k] = p_works[last]
                 sz -= 1
                 c_size[i] = sz
-                c_n_ill[i] = min(int(c_n_ill[i]), sz)
-                c_n_disabled_severe[i] = min(int(c_n_disabled_severe[i]), sz)
-                c_n_disabled_mental[i] = min(int(c_n_disabled_mental[i]), sz)
                 if sz == 0:
                     c_income_wage[i] = 0.0
                     c_income_farm[i] = 0.0
@@ -397,39 +436,41 @@ def step_county(
                     c_exp_disability[i] = 0.0
                     c_assets[i] = 0.0
             elif event == 2:
-                c_n_0_15[i] += 1
-                c_size[i] = sz + 1
+                k = f0 + sz  # a free slot of the household
+                p_age[k] = 0
+                p_birth[k] = b.month
+                p_dis[k] = NO_DISABILITY
+                p_grade[k] = 0
+                p_ill[k] = False
+                p_care[k] = ABLE
+                p_works[k] = False
+                sz += 1
+                c_size[i] = sz
             elif event == 3:
-                c_n_0_15[i] -= 1
-                c_n_16_17[i] += 1
-            elif event == 4:
-                c_n_16_17[i] -= 1
-                c_n_18_59[i] += 1
-            elif event == 5:
-                c_n_18_59[i] -= 1
-                c_n_60p[i] += 1
-            elif event == 6:
-                c_n_ill[i] += 1
+                p_ill[members.first_ill(f0, sz, p_ill, False)] = True
                 c_exp_medical[i] = _r32(c_exp_medical[i] + b.medical_cost32)
-            elif event == 7:
-                c_n_ill[i] -= 1
+            elif event == 4:
+                p_ill[members.first_ill(f0, sz, p_ill, True)] = False
                 c_exp_medical[i] = max(_r32(c_exp_medical[i] - b.medical_cost32), 0.0)
-            elif event == 8:
-                c_n_disabled_severe[i] += 1
+            elif event == 5:
+                k = members.first_not_severe(f0, sz, p_dis, p_grade)
+                if p_dis[k] == NO_DISABILITY:
+                    p_dis[k] = OTHER_DISABILITY
+                p_grade[k] = SEVERE_GRADE_TOP
                 c_exp_disability[i] = _r32(c_exp_disability[i] + b.disability_cost32)
-        # a worker who died or turned 60 stops working: wages fall pro rata
-        if c_n_workers[i] > c_n_18_59[i]:
-            c_income_wage[i] = _r32(c_income_wage[i] * _r32(c_n_18_59[i] / c_n_workers[i]))
-            c_n_workers[i] = c_n_18_59[i]
+            if event >= 0:
+                _recount(h, i, f0, sz)
+                idle = members.idle_adults(f0, sz, p_age, p_works)
         msjg = min(int(c_months_since_job_gain[i]) + 1, MAX_JOB_GAIN_MONTHS)
-        # work: job loss (one worker) or gain (one idle adult), competing on one draw
+        # work: job loss (one worker) or gain (one idle adult aged 18-59), competing on one draw
         w = int(c_n_workers[i])
         p_loss = _r32(b.job_loss32 * w)
         gain = b.job_gain_urban32 if is_urban else b.job_gain_rural32
-        p_gain = _r32(gain * max(int(c_n_18_59[i]) - w, 0))
+        p_gain = _r32(gain * idle)
         if float(u[0, i]) < p_loss:
             per_worker = _r32(c_income_wage[i] / w)
             c_income_wage[i] = max(_r32(c_income_wage[i] - per_worker), 0.0)
+            p_works[members.first_worker(f0, sz, p_works)] = False
             c_n_workers[i] = w - 1
         elif float(u[0, i]) < _r32(p_loss + p_gain):
             if w > 0:
@@ -437,6 +478,7 @@ def step_county(
             else:
                 per_worker = b.new_wage_urban32 if is_urban else b.new_wage_rural32
             c_income_wage[i] = _r32(c_income_wage[i] + per_worker)
+            p_works[members.first_idle_adult(f0, sz, p_age, p_works)] = True
             c_n_workers[i] = w + 1
             msjg = 0
         c_months_since_job_gain[i] = msjg
@@ -449,16 +491,7 @@ def step_county(
         alive = sz > 0
         size_f = float(sz)
         std, assets_ok, able, candidates, category = asm.household_tests(
-            r,
-            is_urban,
-            sz,
-            int(c_n_16_17[i]),
-            int(c_n_18_59[i]),
-            int(c_n_60p[i]),
-            int(c_n_disabled_severe[i]),
-            int(c_n_disabled_mental[i]),
-            int(c_n_ill[i]),
-            float(c_assets[i]),
+            r, is_urban, sz, f0, p_age, p_dis, p_grade, p_ill, float(c_assets[i])
         )
         wage, farm = float(c_income_wage[i]), float(c_income_farm[i])
         transfer = float(c_income_transfer[i])
@@ -573,7 +606,7 @@ def step_county(
         c_last_benefit[i] = _r32(dibao_paid)
         c_covered_persons[i] = persons
         tekun_basic, tekun_care, price, one_time = asm.payments(
-            r, prog, is_urban, edge, sz, persons, int(c_care_level[i])
+            r, prog, is_urban, edge, sz, persons, f0, p_care
         )
         # ------------------------------------------------------------- county sums
         wt = float(c_weight[i])
@@ -592,7 +625,7 @@ def step_county(
             money[i, 5] = one_time
         if prog != NONE:
             s_on_programme[pos] += wt
-            s_asked[pos] += wt * services.dependants(prog, int(c_care_level[i]))
+            s_asked[pos] += wt * services.dependants(prog, f0, sz, p_care)
         # record: caseload groups, flows, targeting, population
         edge_now = edge and prog == NONE
         c_edge[i] = edge_now
@@ -625,6 +658,24 @@ def step_county(
         if alive:
             s_population_households[pos] += wt
         s_population_persons[pos] += wt * size_f
+
+
+@rule
+def _recount(h: Columns, i: int, first: int, size: int) -> None:
+    """Household ``i``'s count columns again from its members (after they changed)."""
+    c = members.member_counts(
+        first, size, h.age, h.disability, h.disability_grade, h.ill, h.person_care_level, h.works
+    )
+    h.n_0_15[i] = c[0]
+    h.n_16_17[i] = c[1]
+    h.n_18_59[i] = c[2]
+    h.n_60p[i] = c[3]
+    h.n_65p[i] = c[4]
+    h.n_workers[i] = c[5]
+    h.n_disabled_severe[i] = c[6]
+    h.n_disabled_mental[i] = c[7]
+    h.n_ill[i] = c[8]
+    h.care_level[i] = c[9]
 
 
 @rule

@@ -101,6 +101,91 @@ def member_counts(
 
 
 @rule
+def starts_band(age: int) -> bool:
+    """True at the first year of a schema age band after 0 (16, 18, 60, 65): an ageing member
+    then moves between count columns."""
+    return age == BAND_16_17_LOW or age == BAND_16_17_HIGH + 1 or age == BAND_60_LOW or (
+        age == BAND_65_LOW
+    )
+
+
+@rule
+def is_working_age(age: int) -> bool:
+    """Aged 18–59 (the band in which an idle member may find work)."""
+    return BAND_16_17_HIGH < age < BAND_60_LOW
+
+
+@rule
+def _first_aged(first: int, size: int, age: Any, low: int, high: int) -> int:
+    for k in range(first, first + size):
+        if low <= age[k] <= high:
+            return k
+    return -1
+
+
+@rule
+def dying_member(first: int, size: int, age: Any, old: bool) -> int:
+    """Row of the member who dies: the first member aged 60+ (``old``), else the first aged
+    18–59, else 16–17, else 0–15 (member order; ASSUMED: the schema bands' order of the
+    count-based engine)."""
+    if old:
+        k = _first_aged(first, size, age, BAND_60_LOW, 127)
+    else:
+        k = _first_aged(first, size, age, BAND_16_17_HIGH + 1, BAND_60_LOW - 1)
+        if k < 0:
+            k = _first_aged(first, size, age, BAND_16_17_LOW, BAND_16_17_HIGH)
+        if k < 0:
+            k = _first_aged(first, size, age, 0, BAND_16_17_LOW - 1)
+    return k if k >= 0 else first
+
+
+@rule
+def first_ill(first: int, size: int, ill: Any, value: bool) -> int:
+    """Row of the first member whose ``ill`` flag equals ``value`` (who falls ill / recovers)."""
+    for k in range(first, first + size):
+        if bool(ill[k]) == value:
+            return k
+    return first
+
+
+@rule
+def first_not_severe(first: int, size: int, disability: Any, grade: Any) -> int:
+    """Row of the first member without a grade 1–2 disability (who becomes severely disabled)."""
+    for k in range(first, first + size):
+        if not is_severe(int(disability[k]), int(grade[k])):
+            return k
+    return first
+
+
+@rule
+def first_worker(first: int, size: int, works: Any) -> int:
+    """Row of the first member who works (who loses their job)."""
+    for k in range(first, first + size):
+        if works[k]:
+            return k
+    return first
+
+
+@rule
+def idle_adults(first: int, size: int, age: Any, works: Any) -> int:
+    """Members aged 18–59 without work, persons."""
+    n = 0
+    for k in range(first, first + size):
+        if not works[k] and is_working_age(int(age[k])):
+            n += 1
+    return n
+
+
+@rule
+def first_idle_adult(first: int, size: int, age: Any, works: Any) -> int:
+    """Row of the first member aged 18–59 without work (who finds a job)."""
+    for k in range(first, first + size):
+        if not works[k] and is_working_age(int(age[k])):
+            return k
+    return first
+
+
+@rule
 def _count_rows(
     first: Any,
     size: Any,
@@ -185,7 +270,7 @@ def from_counts(hh: Households) -> None:
             range(len(ages)),
             key=lambda j: (
                 p["disability"][f + j] != 0 or p["ill"][f + j] != 0,
-                0 if BAND_16_17_HIGH < ages[j] < BAND_60_LOW else 1 if ages[j] >= 16 else 2,
+                0 if BAND_16_17_HIGH < ages[j] < BAND_60_LOW else 1 if ages[j] >= BAND_16_17_LOW else 2,
             ),
         )
         for j in order[: col["n_workers"][i]]:

@@ -144,8 +144,10 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         key = (model.hh.version, id(model.factor))
         if self._views is None or self._views_key != key:
             sl = self.slice
+            persons = model.hh.persons  # whole table: first_member indexes it
             self._views = hm.Columns(
                 *(model.hh[name][sl] for name in hm.COLUMNS),
+                *(persons[hm.PERSON_COLUMNS[f]] for f in hm.PERSON_FIELDS),
                 *(getattr(model, name)[sl] for name in hm.ENGINE_STATE),
             )
             self._views_key = key
@@ -298,6 +300,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self._month_parameters()
         views = hm.Columns(
             *(self.hh[name][none] for name in hm.COLUMNS),
+            *(self.hh.persons[hm.PERSON_COLUMNS[f]][none] for f in hm.PERSON_FIELDS),
             *(np.zeros(0, dtype=getattr(self, name).dtype) for name in hm.ENGINE_STATE),
         )
         hm.step_county(
@@ -334,6 +337,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.rule_params = month.counties(self.county_index.tolist())
         base = hm.behaviour_params(
             province,
+            month=self.date.month,
             standard_start_urban=0.0,
             standard_start_rural=0.0,
             new_wage_urban32=0.0,
