@@ -88,11 +88,15 @@ def test_edge_family() -> None:
     assert_array_equal(edge, [True, False, False, False])
 
 
-def test_single_person_candidates_by_band_and_date() -> None:
-    args = ([3, 3, 1], [1, 0, 1], [0, 1, 1], [1, 0, 1])
-    assert_array_equal(each(dibao.single_person_candidates)(P, *args), [2, 1, 1])  # capped
+def test_single_person_candidates_count_persons_by_date() -> None:
+    # members: grade-1 physical and ill; grade-3 mental; ill; none
+    kind = np.array([1, 2, 0, 0])
+    grade = np.array([1, 3, 0, 0])
+    ill = np.array([True, False, True, False])
+    assert dibao.single_person_candidates(P, 0, 4, kind, grade, ill) == 3  # the first once
+    assert dibao.single_person_candidates(P, 0, 1, kind, grade, ill) == 1
     before = params(single_person_mental_grade_max=2, single_person_serious_illness=False)
-    assert_array_equal(each(dibao.single_person_candidates)(before, *args), [1, 0, 1])
+    assert dibao.single_person_candidates(before, 0, 4, kind, grade, ill) == 1
 
 
 def test_qualifies_alone_once_whatever_the_conditions() -> None:

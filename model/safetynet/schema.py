@@ -150,7 +150,8 @@ SCHEMA: tuple[Column, ...] = (
        "Members aged 65 and over (subset of n_60p; census households-with-65+ marginal).",
        _PERSONS),
     _c("n_workers", "int8", "persons", "就业人数", "Workers",
-       "Members with wage or farm/business income (aged 16+, not disabled or seriously ill).",
+       "Members who work (person column works); at generation members aged 16+ neither "
+       "disabled nor seriously ill.",
        _PERSONS),
     _c("n_disabled_severe", "int8", "persons", "一二级残疾人数", "Grade 1–2 disabled",
        "Members with a grade 1–2 disability of any kind (重度残疾).", _PERSONS),
