@@ -269,7 +269,12 @@ def test_single_person_candidates_count_each_person_once(
     grade = np.where(kind > 0, np.array([m[1] for m in members]), 0)
     ill = np.array([m[2] for m in members])
     n = len(members)
-    count = dibao.single_person_candidates(d, 0, n, kind, grade, ill)
+    age = np.full(n, 30)
+
+    def candidates(kind: Any, grade: Any, ill: Any) -> int:
+        return int(assessment.household_tests(d, True, n, 0, age, kind, grade, ill, 0.0)[3])
+
+    count = candidates(kind, grade, ill)
     exact = sum(
         dibao.qualifies_alone(d, int(k), int(g), bool(i))
         for k, g, i in zip(kind, grade, ill, strict=True)
@@ -278,7 +283,7 @@ def test_single_person_candidates_count_each_person_once(
     # a second condition on a member who already qualifies adds no one
     sick = np.ones(n, dtype=bool)
     severe_kind, severe_grade = np.ones(n, dtype=int), np.ones(n, dtype=int)
-    assert dibao.single_person_candidates(d, 0, n, severe_kind, severe_grade, sick) == n
+    assert candidates(severe_kind, severe_grade, sick) == n
 
 
 @SETTINGS
@@ -295,14 +300,16 @@ def test_able_bodied_members_are_counted_one_by_one(
     kind = np.array([1 if x else 0 for x in disabled[:n]])
     grade = np.where(kind > 0, 1, 0)
     age = np.array(ages)
-    able = tekun.able_bodied(t, 0, n, age, kind, grade)
+    def able_bodied(age: Any, kind: Any, grade: Any) -> int:
+        ill = np.zeros(age.size, dtype=bool)
+        return int(assessment.household_tests(t, True, age.size, 0, age, kind, grade, ill, 0.0)[2])
+
+    able = able_bodied(age, kind, grade)
     expected = sum(
         not tekun.is_minor(t, a) and not tekun.is_elderly(t, a) and k == 0
         for a, k in zip(ages, kind.tolist(), strict=True)
     )
     assert able == expected
     # a working-age member without disability is able-bodied whoever else lives there
-    with_adult = tekun.able_bodied(
-        t, 0, n + 1, np.append(age, 40), np.append(kind, 0), np.append(grade, 0)
-    )
+    with_adult = able_bodied(np.append(age, 40), np.append(kind, 0), np.append(grade, 0))
     assert with_adult == able + 1

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from rulekit import each, params
+from safetynet import assessment
 from safetynet.rules import TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, tekun
 from safetynet.rules.parameters import RuleParams
 
@@ -32,8 +33,11 @@ def test_able_bodied_by_date() -> None:
     grade = np.array([0, 1, 0, 3, 0, 1, 0])
     first, size = [0, 1, 2, 3, 4, 5], [1, 1, 1, 1, 1, 2]
 
-    def able(p: object) -> list[int]:
-        return [tekun.able_bodied(p, f, k, age, kind, grade) for f, k in zip(first, size)]
+    ill = np.zeros(age.size, dtype=bool)
+
+    def able(p: RuleParams) -> list[int]:
+        tests = assessment.household_tests
+        return [tests(p, False, k, f, age, kind, grade, ill, 0.0)[2] for f, k in zip(first, size)]
 
     assert able(BEFORE) == [1, 0, 1, 0, 0, 1]
     # the parent of a severely disabled child stays able-bodied (counted per person)

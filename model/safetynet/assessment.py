@@ -45,6 +45,35 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @rule
+def standard_and_assets(p: RuleParams, urban: bool, size: int, assets: float) -> tuple[float, bool]:
+    """(dibao standard for the residence, yuan/person/month; assets within the limit)."""
+    std = dibao.local_standard(p, urban)
+    return std, dibao.assets_ok(p, assets, size, std)
+
+
+@rule
+def member_tests(
+    p: RuleParams, first: int, size: int, age: Any, disability: Any, grade: Any, ill: Any
+) -> tuple[int, int, int]:
+    """What the rules say about the members, person by person: (able-bodied members,
+    members who may be covered alone, benefit class). The household's members are rows
+    ``first`` .. ``first + size - 1`` of the person arrays; each per-person rule reads one
+    member (``tekun.is_able_bodied``, ``dibao.qualifies_alone``, ``tekun.is_elderly``), so a
+    person counts once whatever number of conditions they meet."""
+    able = candidates = n_severe = n_mental = n_ill = n_elderly = 0
+    for k in range(first, first + size):
+        a, d, g, sick = int(age[k]), int(disability[k]), int(grade[k]), bool(ill[k])
+        able += tekun.is_able_bodied(p, a, d, g)
+        candidates += dibao.qualifies_alone(p, d, g, sick)
+        n_severe += members.is_severe(d, g)
+        n_mental += members.is_mental_3_4(d, g)
+        n_ill += sick
+        n_elderly += tekun.is_elderly(p, a)
+    category = dibao.benefit_category(able, n_severe, n_ill, n_mental, n_elderly)
+    return able, candidates, category
+
+
+@rule
 def household_tests(
     p: RuleParams,
     urban: bool,
@@ -57,22 +86,10 @@ def household_tests(
     assets: float,
 ) -> tuple[float, bool, int, int, int]:
     """The rule results that do not depend on income: (dibao standard yuan/person/month,
-    assets within the limit, able-bodied members, single-person candidates, benefit class).
-
-    The household's members are rows ``first`` .. ``first + size - 1`` of the person arrays
-    ``age``, ``disability``, ``grade``, ``ill``; each per-person rule reads one member."""
-    std = dibao.local_standard(p, urban)
-    ok = dibao.assets_ok(p, assets, size, std)
-    able = tekun.able_bodied(p, first, size, age, disability, grade)
-    candidates = dibao.single_person_candidates(p, first, size, disability, grade, ill)
-    n_severe = n_mental = n_ill = n_elderly = 0
-    for k in range(first, first + size):
-        d, g = int(disability[k]), int(grade[k])
-        n_severe += members.is_severe(d, g)
-        n_mental += members.is_mental_3_4(d, g)
-        n_ill += bool(ill[k])
-        n_elderly += tekun.is_elderly(p, int(age[k]))
-    category = dibao.benefit_category(able, n_severe, n_ill, n_mental, n_elderly)
+    assets within the limit, able-bodied members, single-person candidates, benefit class):
+    :func:`standard_and_assets` and :func:`member_tests`."""
+    std, ok = standard_and_assets(p, urban, size, assets)
+    able, candidates, category = member_tests(p, first, size, age, disability, grade, ill)
     return std, ok, able, candidates, category
 
 

@@ -57,7 +57,7 @@ from safetynet.constants import (
 )
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import rule
-from safetynet.rules.parameters import RuleParams
+from safetynet.rules.parameters import RuleParams, record_dtype
 
 FloatArray = npt.NDArray[np.float64]
 #: no birth in a household of this size or more
@@ -112,11 +112,6 @@ class BehaviourParams(NamedTuple):
     job_gain_rural32: float
 
 
-_BEHAVIOUR_KINDS = {
-    k: v for k, v in typing.get_type_hints(BehaviourParams).items() if v in (float, int)
-}
-
-
 def behaviour_values(p: Any) -> dict[str, Any]:
     """The province-wide fields of :class:`BehaviourParams` from ``p = params.at(date)``."""
     b = p.behaviour
@@ -157,11 +152,8 @@ def behaviour_values(p: Any) -> dict[str, Any]:
     }
 
 
-def behaviour_params(province: dict[str, Any], **county: Any) -> BehaviourParams:
-    """:class:`BehaviourParams` of one county: the month's province-wide values
-    (:func:`behaviour_values`) and the county's own (keyword arguments)."""
-    values = {**province, **county}
-    return BehaviourParams(**{k: _BEHAVIOUR_KINDS[k](values[k]) for k in BehaviourParams._fields})
+#: one county's BehaviourParams as a numpy record (what the monthly kernel reads)
+BEHAVIOUR_DTYPE = record_dtype(typing.get_type_hints(BehaviourParams), {})
 
 
 class Columns(NamedTuple):
@@ -212,7 +204,22 @@ class Columns(NamedTuple):
     months_since_job_gain: Any  # int8, capped at MAX_JOB_GAIN_MONTHS
     temp_case: Any  # temporary case last month (bool)
     prev_code: Any  # caseload group last month (int8; NO_GROUP = none)
+    # assessment.member_tests of last month, kept while the members and their rules stand
+    tests_valid: Any  # bool
+    tests_able: Any  # int8
+    tests_candidates: Any  # int8
+    tests_category: Any  # int8
 
+
+#: rule parameters that :func:`assessment.member_tests` reads: when one changes in a county,
+#: its households' member tests are redone (else they are kept while the members stand)
+MEMBER_RULE_FIELDS = (
+    "minor_age_limit",
+    "elderly_age",
+    "single_person_disability_grade_max",
+    "single_person_mental_grade_max",
+    "single_person_serious_illness",
+)
 
 #: household columns of :class:`Columns`, then the person columns, then engine state
 COLUMNS = Columns._fields[: Columns._fields.index("age")]
@@ -294,12 +301,52 @@ def _take_up_probability(
 
 
 @rule
-def step_county(
-    h: Columns, u: Any, r: RuleParams, b: BehaviourParams, sums: Sums, pos: int, money: Any
+def step_counties(
+    h: Columns,
+    u: Any,
+    rules: Any,
+    behaviour: Any,
+    sums: Sums,
+    positions: Any,
+    lo: Any,
+    hi: Any,
+    u0: Any,
+    money: Any,
+    fresh: Any,
 ) -> None:
-    """One month of the household phases for the households of one county (``h``: that
-    county's slices); adds the county's weighted sums to row ``pos`` of ``sums`` and, when
-    ``money`` has a row per household, writes each household's money lines there."""
+    """One month of the household phases for a group of counties, one compiled call: county
+    ``k`` of the group is position ``positions[k]`` of the run, households ``lo[k]`` ..
+    ``hi[k] - 1`` of ``h`` (the whole columns and person table), draws from column ``u0[k]`` of
+    ``u``; ``rules`` / ``behaviour``: the month's parameter records of every county of the run
+    (``RULE_DTYPE`` / ``BEHAVIOUR_DTYPE``, read by name like the NamedTuples); ``fresh[c]``:
+    the rules on members changed since last month in county ``c`` (their results are redone)."""
+    for k in range(positions.shape[0]):
+        c = positions[k]
+        step_county(
+            h, u, rules[c], behaviour[c], sums, c, money, lo[k], hi[k], u0[k], bool(fresh[c])
+        )
+
+
+@rule
+def step_county(
+    h: Columns,
+    u: Any,
+    r: RuleParams,
+    b: BehaviourParams,
+    sums: Sums,
+    pos: int,
+    money: Any,
+    lo: int,
+    hi: int,
+    u0: int,
+    fresh: bool,
+) -> None:
+    """One month of the household phases for households ``lo`` .. ``hi - 1`` of ``h`` (one
+    county; its draws are columns ``u0`` .. of ``u``); adds the county's weighted sums to row
+    ``pos`` of ``sums`` and, when ``money`` has rows (one per household of ``h``), writes each
+    household's money lines there. ``r`` / ``b``: the county's parameters (NamedTuple or a
+    record of the same names). ``fresh``: a rule parameter of the member tests changed since
+    last month (``MEMBER_RULE_FIELDS``), so no household keeps last month's results."""
     # the arrays once per call (read inside the loop as plain local arrays)
     c_urban = h.urban
     c_weight = h.weight
@@ -336,6 +383,10 @@ def step_county(
     c_months_since_job_gain = h.months_since_job_gain
     c_temp_case = h.temp_case
     c_prev_code = h.prev_code
+    c_tests_valid = h.tests_valid
+    c_tests_able = h.tests_able
+    c_tests_candidates = h.tests_candidates
+    c_tests_category = h.tests_category
     p_age = h.age
     p_birth = h.birth_month
     p_dis = h.disability
@@ -355,9 +406,9 @@ def step_county(
     s_ineligible_covered = sums.ineligible_covered
     s_population_households = sums.population_households
     s_population_persons = sums.population_persons
-    n = c_size.shape[0]
-    keep_money = money.shape[0] == n
-    for i in range(n):
+    keep_money = money.shape[0] > 0
+    for i in range(lo, hi):
+        j = u0 + i - lo  # this household's column of the draws
         is_urban = c_urban[i]
         # ------------------------------------------------------------- life events
         # income growth, one demographic or health event at most (competing risks on one
@@ -368,22 +419,23 @@ def step_county(
         f0 = int(c_first[i])
         # ageing: members born in this calendar month are one year older
         changed = False
-        idle = 0
+        # the members' rule results of last month stand unless a member or a rule changes:
+        # a birthday at the tekun minor limit or the elderly age, any life event below
+        valid = c_tests_valid[i] and not fresh
         for k in range(f0, f0 + sz):
-            a = int(p_age[k])
-            if p_birth[k] == b.month and a < AGE_MAX:
-                a += 1
+            if p_birth[k] == b.month and p_age[k] < AGE_MAX:
+                a = int(p_age[k]) + 1
                 p_age[k] = a
                 changed = changed or members.starts_band(a)
-            if not p_works[k] and members.is_working_age(a):
-                idle += 1
+                if a == r.minor_age_limit or a == r.elderly_age:
+                    valid = False
         if changed:
             _recount(h, i, f0, sz)
         if sz > 0:
             n60, n18 = int(c_n_60p[i]), int(c_n_18_59[i])
             ill, dis = int(c_n_ill[i]), int(c_n_disabled_severe[i])
             room = sz < MAX_BIRTH_SIZE and sz < int(c_slots[i])
-            uh = float(u[1, i])
+            uh = float(u[1, j])
             # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
             hi = _r32(b.death_old32 * n60)
             event = 0
@@ -460,19 +512,23 @@ def step_county(
                 c_exp_disability[i] = _r32(c_exp_disability[i] + b.disability_cost32)
             if event >= 0:
                 _recount(h, i, f0, sz)
-                idle = members.idle_adults(f0, sz, p_age, p_works)
+                valid = False
         msjg = min(int(c_months_since_job_gain[i]) + 1, MAX_JOB_GAIN_MONTHS)
         # work: job loss (one worker) or gain (one idle adult aged 18-59), competing on one draw
         w = int(c_n_workers[i])
         p_loss = _r32(b.job_loss32 * w)
         gain = b.job_gain_urban32 if is_urban else b.job_gain_rural32
-        p_gain = _r32(gain * idle)
-        if float(u[0, i]) < p_loss:
+        uw = float(u[0, j])
+        # idle adults are at most n_18_59: count them only when the draw may be a gain
+        p_gain = 0.0
+        if uw >= p_loss and uw < _r32(p_loss + _r32(gain * int(c_n_18_59[i]))):
+            p_gain = _r32(gain * members.idle_adults(f0, sz, p_age, p_works))
+        if uw < p_loss:
             per_worker = _r32(c_income_wage[i] / w)
             c_income_wage[i] = max(_r32(c_income_wage[i] - per_worker), 0.0)
             p_works[members.first_worker(f0, sz, p_works)] = False
             c_n_workers[i] = w - 1
-        elif float(u[0, i]) < _r32(p_loss + p_gain):
+        elif uw < _r32(p_loss + p_gain):
             if w > 0:
                 per_worker = _r32(c_income_wage[i] / w)
             else:
@@ -490,9 +546,17 @@ def step_county(
         sz = int(c_size[i])
         alive = sz > 0
         size_f = float(sz)
-        std, assets_ok, able, candidates, category = asm.household_tests(
-            r, is_urban, sz, f0, p_age, p_dis, p_grade, p_ill, float(c_assets[i])
-        )
+        std, assets_ok = asm.standard_and_assets(r, is_urban, sz, float(c_assets[i]))
+        if valid:
+            able = int(c_tests_able[i])
+            candidates = int(c_tests_candidates[i])
+            category = int(c_tests_category[i])
+        else:
+            able, candidates, category = asm.member_tests(r, f0, sz, p_age, p_dis, p_grade, p_ill)
+            c_tests_able[i] = able
+            c_tests_candidates[i] = candidates
+            c_tests_category[i] = category
+            c_tests_valid[i] = True
         wage, farm = float(c_income_wage[i]), float(c_income_farm[i])
         transfer = float(c_income_transfer[i])
         medical, schooling = float(c_exp_medical[i]), float(c_exp_schooling[i])
@@ -518,7 +582,7 @@ def step_county(
             r, pci_true, std, assets_ok, able, workers, supporter, sz, candidates
         )
         # ------------------------------------------------------------- applications
-        ua = float(u[2, i])
+        ua = float(u[2, j])
         prog = int(c_programme[i])
         pending = int(c_pending_months[i])
         if pending == 0:
@@ -552,7 +616,7 @@ def step_county(
         if prog == NONE:
             left = 0
         else:
-            ur = float(u[3, i])
+            ur = float(u[3, j])
             reviewed = ur < b.review32
             caught = (not reviewed) and ur < b.caught32
             if prog == DIBAO_SINGLE:
@@ -583,7 +647,7 @@ def step_county(
         c_programme[i] = prog
         c_exit_months_left[i] = left
         # ------------------------------------------------------------- temporary_assistance
-        ut = float(u[4, i])
+        ut = float(u[4, j])
         low = edge or whole or prog != NONE
         crisis = low and (ut < b.incidence32 or shocked) and alive
         temp_amount = 0.0

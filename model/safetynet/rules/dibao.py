@@ -15,8 +15,6 @@ All money is yuan per month (household totals unless the name says per person).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from safetynet.constants import MENTAL_DISABILITY as _MENTAL
@@ -94,7 +92,7 @@ def benefit_category(
 ) -> int:
     """Household class for the class layout of ``tiered_shares``: 0 class_a, 1 class_b, 2 class_c.
 
-    class_a: nobody able to work (``able_bodied`` 0, see ``tekun.able_bodied``) or a
+    class_a: nobody able to work (``able_bodied`` 0: no member ``tekun.is_able_bodied``) or a
     member with grade 1–2 disability or serious illness; class_b (partly able): a member with
     grade 3–4 intellectual/mental disability or elderly (``n_60p``: members aged
     ``tekun.elderly_age`` or older); class_c: other low-income households
@@ -205,20 +203,6 @@ def qualifies_alone(
     ):
         return True
     return serious_illness and p.single_person_serious_illness
-
-
-@rule
-def single_person_candidates(
-    p: RuleParams, first: int, size: int, disability: Any, grade: Any, ill: Any
-) -> int:
-    """Members who may be covered alone (参照单人户), persons: members for whom
-    :func:`qualifies_alone` holds (S4 二(一), S3 二(一), S2 二(一)). A person counts once,
-    whatever number of conditions they meet."""
-    n = 0
-    for k in range(first, first + size):
-        if qualifies_alone(p, int(disability[k]), int(grade[k]), bool(ill[k])):
-            n += 1
-    return n
 
 
 @rule

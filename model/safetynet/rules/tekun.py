@@ -11,8 +11,6 @@ composed in :mod:`safetynet.assessment`. All money is yuan per month.
 
 from __future__ import annotations
 
-from typing import Any
-
 from safetynet.constants import ABLE as _ABLE
 from safetynet.constants import PARTLY as _PARTLY
 from safetynet.constants import UNABLE as _UNABLE
@@ -47,19 +45,6 @@ def is_able_bodied(p: RuleParams, age: int, disability: int, grade: int) -> bool
     if is_minor(p, age) or is_elderly(p, age):
         return False
     return not (is_severe(disability, grade) or is_mental_3_4(disability, grade))
-
-
-@rule
-def able_bodied(
-    p: RuleParams, first: int, size: int, age: Any, disability: Any, grade: Any
-) -> int:
-    """Members presumed able to work, persons: :func:`is_able_bodied` of each member
-    (``first``: the household's first row of the person table)."""
-    n = 0
-    for k in range(first, first + size):
-        if is_able_bodied(p, int(age[k]), int(disability[k]), int(grade[k])):
-            n += 1
-    return n
 
 
 @rule
