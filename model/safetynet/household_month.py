@@ -57,7 +57,7 @@ from safetynet.constants import (
 )
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import rule
-from safetynet.rules.parameters import RuleParams, record_dtype
+from safetynet.rules.parameters import RuleParams, record_dtype, rule_params_of
 
 FloatArray = npt.NDArray[np.float64]
 #: no birth in a household of this size or more
@@ -154,6 +154,51 @@ def behaviour_values(p: Any) -> dict[str, Any]:
 
 #: one county's BehaviourParams as a numpy record (what the monthly kernel reads)
 BEHAVIOUR_DTYPE = record_dtype(typing.get_type_hints(BehaviourParams), {})
+
+
+@rule
+def behaviour_params_of(b: Any) -> BehaviourParams:
+    """The :class:`BehaviourParams` of one record of :data:`BEHAVIOUR_DTYPE`, inside compiled code
+    (the kernel reads the county's values as values, not from the table's memory)."""
+    return BehaviourParams(
+        b.growth32,
+        b.death_old32,
+        b.death_young32,
+        b.birth32,
+        b.ill_on32,
+        b.ill_off32,
+        b.disabled32,
+        b.medical_cost32,
+        b.disability_cost32,
+        b.job_loss32,
+        b.shock_keep32,
+        b.takeup_urban,
+        b.takeup_rural,
+        b.size_slope,
+        b.tekun_takeup_urban,
+        b.tekun_takeup_rural,
+        b.elasticity,
+        b.discovery,
+        b.apply32,
+        b.delay,
+        b.institution_able32,
+        b.institution_partly32,
+        b.institution_unable32,
+        b.review32,
+        b.caught32,
+        b.by_work32,
+        b.incidence32,
+        b.incidence_div32,
+        b.urgent32,
+        b.severe32,
+        b.month,
+        b.standard_start_urban,
+        b.standard_start_rural,
+        b.new_wage_urban32,
+        b.new_wage_rural32,
+        b.job_gain_urban32,
+        b.job_gain_rural32,
+    )
 
 
 class Columns(NamedTuple):
@@ -322,9 +367,9 @@ def step_counties(
     the rules on members changed since last month in county ``c`` (their results are redone)."""
     for k in range(positions.shape[0]):
         c = positions[k]
-        step_county(
-            h, u, rules[c], behaviour[c], sums, c, money, lo[k], hi[k], u0[k], bool(fresh[c])
-        )
+        r = rule_params_of(rules[c])
+        b = behaviour_params_of(behaviour[c])
+        step_county(h, u, r, b, sums, c, money, lo[k], hi[k], u0[k], bool(fresh[c]))
 
 
 @rule

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safetynet.params import CountyValues, ParameterSet
+from safetynet.rules.compiled import rule
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -150,6 +151,56 @@ def record_dtype(fields: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]
 
 #: one county's RuleParams as a numpy record (MonthParameters.table)
 RULE_DTYPE = record_dtype(typing.get_type_hints(RuleParams), _TUPLE_SHAPES)
+
+
+@rule
+def rule_params_of(r: Any) -> RuleParams:
+    """The :class:`RuleParams` of one record of :data:`RULE_DTYPE` (``MonthParameters.table``),
+    inside compiled code: the kernel reads the county's parameters as values, not from the
+    table's memory (the tiered bands stay views of the record). Fields in declaration order."""
+    return RuleParams(
+        r.standard_urban,
+        r.standard_rural,
+        r.employment_cost_deduction_share,
+        r.transfer_income_disregard_share,
+        r.rigid_expenditure_deduction_share,
+        r.asset_limit_months,
+        r.edge_multiple,
+        r.min_benefit,
+        r.benefit_formula,
+        r.tier_classes,
+        r.tier_bounds,
+        r.tier_paid,
+        r.single_person_income_share,
+        r.single_person_disability_grade_max,
+        r.single_person_mental_grade_max,
+        r.single_person_serious_illness,
+        r.gradual_exit_months,
+        r.tekun_standard,
+        r.standard_multiple,
+        r.minor_age_limit,
+        r.elderly_age,
+        r.care_subsidy_able,
+        r.care_subsidy_partly,
+        r.care_subsidy_unable,
+        r.institution_share_willing,
+        r.base_months_urgent,
+        r.base_months_expenditure,
+        r.severity_moderate,
+        r.severity_severe,
+        r.severity_major,
+        r.max_persons_counted,
+        r.duration_months_max,
+        r.case_by_case_threshold_months,
+        r.township_approval_limit,
+        r.advance_hours,
+        r.covers_dibao,
+        r.covers_tekun,
+        r.covers_edge,
+        r.price_rate_urban,
+        r.price_rate_rural,
+        r.one_time_rate,
+    )
 
 
 def read(p: Any, path: str, key: str | None) -> Any:
