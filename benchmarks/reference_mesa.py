@@ -70,13 +70,13 @@ from safetynet.constants import (
     TEKUN_INSTITUTIONAL,
 )
 from safetynet.cpi_path import CpiPath
+from safetynet.household_month import MAX_BIRTH_SIZE
 from safetynet.model import SafetyNetModel, ShockEvent
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import plain
 from safetynet.rules.parameters import MonthParameters, RuleParams, month_parameters
-from safetynet.household_month import MAX_BIRTH_SIZE
 from safetynet.schema import COLUMN_BY_NAME, COLUMNS, PERSON_COLUMN_BY_NAME, Households
 from safetynet.simulation import RunSpec, replicate_setup
 from safetynet.streams import stream
@@ -404,9 +404,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         else:
             bands = ((BAND_16_17_HIGH + 1, BAND_60_LOW - 1), (BAND_16_17_LOW, BAND_16_17_HIGH),
                      (0, BAND_16_17_LOW - 1))  # fmt: skip
-        k = next(
-            (j for lo, hi in bands for j in range(size) if lo <= self.age[j] <= hi), 0
-        )
+        k = next((j for lo, hi in bands for j in range(size) if lo <= self.age[j] <= hi), 0)
         share_left = f32((size - 1) / size) if size > 1 else 0.0
         self.income_transfer = f32(self.income_transfer * share_left)
         w = self.n_workers
@@ -971,7 +969,10 @@ def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:
     out["temp_case"] = model.temp_case.copy()
     hh = model.hh
     rows = np.concatenate(
-        [np.arange(f, f + k) for f, k in zip(hh["first_member"].tolist(), hh["size"].tolist())]
+        [
+            np.arange(f, f + k)
+            for f, k in zip(hh["first_member"].tolist(), hh["size"].tolist(), strict=True)
+        ]
         or [np.zeros(0, np.int64)]
     )
     for name in _MEMBER_STATE:

@@ -19,9 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetynet import household_month as hm
-from safetynet import members
+from safetynet import members, refdata
 from safetynet import model as model_module
-from safetynet import refdata
 from safetynet.constants import MONEY_LINES
 from safetynet.model import SafetyNetModel, default_threads
 from safetynet.params import Override, load_parameters

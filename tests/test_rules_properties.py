@@ -300,6 +300,7 @@ def test_able_bodied_members_are_counted_one_by_one(
     kind = np.array([1 if x else 0 for x in disabled[:n]])
     grade = np.where(kind > 0, 1, 0)
     age = np.array(ages)
+
     def able_bodied(age: Any, kind: Any, grade: Any) -> int:
         ill = np.zeros(age.size, dtype=bool)
         return int(assessment.household_tests(t, True, age.size, 0, age, kind, grade, ill, 0.0)[2])

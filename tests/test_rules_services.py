@@ -17,7 +17,7 @@ def test_dependants_in_assistance_households() -> None:
     levels = np.array([2, 0, 1, 2, 2, 2, 1])
     prog = [DIBAO, DIBAO, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, NONE, DIBAO]
     first, size = [0, 1, 2, 3, 4, 5], [1, 1, 1, 1, 1, 2]
-    deps = [services.dependants(g, f, k, levels) for g, f, k in zip(prog, first, size)]
+    deps = [services.dependants(g, f, k, levels) for g, f, k in zip(prog, first, size, strict=True)]
     assert deps == [1, 0, 1, 0, 0, 2]  # each member who cannot look after themselves
     assert_allclose(services.demand(P, [1, 0, 3]), [100.0, 0.0, 300.0])
 

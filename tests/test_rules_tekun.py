@@ -37,7 +37,10 @@ def test_able_bodied_by_date() -> None:
 
     def able(p: RuleParams) -> list[int]:
         tests = assessment.household_tests
-        return [tests(p, False, k, f, age, kind, grade, ill, 0.0)[2] for f, k in zip(first, size)]
+        return [
+            tests(p, False, k, f, age, kind, grade, ill, 0.0)[2]
+            for f, k in zip(first, size, strict=True)
+        ]
 
     assert able(BEFORE) == [1, 0, 1, 0, 0, 1]
     # the parent of a severely disabled child stays able-bodied (counted per person)
@@ -66,7 +69,7 @@ def test_basic_living_and_floor() -> None:
 def test_care_subsidy_by_each_members_level() -> None:
     levels = np.array([2, 1, 0, 2, 0, 0, 2, 2])
     first, size = [0, 1, 2, 3, 6, 0], [1, 1, 1, 3, 2, 0]
-    care = [tekun.care_subsidy(AFTER, f, k, levels) for f, k in zip(first, size)]
+    care = [tekun.care_subsidy(AFTER, f, k, levels) for f, k in zip(first, size, strict=True)]
     # a couple both unable to look after themselves: two "unable" rates
     assert_allclose(care, [500.0, 250.0, 50.0, 600.0, 1000.0, 0.0])
     assert_allclose(each(tekun.care_rate)(AFTER, [0, 1, 2]), [50.0, 250.0, 500.0])

@@ -327,9 +327,9 @@ def _assess_rows(
 def assess(
     hh: Any, month: MonthParameters, income_factor: npt.ArrayLike | None = None
 ) -> Assessment:
-    """The rules on every household of ``hh`` (``schema.Households``, members included) with the month's
-    parameters; ``income_factor`` (float32, per household or one value) scales wage and farm
-    income as the administration sees it (None: true income)."""
+    """The rules on every household of ``hh`` (``schema.Households``, members included) with
+    the month's parameters; ``income_factor`` (float32, per household or one value) scales
+    wage and farm income as the administration sees it (None: true income)."""
     n = int(hh["size"].shape[0])
     factor = np.broadcast_to(
         np.asarray(1.0 if income_factor is None else income_factor, dtype=np.float32), (n,)

@@ -381,13 +381,13 @@ def step_county(
     sums: Sums,
     pos: int,
     money: Any,
-    lo: int,
-    hi: int,
+    row_start: int,
+    row_stop: int,
     u0: int,
     fresh: bool,
 ) -> None:
-    """One month of the household phases for households ``lo`` .. ``hi - 1`` of ``h`` (one
-    county; its draws are columns ``u0`` .. of ``u``); adds the county's weighted sums to row
+    """One month of the household phases for households ``row_start`` .. ``row_stop - 1`` of
+    ``h`` (one county; its draws are columns ``u0`` .. of ``u``); adds the county's weighted sums to row
     ``pos`` of ``sums`` and, when ``money`` has rows (one per household of ``h``), writes each
     household's money lines there. ``r`` / ``b``: the county's parameters (NamedTuple or a
     record of the same names). ``fresh``: a rule parameter of the member tests changed since
@@ -398,14 +398,10 @@ def step_county(
     c_size = h.size
     c_first = h.first_member
     c_slots = h.member_slots
-    c_n_0_15 = h.n_0_15
-    c_n_16_17 = h.n_16_17
     c_n_18_59 = h.n_18_59
     c_n_60p = h.n_60p
-    c_n_65p = h.n_65p
     c_n_workers = h.n_workers
     c_n_disabled_severe = h.n_disabled_severe
-    c_n_disabled_mental = h.n_disabled_mental
     c_n_ill = h.n_ill
     c_care_level = h.care_level
     c_income_wage = h.income_wage
@@ -452,8 +448,8 @@ def step_county(
     s_population_households = sums.population_households
     s_population_persons = sums.population_persons
     keep_money = money.shape[0] > 0
-    for i in range(lo, hi):
-        j = u0 + i - lo  # this household's column of the draws
+    for i in range(row_start, row_stop):
+        j = u0 + i - row_start  # this household's column of the draws
         is_urban = c_urban[i]
         # ------------------------------------------------------------- life events
         # income growth, one demographic or health event at most (competing risks on one

@@ -11,6 +11,7 @@ Age bands (years) are those of the schema: 0–15, 16–17, 18–59, 60+ (65+ a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -104,9 +105,7 @@ def member_counts(
 def starts_band(age: int) -> bool:
     """True at the first year of a schema age band after 0 (16, 18, 60, 65): an ageing member
     then moves between count columns."""
-    return age == BAND_16_17_LOW or age == BAND_16_17_HIGH + 1 or age == BAND_60_LOW or (
-        age == BAND_65_LOW
-    )
+    return age in (BAND_16_17_LOW, BAND_60_LOW, BAND_65_LOW) or age == BAND_16_17_HIGH + 1
 
 
 @rule
@@ -212,7 +211,8 @@ def _person_arrays(p: Persons) -> list[npt.NDArray[Any]]:
 def counts(hh: Households) -> dict[str, npt.NDArray[np.int64]]:
     """The derived count columns of every household of ``hh`` from its members."""
     out = np.zeros((len(DERIVED_COLUMNS), hh.n), dtype=np.int64)
-    _count_rows(hh["first_member"], hh["size"], *_person_arrays(hh.persons), out)
+    rows: Callable[..., None] = _count_rows
+    rows(hh["first_member"], hh["size"], *_person_arrays(hh.persons), out)
     return {name: out[j] for j, name in enumerate(DERIVED_COLUMNS)}
 
 
@@ -270,7 +270,11 @@ def from_counts(hh: Households) -> None:
             range(len(ages)),
             key=lambda j: (
                 p["disability"][f + j] != 0 or p["ill"][f + j] != 0,
-                0 if BAND_16_17_HIGH < ages[j] < BAND_60_LOW else 1 if ages[j] >= BAND_16_17_LOW else 2,
+                0
+                if BAND_16_17_HIGH < ages[j] < BAND_60_LOW
+                else 1
+                if ages[j] >= BAND_16_17_LOW
+                else 2,
             ),
         )
         for j in order[: col["n_workers"][i]]:

@@ -341,7 +341,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         p = self.p
         month = month_parameters(self.params, self.date, rates[0], rates[1], snapshot=p)
         table_before = self.rule_table
-        self.rule_table = month.table(ci)
+        self.rule_table = month.table(ci.tolist())
         changed = np.ones(len(ci), dtype=bool)
         if table_before.shape == self.rule_table.shape:
             changed[:] = False

@@ -585,9 +585,7 @@ def _care_levels(
 _BAND_YEARS = ((0, _YEARS_0_15), (_YEARS_0_15, _YEARS_16_17), (18, 42), (60, 5), (65, 0))
 
 
-def _single_ages(
-    p_age: npt.NDArray[np.int8], pp: PopulationParams, u: FloatArray
-) -> IntArray:
+def _single_ages(p_age: npt.NDArray[np.int8], pp: PopulationParams, u: FloatArray) -> IntArray:
     """Single-year ages from the generation bands: equal cohorts inside 0–15, 16–17, 18–59 and
     60–64; 65 + floor(exponential with mean ``age_65p_mean_years``) for 65+ (at most 120)."""
     lo = np.array([b[0] for b in _BAND_YEARS])[p_age]
@@ -595,7 +593,8 @@ def _single_ages(
     within = np.floor(u * width)
     excess = np.floor(-pp.age_65p_mean_years * np.log1p(-u))
     years = np.where(p_age == _A65P, np.minimum(excess, AGE_MAX - lo), within)
-    return (lo + years).astype(np.int64)
+    out: IntArray = (lo + years).astype(np.int64)
+    return out
 
 
 def _generate_county(
@@ -664,10 +663,11 @@ def _generate_county(
     rows = first[hh_sorted] + rank
     persons = {c.name: np.full(int(slots.sum()), c.default, dtype=c.np_dtype)
                for c in PERSON_SCHEMA}  # fmt: skip
-    values = {"age": ages, "birth_month": birth_month, "disability": states["disability"],
+    person_values: dict[str, npt.NDArray[Any]] = {
+              "age": ages, "birth_month": birth_month, "disability": states["disability"],
               "disability_grade": states["disability_grade"], "ill": states["ill"],
               "care_level": care, "works": states["works"]}  # fmt: skip
-    for name, v in values.items():
+    for name, v in person_values.items():
         persons[name][rows] = v[order]
     return persons, slots
 

@@ -330,7 +330,9 @@ def slot_ranges(first: Array, slots: Array) -> Array:
     slots = slots.astype(np.int64)
     total = int(slots.sum())
     starts = np.repeat(first.astype(np.int64) - np.cumsum(slots) + slots, slots)
-    return np.arange(total, dtype=np.int64) + starts
+    rows: Array = np.arange(total, dtype=np.int64) + starts
+    return rows
+
 
 _AGE_COLUMNS = ("n_0_15", "n_16_17", "n_18_59", "n_60p")
 #: household columns that lay out the members in the person table

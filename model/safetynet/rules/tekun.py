@@ -11,6 +11,8 @@ composed in :mod:`safetynet.assessment`. All money is yuan per month.
 
 from __future__ import annotations
 
+from typing import Any
+
 from safetynet.constants import ABLE as _ABLE
 from safetynet.constants import PARTLY as _PARTLY
 from safetynet.constants import UNABLE as _UNABLE
