@@ -386,12 +386,12 @@ def step_county(
     u0: int,
     fresh: bool,
 ) -> None:
-    """One month of the household phases for households ``row_start`` .. ``row_stop - 1`` of
-    ``h`` (one county; its draws are columns ``u0`` .. of ``u``); adds the county's weighted
-    sums to row ``pos`` of ``sums`` and, when ``money`` has rows (one per household of ``h``), writes each
-    household's money lines there. ``r`` / ``b``: the county's parameters (NamedTuple or a
-    record of the same names). ``fresh``: a rule parameter of the member tests changed since
-    last month (``MEMBER_RULE_FIELDS``), so no household keeps last month's results."""
+    """One month of the household phases for households ``row_start`` .. ``row_stop - 1``
+    of ``h`` (one county; its draws are columns ``u0`` .. of ``u``); adds the county's
+    weighted sums to row ``pos`` of ``sums`` and, when ``money`` has rows (one per household
+    of ``h``), writes each household's money lines there. ``r`` / ``b``: the county's
+    parameters. ``fresh``: a rule parameter of the member tests changed since last month
+    (``MEMBER_RULE_FIELDS``), so no household keeps last month's results."""
     # the arrays once per call (read inside the loop as plain local arrays)
     c_urban = h.urban
     c_weight = h.weight
