@@ -74,7 +74,20 @@ PENDING: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"rules/checks.py"}),
         "the tekun-floor check (S3 三(二)) holds its limit path in checks.LIMIT_PATHS",
     ),
-    "elderly_age": (frozenset({"cases.py"}), "12p: cases count members 60+ by it (persons)"),
+    **{
+        name: (
+            frozenset({"household_month.py"}),
+            "12p: the kernel keeps each household's member tests while the members stand and "
+            "redoes them when these change (MEMBER_RULE_FIELDS) or a member reaches the ages",
+        )
+        for name in (
+            "elderly_age",
+            "minor_age_limit",
+            "single_person_disability_grade_max",
+            "single_person_mental_grade_max",
+            "single_person_serious_illness",
+        )
+    },
     "duration_months_max": (
         frozenset({"household_month.py", "benchmarks/reference_mesa.py"}),
         "12p: call temporary.case_months(p, kind) instead of reading the cap",
