@@ -29,7 +29,12 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def as_float(x: npt.ArrayLike) -> FloatArray:
-    """``x`` as a float64 array (no copy when it already is one)."""
+    """``x`` as a float64 array (no copy when it already is one).
+
+    >>> a = as_float([1, 2])
+    >>> a.dtype.name, as_float(a) is a
+    ('float64', True)
+    """
     return np.asarray(x, dtype=np.float64)
 
 
