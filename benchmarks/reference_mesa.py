@@ -47,6 +47,7 @@ import numpy as np
 from safetynet import assessment, outputs, refdata
 from safetynet.behaviour import initial
 from safetynet.behaviour.initial import initial_state
+from safetynet.behaviour.shocks import ENDED, HIT
 from safetynet.constants import (
     DIBAO,
     DIBAO_SINGLE,
@@ -242,6 +243,8 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         # engine-side state (SafetyNetModel attributes)
         self.shock_left = 0
         self.shock_new = 0  # months of a shock that hits this month (set by the county)
+        self.shock_hit = False  # the shock hit this month (behaviour.shocks.HIT)
+        self.shock_ended = False  # the shock ran out this month (behaviour.shocks.ENDED)
         self.last_benefit = 0.0
         self.months_since_job_gain = MAX_JOB_GAIN_MONTHS
         self.temp_case = False
@@ -389,6 +392,8 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         return False
 
     def apply_shock(self) -> None:
+        self.shock_ended = self.shock_left == 1 and not self.shock_new
+        self.shock_hit = bool(self.shock_new)
         self.shock_left = max(self.shock_left - 1, 0)
         if self.shock_new:
             self.shock_left = self.shock_new
@@ -489,7 +494,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             self.exit_months_left = 0
             return
         u = self.u_review
-        reviewed = u < m.review32
+        reviewed = u < m.review32 or self.shock_ended  # a review when a shock ends
         caught = not reviewed and u < m.caught32
         if prog == DIBAO_SINGLE:
             still = a.single_persons > 0 or a.tekun
@@ -519,7 +524,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
 
     def temporary_assistance(self, m: MonthRules, r: RuleParams, a: Assessed) -> None:
         """A crisis among low-income households and shock victims; amount by type and grade."""
-        hit = self.shock_left > 0
+        hit = self.shock_hit  # a crisis in the month the shock hits, not every month
         u = self.u_temporary
         low = a.edge or a.whole or self.programme != NONE
         self.temp_case = crisis = low and (u < m.incidence32 or hit) and self.size > 0
@@ -880,6 +885,9 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
             for name in COLUMNS
         }
         out["shock_left"] = np.array([h.shock_left for h in hhs], dtype=np.int8)
+        out["shock_event"] = np.array(
+            [HIT if h.shock_hit else ENDED if h.shock_ended else 0 for h in hhs], dtype=np.int8
+        )
         out["last_benefit"] = np.array([h.last_benefit for h in hhs], dtype=np.float32)
         out["months_since_job_gain"] = np.array(
             [h.months_since_job_gain for h in hhs], dtype=np.int8
@@ -895,6 +903,7 @@ def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:
     """The engine's household state in the layout of :meth:`ReferenceModel.state`."""
     out = {name: model.hh[name].copy() for name in COLUMNS}
     out["shock_left"] = model.shock_left.copy()
+    out["shock_event"] = model.shock_event.copy()
     out["last_benefit"] = model.last_benefit.copy()
     out["months_since_job_gain"] = model.months_since_job_gain.copy()
     out["temp_case"] = model.temp_case.copy()

@@ -20,7 +20,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -29,6 +28,8 @@ import numpy as np
 from safetynet import household_month as hm
 from safetynet import outputs
 from safetynet.behaviour import initial, take_up, transitions
+from safetynet.behaviour import shocks as shock_state
+from safetynet.behaviour.shocks import ShockEvent as ShockEvent
 from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONEY_LINES
 from safetynet.cpi_path import CpiPath
 from safetynet.params import ParameterSet
@@ -78,16 +79,6 @@ def _step_group(agents: Sequence[CountyAgent]) -> None:
         agent.step_households()
 
 
-@dataclass(frozen=True)
-class ShockEvent:
-    """A disaster or epidemic hitting ``severity`` of the households of some counties."""
-
-    county_indices: tuple[int, ...]
-    start: dt.date
-    months: int
-    severity: float
-
-
 class CountyAgent(mesa.Agent):  # type: ignore[misc]
     """One county: its slice of the household arrays, its random streams and its money YTD."""
 
@@ -118,12 +109,14 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         county's sums to its row of ``model.sums``."""
         model: SafetyNetModel = self.model
         views = self._household_views()
-        left = views.shock_left
-        np.subtract(left, 1, out=left, where=left > 0)
-        for s in model.shocks:
-            if s.start == model.date and self.index in s.county_indices:
-                hit = self.streams["shocks"].random(self.n) < s.severity
-                left[hit] = s.months
+        shock_state.advance(
+            views.shock_left,
+            views.shock_event,
+            model.shocks,
+            model.date,
+            self.index,
+            self.streams["shocks"],
+        )
         u = model.draw_buffer(self.n)
         for k, purpose in enumerate(DRAW_PURPOSES):
             self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
@@ -155,8 +148,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]
     """Province model for one scenario and replicate.
 
-    Engine state per household besides the columns (12 bytes): ``factor`` (assessed / true
-    market income), ``shock_left``, ``last_benefit``, ``months_since_job_gain``,
+    Engine state per household besides the columns (13 bytes): ``factor`` (assessed / true
+    market income), ``shock_left``, ``shock_event``, ``last_benefit``, ``months_since_job_gain``,
     ``temp_case``, ``prev_code`` (caseload group last month).
     """
 
@@ -207,6 +200,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         n = households.n
         n_c = len(self.county_index)
         self.shock_left = np.zeros(n, dtype=np.int8)
+        self.shock_event = np.zeros(n, dtype=np.int8)  # behaviour.shocks.HIT / ENDED
         self.last_benefit = np.zeros(n, dtype=np.float32)
         self.months_since_job_gain = np.full(n, MAX_JOB_GAIN_MONTHS, dtype=np.int8)
         self.temp_case = np.zeros(n, dtype=bool)
