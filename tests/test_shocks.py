@@ -36,16 +36,24 @@ sample_fraction = 0.01
 """
 # exact assessment (no noise, nothing undetected): the assessed and the true income agree, so a
 # dibao household the shock made eligible is one the review at its end finds ineligible
-EXACT = "".join(
-    f"""
+EXACT = (
+    "".join(
+        f"""
 [[overrides]]
 path = "calibrated.{name}_{area}"
 from = "2019-05"
 value = 0.0
 """
-    for name in ("assessment_noise", "undetected_income_share")
-    for area in ("rural", "urban")
-)
+        for name in ("assessment_noise", "undetected_income_share")
+        for area in ("rural", "urban")
+    )
+    + """
+[[overrides]]
+path = "behaviour.history_shock_share"
+from = "2019-05"
+value = 0.0
+"""
+)  # no 2020 epidemic here: the test's own shock only
 SHOCK = """
 [[shocks]]
 kind = "disaster"

@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from safetynet import household_month as hm
-from safetynet import outputs
+from safetynet import monitoring, outputs
 from safetynet.behaviour import initial, take_up, transitions
 from safetynet.behaviour import shocks as shock_state
 from safetynet.behaviour.shocks import ShockEvent as ShockEvent
@@ -457,6 +457,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
     def record(self) -> None:
         self.recorder.record_sums(self, self.sums)
         self.recorder.record_county(self)
+        for name, values in monitoring.county_sums(self).items():  # issue 16
+            self.recorder.arrays[name][:, self.t] = values
 
     @property
     def household_money(self) -> dict[str, np.ndarray]:

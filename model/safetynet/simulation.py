@@ -24,6 +24,7 @@ import xarray as xr
 
 from safetynet import __version__, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
+from safetynet.behaviour.shocks import history_events
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
 from safetynet.files import written_atomically
 from safetynet.inputs import FitRow, PlannerInputs, apply_inputs, provenance, read_inputs
@@ -97,6 +98,8 @@ def replicate_setup(
         )
         for s in sc.shocks
     ]
+    # the historical shocks (the 2020 epidemic) of the run's months (behaviour.shocks)
+    shocks += history_events(months, ps, len(table))
     return months, cpi, shocks
 
 
