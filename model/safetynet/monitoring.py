@@ -17,6 +17,7 @@ Nothing here draws a random number or pays money.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -98,13 +99,14 @@ def county_sums(model: Any) -> dict[str, np.ndarray]:
         )
     ]
     at_risk = np.zeros(hh.n, dtype=np.bool_)
+    below_line: Callable[..., None] = _below_line  # columns in the order above
     for agent in model.county_agents:
         sl = agent.slice
         rows = np.flatnonzero(tuopin[sl] & free[sl]) + sl.start
         if rows.size:
             below = np.zeros(rows.size, dtype=np.bool_)
             p = model.rule_params[agent.position]
-            _below_line(p, rows, factor, *cols, size, line, below)
+            below_line(p, rows, factor, *cols, size, line, below)
             at_risk[rows] = below
     monitored = at_risk | (hh["edge"] & free)
     persons = weight * size
