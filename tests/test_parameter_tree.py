@@ -343,7 +343,7 @@ def test_script_keeps_a_planner_row_and_tekun_follows(tmp_path: Path) -> None:
         f.write_text(text, encoding="utf-8")
     assert mod.build(tmp_path) == out  # idempotent
     ps = load_parameters(tmp_path)
-    assert ps.value("dibao.floor_urban", D(2024, 1, 1)) == 720
+    assert ps.value("dibao.floor_urban", D(2024, 1, 1)) == 728
     j = int(refdata.counties().index_of(code)[0])
     assert ps.at(D(2023, 8, 1)).dibao.standard.urban[j] == 900
 
@@ -388,8 +388,8 @@ def test_cli_list_json(runner_app: typer.Typer, ps: ParameterSet) -> None:
     assert by["price_subsidy.cpi_threshold_pct"]["value"] == 3
     assert by["price_subsidy.cpi_threshold_pct"]["status"] == "official"
     urban = by["dibao.standard"]["value"]["urban"]
-    assert urban["min"] == 690 and urban["min"] <= urban["median"] <= urban["max"]
-    assert by["dibao.standard"]["status"] == "estimated"
+    assert urban["min"] == 700 and urban["min"] <= urban["median"] <= urban["max"]
+    assert by["dibao.standard"]["status"] == "mixed"  # counties on the official 2022 floor
 
 
 def test_cli_list_status_filter(runner_app: typer.Typer) -> None:
