@@ -587,12 +587,25 @@ def other_groups() -> list[OtherGroup]:
     for name in ("orphans", "unsupported_children"):
         f = facts[f"province_{name}_2020_01"]
         out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
-    for name in ("unemployment_insurance", "entitled_veterans"):
-        out.append(
-            OtherGroup(name, 0.0, "", refdata.MEMORY, "",
-                       "no Yunnan count found in our sources: priced at 0 (unknown, not zero)")
-        )  # fmt: skip
+    keys = {
+        "unemployment_insurance": "province_unemployment_insurance_recipients_2019_2020",
+        "entitled_veterans": "province_entitled_veterans_2019_2020",
+    }
+    for name, key in keys.items():
+        if key in facts:  # person-times 2019-05..2020-07 / 15 index months (16d; estimated)
+            f = facts[key]
+            out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
+        else:
+            out.append(
+                OtherGroup(name, 0.0, "", refdata.MEMORY, "",
+                           "no Yunnan count found in our sources: priced at 0 (unknown, not zero)")
+            )  # fmt: skip
     return out
+
+
+#: groups of :func:`other_groups` shared among counties by children aged 0-14 (the rest by
+#: population): an estimated allocation, no county counts being published
+CHILD_GROUPS = ("orphans", "unsupported_children")
 
 
 def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
@@ -603,30 +616,36 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
     urban rate is the base for these groups (NAT local implementations, e.g. Guilin)."""
     ps = params if params is not None else load_parameters()
     ct = refdata.counties()
+    every = np.arange(len(ct))
     pos = ct.index_of([str(c) for c in ds.county.values])
-    kids = ct.pop_total[pos] * ct.share_age_0_14[pos]
-    share = kids / kids.sum()
-    covered = np.zeros(ds.sizes["month"])
+    # shares of the province total (a run of some counties gets those counties' part)
+    kids = (ct.pop_total * ct.share_age_0_14).astype(np.float64)
+    people = ct.pop_total.astype(np.float64)
+    child_share = kids[pos] / kids[every].sum()
+    people_share = people[pos] / people[every].sum()
     groups = other_groups()
-    total = np.zeros(ds.sizes["month"])
+    counts_cm = np.zeros((len(pos), ds.sizes["month"]))
     for i, m in enumerate(ds.month.values):
         d = dt.date.fromisoformat(str(np.datetime64(m, "D")))
         flags = ps.value("price_subsidy.covered_groups", d)
         assert isinstance(flags, dict)
-        total[i] = sum(g.persons for g in groups if float(flags.get(g.name, 0.0)) > 0.0)
-        covered[i] = total[i]
+        for g in groups:
+            if float(flags.get(g.name, 0.0)) > 0.0:
+                share = child_share if g.name in CHILD_GROUPS else people_share
+                counts_cm[:, i] += g.persons * share
     rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
     counts = xr.DataArray(
-        np.outer(share, covered), dims=("county", "month"),
-        coords={"county": ds.county, "month": ds.month},
-    )  # fmt: skip
+        counts_cm, dims=("county", "month"), coords={"county": ds.county, "month": ds.month}
+    )
     out = (rate * counts).rename("price_subsidy_other_groups")
     out.attrs = {
         "units": "yuan",
         "long_name": "Price subsidy to covered groups outside the household schema",
         "long_name_zh": "其他保障对象价格临时补贴",
-        "description": "orphans and de facto unsupported children (counts 2020-01); "
-        "unemployment-insurance recipients and entitled veterans' dependants not counted",
+        "description": "orphans and de facto unsupported children (province counts 2020-01, "
+        "shared by children aged 0-14), unemployment-insurance recipients and entitled "
+        "veterans' dependants (2019-05..2020-07 person-times / 15, estimated, shared by "
+        "population) x the county's urban rate in the months the group is covered",
     }
     return out
 

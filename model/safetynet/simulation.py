@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from safetynet import __version__, outputs, places, refdata
+from safetynet import __version__, history, outputs, places, refdata
 from safetynet.behaviour.initial import initial_state
 from safetynet.behaviour.shocks import history_events
 from safetynet.cpi_path import HISTORY_MONTHS, CpiPath, cpi_path
@@ -289,6 +289,8 @@ def assemble(
         stacked = np.stack([r[str(name)] for r in results])  # replicate, county, month, ...
         ds[name].values[0] = stacked
     _add_prices(ds, sc, specs, ps)
+    # issue 16: the covered groups outside the household schema (not in spending)
+    ds["price_subsidy_other_groups"] = history.other_groups_subsidy(ds, ps)
     add_funding(ds, ps, sc.shocks)
     add_standard_rules(ds, sc, ps)
     add_input_provenance(ds, ps, _month(months[-1]))
