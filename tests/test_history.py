@@ -99,7 +99,15 @@ def test_other_groups_priced_from_counts() -> None:
         coords={"county": ct.code, "month": months},
     )  # fmt: skip
     got = history.other_groups_subsidy(ds).sum("county").values[0, 0]
-    # April 2020: orphans and de facto unsupported children covered (doubling months), 20 yuan
-    # each: 20 x (10,374 + 9,898); August 2020: not covered under the 2016 list
-    assert got[0] == pytest.approx(20.0 * (10374 + 9898))
-    assert got[1] == 0.0
+    # unemployment-insurance recipients and 优抚对象 (16d's estimated counts: 2019-05..2020-07
+    # person-times / 15) are covered under the 2016 list in both months
+    facts = refdata.history_facts()
+    adults = (
+        facts["province_unemployment_insurance_recipients_2019_2020"].value
+        + facts["province_entitled_veterans_2019_2020"].value
+    )
+    assert adults == pytest.approx(43333 + 245333)
+    # April 2020: orphans and de facto unsupported children also covered (doubling months),
+    # 20 yuan each: 20 x (10,374 + 9,898 + adults); August 2020: the 2016 list only
+    assert got[0] == pytest.approx(20.0 * (10374 + 9898 + adults))
+    assert got[1] == pytest.approx(20.0 * adults)

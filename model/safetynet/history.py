@@ -60,11 +60,16 @@ TOLERANCE: dict[str, float] = {"count": 0.03, "money": 0.05, "prefectures": 0.0}
 CALIBRATION_USE: dict[str, str] = {
     "province_price_subsidy_per_recipient_2019_06": "price_subsidy.rise_share",
     "province_price_subsidy_per_recipient_2019_07": "price_subsidy.rise_share",
-    "province_temporary_assistance_spending_2020_01_2020_03": "behaviour.temporary_incidence 2020",
+    "province_temporary_assistance_spending_2020_01_2020_03": "behaviour.history_shock_share",
     "province_temporary_assistance_spending_2019_01_2019_05": "behaviour.temporary_incidence 2019",
     "province_urban_dibao_persons_2019_05": "calibrated.* (start month)",
     "province_rural_dibao_persons_2019_05": "calibrated.* (start month)",
     "province_urban_dibao_households_2019_05": "calibrated.* (start month)",
+    # the path fit (safetynet.path_fit: entry, exit, take-up response, the 2020 epidemic)
+    "province_urban_dibao_persons_2023_09": "behaviour.* path fit (safetynet.path_fit)",
+    "province_rural_dibao_persons_2023_09": "behaviour.* path fit (safetynet.path_fit)",
+    "province_urban_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
+    "province_rural_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
     "province_dibao_spending_2019_01_2019_05": "calibrated.* (start month)",
     "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
 }
@@ -212,6 +217,38 @@ def _measure(
     if item.endswith("_dibao_persons_per_household") and month is not None:
         groups = URBAN if item.startswith("urban") else RURAL
         return _persons(ds, month, groups) / _households(ds, month, groups), "count", ""
+    if item in ("tekun_persons", "dibao_persons") and month is not None:
+        groups = TEKUN if item == "tekun_persons" else [*URBAN, *RURAL]
+        return _persons(ds, month, groups), "count", "urban + rural"
+    if item in ("urban_dibao_avg_standard", "rural_dibao_avg_standard") and month is not None:
+        area = item.split("_")[0]
+        per_year = f.unit.endswith("/year")
+        std = ds[f"standard_{area}"].sel(month=month).isel(scenario=0).median("replicate")
+        w = ds["cases_persons"].sel(month=month, group=URBAN if area == "urban" else RURAL)
+        w = w.sum("group").isel(scenario=0).median("replicate")
+        value = float((std * w).sum() / max(float(w.sum()), 1.0)) * (12.0 if per_year else 1.0)
+        return value, "money", "county standards weighted by the model's dibao persons"
+    if item in ("temporary_assistance_cases", "temporary_assistance_avg"):
+        w = _window(ds, period)
+        if w is None:
+            return None
+        cases = float(_prov(w["cases_persons"].sel(group="temporary")).sum())
+        if item == "temporary_assistance_cases":
+            return cases, "count", "persons in households assisted, summed over months"
+        spent = float(_prov(w["spending"].sel(programme="temporary")).sum())
+        return spent / max(cases, 1.0), "money", "spending / persons assisted"
+    if item == "assistance_spending":
+        spent = _spending(ds, period, ["dibao", "tekun_basic", "tekun_care", "temporary",
+                                       "price_subsidy", "one_time_subsidy"])  # fmt: skip
+        return None if spent is None else (spent, "money", "all money paid to households")
+    if item in (
+        "price_subsidy_total",
+        "price_subsidy_person_times_assistance",
+        "price_subsidy_per_person_time",
+    ):
+        return _price_window(ds, period, ps, item)
+    if item.startswith("price_subsidy_person_times"):
+        return None  # the other groups: inputs of other_groups()
     if item.startswith("price_subsidy_"):
         pay = _payment_month(ds, period, ps)
         if pay is None:
@@ -245,6 +282,33 @@ def _measure(
         spent = _spending(ds, period, lines[item][0])
         return None if spent is None else (spent, "money", lines[item][1])
     return None
+
+
+def _price_window(
+    ds: xr.Dataset, period: str, ps: ParameterSet, item: str
+) -> tuple[float, str, str] | None:
+    """The price subsidy over the payment months of the index months ``period``: total paid
+    (dibao + tekun + the other covered groups), person-times of dibao and tekun, per
+    person-time (all groups)."""
+    first, _, last = period.partition("..")
+    a, b = _payment_month(ds, first, ps), _payment_month(ds, last or first, ps)
+    if a is None or b is None:
+        return None
+    w = ds.sel(month=slice(a, b))
+    times = sum(_recipients(w, m) for m in w.month.values)
+    paid = float(_prov(w["spending"].sel(programme="price_subsidy")).sum())
+    other = (
+        float(_prov(w["price_subsidy_other_groups"]).sum())
+        if "price_subsidy_other_groups" in w
+        else 0.0
+    )
+    note = f"payment months {str(a)[:7]}..{str(b)[:7]}"
+    if item == "price_subsidy_total":
+        return paid + other, "money", note + "; with the other covered groups"
+    if item == "price_subsidy_person_times_assistance":
+        return times, "count", note + "; dibao + tekun persons paid, summed"
+    others = sum(g.persons for g in other_groups())
+    return (paid + other) / max(times + others * w.sizes["month"], 1.0), "shown", note
 
 
 def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
@@ -289,6 +353,33 @@ def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> lis
                _spending(ds, jan, ["tekun_basic", "tekun_care"]) or 0.0, tk_spend, "yuan",
                "money", "held out", src.status, src.url, "basic living + care")
     )  # fmt: skip
+    rows.extend(_benefit_rows(ds, facts))
+    return rows
+
+
+def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
+    """Dibao benefit per person per month, urban and rural together (the model does not split
+    spending by area): the persons-weighted mean of the reported average benefits."""
+    rows: list[FitRow] = []
+    for key, f in facts.items():
+        if f.item != "urban_dibao_avg_benefit":
+            continue
+        tail = key.removeprefix("province_urban_dibao_avg_benefit_")
+        need = [f"province_rural_dibao_avg_benefit_{tail}", f"province_urban_dibao_persons_{tail}",
+                f"province_rural_dibao_persons_{tail}"]  # fmt: skip
+        m = _month(ds, f.period)
+        if m is None or any(k not in facts for k in need):
+            continue
+        rural, up, rp = (facts[k].value for k in need)
+        rural_month = rural / 12.0 if facts[need[0]].unit.endswith("/year") else rural
+        fact = (f.value * up + rural_month * rp) / (up + rp)
+        persons = _persons(ds, m, [*URBAN, *RURAL])
+        model = (_spending(ds, f.period[:7], ["dibao"]) or 0.0) / max(persons, 1.0)
+        rows.append(
+            FitRow(f"province_dibao_benefit_per_person_{tail}", "Dibao benefit per person",
+                   f.period, model, fact, "yuan/person/month", "money", "held out",
+                   refdata.DERIVED, f.url, "urban and rural average benefits weighted by persons")
+        )  # fmt: skip
     return rows
 
 
@@ -310,6 +401,16 @@ LABELS: dict[str, str] = {
     "price_subsidy_urban_max": "Price subsidy urban, highest",
     "price_subsidy_rural_min": "Price subsidy rural, lowest",
     "price_subsidy_rural_max": "Price subsidy rural, highest",
+    "tekun_persons": "Tekun persons",
+    "dibao_persons": "Dibao persons",
+    "urban_dibao_avg_standard": "Urban dibao standard, average",
+    "rural_dibao_avg_standard": "Rural dibao standard, average",
+    "temporary_assistance_cases": "Temporary assistance: persons assisted",
+    "temporary_assistance_avg": "Temporary assistance per person assisted",
+    "assistance_spending": "Assistance paid to households",
+    "price_subsidy_total": "Price subsidy: total",
+    "price_subsidy_person_times_assistance": "Price subsidy: dibao and tekun person-times",
+    "price_subsidy_per_person_time": "Price subsidy per person-time",
 }
 
 LABELS_ZH: dict[str, str] = {
@@ -338,6 +439,17 @@ LABELS_ZH: dict[str, str] = {
     "Dibao spending per month": "低保月支出",
     "Tekun spending per month": "特困供养月支出",
     "Temporary assistance per month": "临时救助月支出",
+    "Tekun persons": "特困人员",
+    "Dibao persons": "低保人数",
+    "Urban dibao standard, average": "城市低保平均标准",
+    "Rural dibao standard, average": "农村低保平均标准",
+    "Temporary assistance: persons assisted": "临时救助人次",
+    "Temporary assistance per person assisted": "临时救助人次均水平",
+    "Assistance paid to households": "困难群众救助资金支出",
+    "Price subsidy: total": "价格临时补贴：合计",
+    "Price subsidy: dibao and tekun person-times": "价格临时补贴：低保特困人次",
+    "Price subsidy per person-time": "价格临时补贴：人次均",
+    "Dibao benefit per person": "低保人均补助水平",
 }
 USE_ZH: dict[str, str] = {"calibration": "校准", "held out": "留出检验", "shown": "仅展示"}
 
@@ -665,27 +777,51 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     months = d.month.values
     facts = refdata.history_facts()
     targets = refdata.targets()
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    fig, axes = plt.subplots(3, 2, figsize=(12, 11.5), constrained_layout=True)
+    fitted = set(CALIBRATION_USE)
+    labelled: set[tuple[int, bool]] = set()
 
     def dot(ax: Any, period: str, value: float, label: str, held: bool) -> None:
         x = np.datetime64(period[:7], "M").astype("datetime64[ns]")
         ax.plot([x], [value], marker="o" if held else "s", color="black" if held else "tab:red",
                 linestyle="none", label=label)  # fmt: skip
 
-    ax = axes[0, 0]
-    for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
+    def fact_dots(ax: Any, items: Sequence[str], scale: float) -> None:
+        """Every Yunnan fact of ``items``: red squares calibration, black circles held out."""
+        for key, f in sorted(facts.items()):
+            if f.geo == "yunnan" and f.item in items and ".." not in f.period:
+                held = key not in fitted
+                tag = (id(ax), held)
+                label = (
+                    "_" if tag in labelled else ("fact, held out" if held else "fact, calibration")
+                )
+                labelled.add(tag)
+                dot(ax, f.period, f.value / scale, label, held)
+
+    for ax, groups, area, color in ((axes[0, 0], URBAN, "urban", "tab:blue"),
+                                    (axes[0, 1], RURAL, "rural", "tab:green")):  # fmt: skip
         y = _prov(d["cases_persons"].sel(group=groups)).sum("group") / 1e6
-        ax.plot(months, y, color=color, label=f"model {label} persons")
-    for key, lab in (("province_urban_dibao_persons_2020_01", "fact 2020-01 (held out)"),
-                     ("province_rural_dibao_persons_2020_01", None)):  # fmt: skip
-        dot(ax, facts[key].period, facts[key].value / 1e6, lab or "_", True)
-    for key in ("province_urban_dibao_persons_2019_05", "province_rural_dibao_persons_2019_05"):
-        dot(ax, targets[key].period, targets[key].value / 1e6,
-            "fact 2019-05 (calibration)" if "urban" in key else "_", False)  # fmt: skip
-    ax.set_title("Dibao persons, Yunnan (million)")
+        ax.plot(months, y, color=color, label=f"model {area} dibao persons")
+        fact_dots(ax, [f"{area}_dibao_persons"], 1e6)
+        key = f"province_{area}_dibao_persons_2019_05"
+        dot(ax, targets[key].period, targets[key].value / 1e6, "fact 2019-05 (start month)", False)
+        ax.set_title(f"{area.capitalize()} dibao persons, Yunnan (million)")
+        ax.set_ylim(0, None)
+        ax.legend(fontsize=8)
+
+    ax = axes[2, 1]
+    y = _prov(d["cases_persons"].sel(group=TEKUN)).sum("group") / 1e3
+    ax.plot(months, y, color="tab:brown", label="model tekun persons")
+    fact_dots(ax, ["tekun_persons"], 1e3)
+    tk = [facts[k] for k in ("province_urban_tekun_persons_2020_01",
+                             "province_rural_tekun_persons_2020_01") if k in facts]  # fmt: skip
+    if len(tk) == 2:
+        dot(ax, tk[0].period, (tk[0].value + tk[1].value) / 1e3, "_", True)
+    ax.set_title("Tekun persons, Yunnan (thousand)")
+    ax.set_ylim(0, None)
     ax.legend(fontsize=8)
 
-    ax = axes[0, 1]
+    ax = axes[1, 0]
     for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
         p = _prov(d["cases_persons"].sel(group=groups)).sum("group")
         h = _prov(d["cases_households"].sel(group=groups)).sum("group")
@@ -697,7 +833,7 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     ax.set_ylim(0, 4)
     ax.legend(fontsize=8)
 
-    ax = axes[1, 0]
+    ax = axes[1, 1]
     temp = _prov(d["spending"].sel(programme="temporary")) / 1e6
     ax.plot(months, temp, color="tab:orange", label="model temporary assistance")
     f = facts["province_temporary_assistance_spending_2020_01_2020_03"]
@@ -707,10 +843,15 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     t19 = targets["province_temporary_assistance_spending_2019_01_2019_05"]
     ax.hlines(t19.value / 5 / 1e6, np.datetime64("2019-01-01"), np.datetime64("2019-05-28"),
               color="black", linewidth=3, label="fact Jan-May 2019 / 5")  # fmt: skip
+    key = "province_temporary_assistance_spending_2023_01_2023_09"
+    if key in facts:
+        ax.hlines(facts[key].value / 9 / 1e6, np.datetime64("2023-01-01"),
+                  np.datetime64("2023-09-28"), color="black", linewidth=3, linestyle=":",
+                  label="fact Jan-Sep 2023 / 9 (held out)")  # fmt: skip
     ax.set_title("Temporary assistance (million yuan / month)")
     ax.legend(fontsize=8)
 
-    ax = axes[1, 1]
+    ax = axes[2, 0]
     n_pref = [len(_triggered_prefectures(d, m)) for m in months]
     index_months = [_mon(m) - np.timedelta64(_lag(ps, m), "M") for m in months]
     ax.step([_ns(x) for x in index_months], n_pref, where="mid",
