@@ -224,23 +224,23 @@ def _measure(
         area = item.split("_")[0]
         per_year = f.unit.endswith("/year")
         std = ds[f"standard_{area}"].sel(month=month).isel(scenario=0).median("replicate")
-        w = ds["cases_persons"].sel(month=month, group=URBAN if area == "urban" else RURAL)
-        w = w.sum("group").isel(scenario=0).median("replicate")
-        value = float((std * w).sum() / max(float(w.sum()), 1.0)) * (12.0 if per_year else 1.0)
+        cp = ds["cases_persons"].sel(month=month, group=URBAN if area == "urban" else RURAL)
+        wt = cp.sum("group").isel(scenario=0).median("replicate")
+        value = float((std * wt).sum() / max(float(wt.sum()), 1.0)) * (12.0 if per_year else 1.0)
         return value, "money", "county standards weighted by the model's dibao persons"
     if item in ("temporary_assistance_cases", "temporary_assistance_avg"):
-        w = _window(ds, period)
-        if w is None:
+        win = _window(ds, period)
+        if win is None:
             return None
-        cases = float(_prov(w["cases_persons"].sel(group="temporary")).sum())
+        cases = float(_prov(win["cases_persons"].sel(group="temporary")).sum())
         if item == "temporary_assistance_cases":
             return cases, "count", "persons in households assisted, summed over months"
-        spent = float(_prov(w["spending"].sel(programme="temporary")).sum())
-        return spent / max(cases, 1.0), "money", "spending / persons assisted"
+        paid = float(_prov(win["spending"].sel(programme="temporary")).sum())
+        return paid / max(cases, 1.0), "money", "spending / persons assisted"
     if item == "assistance_spending":
-        spent = _spending(ds, period, ["dibao", "tekun_basic", "tekun_care", "temporary",
+        total = _spending(ds, period, ["dibao", "tekun_basic", "tekun_care", "temporary",
                                        "price_subsidy", "one_time_subsidy"])  # fmt: skip
-        return None if spent is None else (spent, "money", "all money paid to households")
+        return None if total is None else (total, "money", "all money paid to households")
     if item in (
         "price_subsidy_total",
         "price_subsidy_person_times_assistance",
@@ -259,8 +259,8 @@ def _measure(
         if item == "price_subsidy_recipients":
             return _recipients(ds, pay), "count", note + "; dibao + tekun persons paid"
         if item == "price_subsidy_amount":
-            paid = _spending(ds, str(pay)[:7], ["price_subsidy"])
-            return (paid or 0.0), "money", note + "; dibao and tekun recipients"
+            amount = _spending(ds, str(pay)[:7], ["price_subsidy"]) or 0.0
+            return amount, "money", note + "; dibao and tekun recipients"
         if item == "price_subsidy_per_recipient":
             paid = _spending(ds, str(pay)[:7], ["price_subsidy"]) or 0.0
             return paid / max(_recipients(ds, pay), 1.0), "money", note

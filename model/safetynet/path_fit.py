@@ -129,7 +129,7 @@ def fit(
         key = tuple(round(float(v), 6) for v in x)
         if key not in cache:
             path = folder / "path_fit.toml"
-            path.write_text(scenario_text(x, sample, seed), encoding="utf-8")
+            path.write_text(scenario_text(x.tolist(), sample, seed), encoding="utf-8")
             (folder / "baseline.toml").write_text(
                 (scenarios / "baseline.toml").read_text(encoding="utf-8"), encoding="utf-8"
             )
