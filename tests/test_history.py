@@ -111,3 +111,12 @@ def test_other_groups_priced_from_counts() -> None:
     # 20 yuan each: 20 x (10,374 + 9,898 + adults); August 2020: the 2016 list only
     assert got[0] == pytest.approx(20.0 * (10374 + 9898 + adults))
     assert got[1] == pytest.approx(20.0 * adults)
+
+
+def test_path_table_is_the_run_month_by_month(run: xr.Dataset) -> None:
+    table = history.path_table(run)
+    assert [r["month"] for r in table] == [str(m)[:7] for m in run.month.values]
+    first = run.isel(month=0, scenario=0).median("replicate")
+    urban = float(first["cases_persons"].sel(group=history.URBAN).sum())
+    assert table[0]["urban_dibao_persons"] == pytest.approx(urban)
+    assert all(r["monitored_households"] >= r["tuopin_at_risk_households"] - 1e-6 for r in table)

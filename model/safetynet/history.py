@@ -45,6 +45,7 @@ __all__ = [
     "other_groups",
     "other_groups_subsidy",
     "path_chart",
+    "path_table",
     "to_markdown",
 ]
 
@@ -871,12 +872,48 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     return png
 
 
+#: monthly province series of :func:`path_table`: column -> (variable, selection, scale)
+PATH_COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
+    "urban_dibao_persons": ("cases_persons", {"group": URBAN}),
+    "rural_dibao_persons": ("cases_persons", {"group": RURAL}),
+    "urban_dibao_households": ("cases_households", {"group": URBAN}),
+    "rural_dibao_households": ("cases_households", {"group": RURAL}),
+    "tekun_persons": ("cases_persons", {"group": TEKUN}),
+    "edge_households": ("cases_households", {"group": ["edge"]}),
+    "tuopin_at_risk_households": ("tuopin_at_risk_households", {}),
+    "monitored_households": ("monitored_households", {}),
+    "dibao_yuan": ("spending", {"programme": ["dibao"]}),
+    "tekun_yuan": ("spending", {"programme": ["tekun_basic", "tekun_care"]}),
+    "temporary_yuan": ("spending", {"programme": ["temporary"]}),
+    "price_subsidy_yuan": ("spending", {"programme": ["price_subsidy"]}),
+    "price_subsidy_other_groups_yuan": ("price_subsidy_other_groups", {}),
+}
+
+
+def path_table(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """The baseline's path month by month (province sums, median replicate): one dict per
+    month with :data:`PATH_COLUMNS` (persons, households, yuan), for the validation page and
+    the report (the facts beside it are :func:`fit_table`)."""
+    series: dict[str, np.ndarray] = {}
+    for col, (var, sel) in PATH_COLUMNS.items():
+        if var not in ds:
+            continue
+        da = _prov(ds[var].sel(**sel)) if sel else _prov(ds[var])
+        extra = [d for d in da.dims if d != "month"]
+        series[col] = (da.sum(extra) if extra else da).values
+    return [
+        {"month": str(m)[:7], **{c: float(v[i]) for c, v in series.items()}}
+        for i, m in enumerate(ds.month.values)
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the fit table for a results file; optionally write the chart and the CSV."""
     ap = argparse.ArgumentParser(prog="python -m safetynet.history")
     ap.add_argument("results", type=Path)
     ap.add_argument("--png", type=Path, default=None)
     ap.add_argument("--csv", type=Path, default=None)
+    ap.add_argument("--path-csv", type=Path, default=None, help="monthly path (path_table)")
     args = ap.parse_args(argv)
     with xr.open_dataset(args.results) as ds:
         ds = ds.load()
@@ -888,6 +925,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         to_csv(rows, args.csv)
     if args.png:
         path_chart(ds, args.png)
+    if args.path_csv:
+        table = path_table(ds)
+        with args.path_csv.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(table[0]), lineterminator="\n")
+            w.writeheader()
+            for row in table:
+                w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
 if __name__ == "__main__":
