@@ -807,8 +807,7 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
         key = f"province_{area}_dibao_persons_2019_05"
         dot(ax, targets[key].period, targets[key].value / 1e6, "fact 2019-05 (start month)", False)
         ax.set_title(f"{area.capitalize()} dibao persons, Yunnan (million)")
-        ax.set_ylim(0, None)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower left")
 
     ax = axes[2, 1]
     y = _prov(d["cases_persons"].sel(group=TEKUN)).sum("group") / 1e3
@@ -819,8 +818,18 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     if len(tk) == 2:
         dot(ax, tk[0].period, (tk[0].value + tk[1].value) / 1e3, "_", True)
     ax.set_title("Tekun persons, Yunnan (thousand)")
-    ax.set_ylim(0, None)
-    ax.legend(fontsize=8)
+    top = max(
+        [
+            float(y.max()),
+            *(
+                f.value / 1e3
+                for f in facts.values()
+                if f.item == "tekun_persons" and f.geo == "yunnan"
+            ),
+        ]
+    )
+    ax.set_ylim(0, top * 1.15)
+    ax.legend(fontsize=8, loc="lower right")
 
     ax = axes[1, 0]
     for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
