@@ -97,7 +97,8 @@ def test_temporary_assistance_in_the_month_the_shock_hits_only(
 def test_shock_made_dibao_cases_leave_when_it_ends(runs: dict[str, xr.Dataset]) -> None:
     """With exact assessment, dibao households not eligible on their true income are 0 up to
     the gradual exit; the shock brings in thousands while it lasts; in the month after it ends
-    they are back to at most the no-shock level plus 2 sampled households (weight 100); the
+    they are back to at most the no-shock level plus 3 sampled households (weight 100; on main
+    it is ten times the no-shock level); the
     review at the shock's end also finds some who were ineligible before it, so fewer is fine."""
     base = runs["base"]["ineligible_covered_households"].values
     shock = runs["shock"]["ineligible_covered_households"].values
@@ -106,7 +107,7 @@ def test_shock_made_dibao_cases_leave_when_it_ends(runs: dict[str, xr.Dataset]) 
     before = runs["base"]["cases_households"].sel(group=dibao).sum("group").values
     assert during[HIT + 1] > before[HIT + 1] + 2000  # the shock made many eligible
     for t in range(FIRST_AFTER, len(base)):
-        assert shock[t] <= base[t] + 200, (t, shock[t], base[t])
+        assert shock[t] <= base[t] + 300, (t, shock[t], base[t])
 
 
 def test_advance_counts_down_marks_hits_and_ends() -> None:

@@ -243,12 +243,12 @@ def _measure(
                                        "price_subsidy", "one_time_subsidy"])  # fmt: skip
         return None if total is None else (total, "money", "all money paid to households")
     if item in (
-        "price_subsidy_total",
-        "price_subsidy_person_times_assistance",
-        "price_subsidy_per_person_time",
+        "price_linked_total",
+        "price_linked_person_times_assistance",
+        "price_linked_per_person_time",
     ):
         return _price_window(ds, period, ps, item)
-    if item.startswith("price_subsidy_person_times"):
+    if item.startswith("price_linked_person_times"):
         return None  # the other groups: inputs of other_groups()
     if item.startswith("price_subsidy_"):
         pay = _payment_month(ds, period, ps)
@@ -304,9 +304,9 @@ def _price_window(
         else 0.0
     )
     note = f"payment months {str(a)[:7]}..{str(b)[:7]}"
-    if item == "price_subsidy_total":
+    if item == "price_linked_total":
         return paid + other, "money", note + "; with the other covered groups"
-    if item == "price_subsidy_person_times_assistance":
+    if item == "price_linked_person_times_assistance":
         return times, "count", note + "; dibao + tekun persons paid, summed"
     others = sum(g.persons for g in other_groups())
     return (paid + other) / max(times + others * w.sizes["month"], 1.0), "shown", note
@@ -409,9 +409,9 @@ LABELS: dict[str, str] = {
     "temporary_assistance_cases": "Temporary assistance: persons assisted",
     "temporary_assistance_avg": "Temporary assistance per person assisted",
     "assistance_spending": "Assistance paid to households",
-    "price_subsidy_total": "Price subsidy: total",
-    "price_subsidy_person_times_assistance": "Price subsidy: dibao and tekun person-times",
-    "price_subsidy_per_person_time": "Price subsidy per person-time",
+    "price_linked_total": "Price subsidy: total",
+    "price_linked_person_times_assistance": "Price subsidy: dibao and tekun person-times",
+    "price_linked_per_person_time": "Price subsidy per person-time",
 }
 
 LABELS_ZH: dict[str, str] = {
