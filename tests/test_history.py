@@ -120,3 +120,16 @@ def test_path_table_is_the_run_month_by_month(run: xr.Dataset) -> None:
     urban = float(first["cases_persons"].sel(group=history.URBAN).sum())
     assert table[0]["urban_dibao_persons"] == pytest.approx(urban)
     assert all(r["monitored_households"] >= r["tuopin_at_risk_households"] - 1e-6 for r in table)
+
+
+def test_orphans_subsidy_is_count_times_standard() -> None:
+    ct = refdata.counties()
+    months = np.array(["2021-01-01", "2023-01-01"], dtype="datetime64[ns]")
+    ds = xr.Dataset(
+        coords={"scenario": ["s"], "replicate": [0], "county": ct.code, "month": months}
+    )
+    got = history.orphans_subsidy(ds).sum("county").values[0, 0]
+    # 10,374 orphans + 9,898 de facto unsupported children (2020-01) at 1,280 yuan (2020-12
+    # standard) and 1,290 yuan (from 2022-07)
+    assert got[0] == pytest.approx((10374 + 9898) * 1280.0)
+    assert got[1] == pytest.approx((10374 + 9898) * 1290.0)

@@ -42,6 +42,7 @@ __all__ = [
     "OtherGroup",
     "fit_rise_share",
     "fit_table",
+    "orphans_subsidy",
     "other_groups",
     "other_groups_subsidy",
     "path_chart",
@@ -759,6 +760,41 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
         "shared by children aged 0-14), unemployment-insurance recipients and entitled "
         "veterans' dependants (2019-05..2020-07 person-times / 15, estimated, shared by "
         "population) x the county's urban rate in the months the group is covered",
+    }
+    return out
+
+
+def orphans_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Basic living allowance of orphans and de facto unsupported children, yuan per county
+    and month (scenario, replicate, county, month): the province counts of January 2020
+    (history_facts) shared by the county's children aged 0-14 (estimated allocation) x
+    ``children.orphan_standard`` of the month (S0 二(四), S4 三(八))."""
+    ps = params if params is not None else load_parameters()
+    ct = refdata.counties()
+    pos = ct.index_of([str(c) for c in ds.county.values])
+    kids = (ct.pop_total * ct.share_age_0_14).astype(np.float64)
+    share = kids[pos] / kids.sum()
+    persons = sum(g.persons for g in other_groups() if g.name in CHILD_GROUPS)
+    std = np.array(
+        [float(ps.value("children.orphan_standard", _date(m))) for m in ds.month.values]  # type: ignore[arg-type]
+    )
+    values = np.broadcast_to(
+        np.outer(share * persons, std),
+        (ds.sizes["scenario"], ds.sizes["replicate"], len(pos), len(std)),
+    ).copy()
+    out = xr.DataArray(
+        values,
+        dims=("scenario", "replicate", "county", "month"),
+        coords={"scenario": ds.scenario, "replicate": ds.replicate, "county": ds.county,
+                "month": ds.month},
+        name="orphans_subsidy",
+    )  # fmt: skip
+    out.attrs = {
+        "units": "yuan",
+        "long_name": "Allowance of orphans and de facto unsupported children",
+        "long_name_zh": "孤儿及事实无人抚养儿童基本生活费",
+        "description": "province counts 2020-01 shared by children aged 0-14 (estimated) x "
+        "children.orphan_standard; not in spending",
     }
     return out
 

@@ -291,6 +291,7 @@ def assemble(
     _add_prices(ds, sc, specs, ps)
     # issue 16: the covered groups outside the household schema (not in spending)
     ds["price_subsidy_other_groups"] = history.other_groups_subsidy(ds, ps)
+    ds["orphans_subsidy"] = history.orphans_subsidy(ds, ps)
     add_funding(ds, ps, sc.shocks)
     add_standard_rules(ds, sc, ps)
     add_input_provenance(ds, ps, _month(months[-1]))
