@@ -25,6 +25,7 @@ import numpy as np
 from safetynet import assessment as asm
 from safetynet.constants import NONE
 from safetynet.rules.compiled import rule
+from safetynet.rules.parameters import rule_params_of
 
 #: output variables filled by :func:`county_sums` (declared in outputs.VARIABLES)
 NAMES = (
@@ -40,7 +41,8 @@ MONTHS_PER_YEAR = 12.0
 
 @rule
 def _below_line(
-    p: Any,
+    table: Any,
+    pos: int,
     rows: Any,
     factor: Any,
     wage: Any,
@@ -54,7 +56,9 @@ def _below_line(
     out: Any,
 ) -> None:
     """``out[j]`` = the household at ``rows[j]`` has an assessed per-capita income below
-    ``line_month`` (yuan/person/month)."""
+    ``line_month`` (yuan/person/month); the county's rule parameters are record ``pos`` of
+    ``table`` (``SafetyNetModel.rule_table``)."""
+    p = rule_params_of(table[pos])
     for j in range(rows.shape[0]):
         i = rows[j]
         f = factor[i]
@@ -105,8 +109,7 @@ def county_sums(model: Any) -> dict[str, np.ndarray]:
         rows = np.flatnonzero(tuopin[sl] & free[sl]) + sl.start
         if rows.size:
             below = np.zeros(rows.size, dtype=np.bool_)
-            p = model.rule_params[agent.position]
-            below_line(p, rows, factor, *cols, size, line, below)
+            below_line(model.rule_table, agent.position, rows, factor, *cols, size, line, below)
             at_risk[rows] = below
     monitored = at_risk | (hh["edge"] & free)
     persons = weight * size
