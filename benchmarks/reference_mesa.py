@@ -292,6 +292,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.money: tuple[float, ...] = (0.0,) * len(MONEY_LINES)
         self.persons_now = 0
         self.edge_now = False
+        self.pci_seen = 0.0
         self.truly_eligible = False
         self.groups = 0  # bit mask of outputs.GROUPS
 
@@ -310,6 +311,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.benefits(r, a)
         self.truly_eligible = truth.whole or truth.single_persons > 0
         self.edge_now = a.edge
+        self.pci_seen = a.per_capita  # assessed income, for the monitored population
 
     # ------------------------------------------------------------------ life events
     def life_events(self, m: MonthRules) -> None:
@@ -778,9 +780,22 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         entries = [0.0] * n_groups
         exits = [0.0] * n_groups
         eligible = covered = inel = pop_h = pop_p = 0.0
+        # the monitored population (safetynet.monitoring, written again household by household)
+        line = float(self.model.params.at(self.model.date).monitoring.tuopin_risk_line) / 12.0
+        tuopin_h = risk_h = risk_p = mon_h = mon_p = 0.0
         for hh in self.households:
             w = hh.weight
             hh.edge = hh.edge_now and hh.programme == NONE
+            free = hh.size > 0 and hh.programme == NONE
+            at_risk = free and bool(hh.tuopin) and hh.pci_seen < line
+            if hh.size > 0 and hh.tuopin:
+                tuopin_h += w
+            if at_risk:
+                risk_h += w
+                risk_p += w * hh.size
+            if at_risk or (hh.edge and free):
+                mon_h += w
+                mon_p += w * hh.size
             now = hh.group_mask()
             prev = hh.groups
             hh.groups = now
@@ -816,6 +831,11 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         arrays["ineligible_covered_households"][i, t] = inel
         arrays["population_households"][i, t] = pop_h
         arrays["population_persons"][i, t] = pop_p
+        arrays["tuopin_households"][i, t] = tuopin_h
+        arrays["tuopin_at_risk_households"][i, t] = risk_h
+        arrays["tuopin_at_risk_persons"][i, t] = risk_p
+        arrays["monitored_households"][i, t] = mon_h
+        arrays["monitored_persons"][i, t] = mon_p
 
 
 # ---------------------------------------------------------------------------- model
