@@ -19,8 +19,8 @@ BASE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml")
 COUNTIES = ("532901", "532922", "532923", "532924", "532925", "532926", "532927", "532928")
 
 
-def _small(sc: Scenario, progress: object) -> xr.Dataset:
-    return simulate(sc, counties=COUNTIES, progress=progress, threads=1)  # type: ignore[arg-type]
+def _small(sc: Scenario, progress: object, **warm: object) -> xr.Dataset:
+    return simulate(sc, counties=COUNTIES, progress=progress, threads=1, **warm)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ run never blocks another user's page.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import tempfile
 import threading
@@ -24,6 +25,7 @@ from typing import Any
 
 import xarray as xr
 
+from safetynet.resume import Snapshots
 from safetynet.scenario import Scenario
 from safetynet.web.levers import Levers, build_scenario
 from safetynet.web.results import YearResults, budget_year
@@ -42,6 +44,8 @@ class Run:
     total: float
     done: float = 0.0
     future: Future[xr.Dataset] | None = None
+    #: a baseline's states at the start of some Januaries: its reforms resume from them
+    kept: Snapshots | None = None
 
     @property
     def progress(self) -> float:
@@ -86,13 +90,32 @@ class Job:
         return self.run.future.result(), self.base.future.result()
 
 
-Simulate = Callable[[Scenario, Callable[[float], None]], xr.Dataset]
+#: ``simulate(scenario, progress, keep=Snapshots | None, start_from=Snapshots | None)``
+Simulate = Callable[..., xr.Dataset]
+
+#: Januaries kept by a baseline run for warm starts of its reforms: those of the budget year and
+#: of the ``KEEP_YEARS - 1`` years before it (a lever from an earlier date runs in full)
+KEEP_YEARS = 3
 
 
-def _simulate(sc: Scenario, progress: Callable[[float], None]) -> xr.Dataset:
+def _simulate(
+    sc: Scenario,
+    progress: Callable[[float], None],
+    keep: Snapshots | None = None,
+    start_from: Snapshots | None = None,
+) -> xr.Dataset:
     from safetynet.simulation import simulate
 
-    return simulate(sc, progress=progress)
+    return simulate(sc, progress=progress, keep=keep, start_from=start_from)
+
+
+def kept_months(budget_year: int) -> list[dt.date]:
+    """Months whose start a baseline keeps (January of the last ``KEEP_YEARS`` years).
+
+    >>> [f"{m:%Y-%m}" for m in kept_months(2026)]
+    ['2024-01', '2025-01', '2026-01']
+    """
+    return [dt.date(y, 1, 1) for y in range(budget_year - KEEP_YEARS + 1, budget_year + 1)]
 
 
 class Runs:
@@ -123,7 +146,12 @@ class Runs:
                     self._built.popitem(last=False)
         return hit
 
-    def _run(self, levers: Levers) -> Run:
+    def _run(self, levers: Levers, base: Run | None = None) -> Run:
+        """The run of ``levers``; a reform (``base`` given: its baseline's run, submitted
+        first) waits for its baseline and resumes from the baseline's state at the latest kept
+        month before its first change (``safetynet.resume``), so it steps only the months
+        from there. A baseline never waits (no deadlock on the worker pool: whatever a worker
+        waits for was queued before it)."""
         text, sc = self._build(levers)
         key = hashlib.sha256(text.encode()).hexdigest()
         with self._lock:
@@ -132,12 +160,21 @@ class Runs:
                 self._runs.move_to_end(key)
                 return hit
             run = Run(key, text, sc, float(sc.replicates * sc.months))
+            if base is None:
+                run.kept = Snapshots(kept_months(levers.budget_year))
 
             def work() -> xr.Dataset:
                 def advance(k: float) -> None:
                     run.done += k
 
-                return self._simulate(sc, advance)
+                start = None
+                if base is not None and base.future is not None and base.kept is not None:
+                    try:
+                        base.future.result()
+                        start = base.kept
+                    except Exception:  # a failed baseline: this run starts from month one
+                        start = None
+                return self._simulate(sc, advance, keep=run.kept, start_from=start)
 
             run.future = self.pool.submit(work)
             self.simulations += 1
@@ -150,8 +187,11 @@ class Runs:
         """Validate and start (or reuse) the runs of ``levers`` and of its baseline.
 
         Raises the scenario loader's ``ScenarioError`` / ``InputError`` for a refused lever."""
-        run = self._run(levers)
-        base = self._run(levers.baseline()) if levers.changed() else run
+        if levers.changed():
+            base = self._run(levers.baseline())
+            run = self._run(levers, base)
+        else:
+            run = base = self._run(levers)
         jk = (run.key, base.key, levers.budget_year)
         with self._lock:
             job = self._jobs.get(jk)
