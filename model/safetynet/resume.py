@@ -60,6 +60,29 @@ class ModelSnapshot:
         return total
 
 
+@dataclass(frozen=True)
+class _Stream:
+    """A random stream's position (its bit generator's state)."""
+
+    state: Mapping[str, Any]
+
+
+def _restored(current: Any, saved: Any) -> Any:
+    """``saved`` as an agent's attribute. A stream is set to the saved position, on the agent's
+    own generator when it has one of the same kind (cheaper than building a new one)."""
+    if isinstance(saved, _Stream):
+        bits = saved.state["bit_generator"]
+        ok = isinstance(current, np.random.Generator)
+        if not ok or type(current.bit_generator).__name__ != bits:
+            current = np.random.Generator(getattr(np.random, bits)())
+        current.bit_generator.state = copy.deepcopy(dict(saved.state))
+        return current
+    if isinstance(saved, dict):
+        have = current if isinstance(current, dict) else {}
+        return {k: _restored(have.get(k), v) for k, v in saved.items()}
+    return copy.deepcopy(saved)
+
+
 def _carried(value: Any) -> bool:
     if isinstance(value, np.ndarray | np.random.Generator):
         return True
@@ -77,8 +100,10 @@ def take(model: SafetyNetModel) -> ModelSnapshot:
         for k, v in vars(agent).items():
             if k.startswith("_views") or k == "model":
                 continue
-            if isinstance(v, np.ndarray | np.random.Generator):
-                a[k] = copy.deepcopy(v)
+            if isinstance(v, np.ndarray):
+                a[k] = v.copy()
+            elif isinstance(v, np.random.Generator):
+                a[k] = _Stream(v.bit_generator.state)
             elif isinstance(v, float):
                 a[k] = v
             elif (
@@ -86,7 +111,7 @@ def take(model: SafetyNetModel) -> ModelSnapshot:
                 and v
                 and all(isinstance(g, np.random.Generator) for g in v.values())
             ):
-                a[k] = copy.deepcopy(v)
+                a[k] = {p: _Stream(g.bit_generator.state) for p, g in v.items()}
         agents.append(a)
     t = int(model.t)
     recorder = {k: v[:, :t].copy() for k, v in model.recorder.arrays.items()}
@@ -105,7 +130,7 @@ def restore(model: SafetyNetModel, snap: ModelSnapshot) -> None:
         setattr(model, k, copy.deepcopy(v))
     for agent, saved in zip(model.county_agents, snap.agents, strict=True):
         for k, v in saved.items():
-            setattr(agent, k, copy.deepcopy(v))
+            setattr(agent, k, _restored(getattr(agent, k, None), v))
         if hasattr(agent, "_views"):
             agent._views = None  # views of the replaced arrays are taken again
     for k, v in snap.recorder.items():

@@ -9,6 +9,7 @@ the factor method, county budget, gap) is province-wide and is added once all co
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import subprocess
 import time
@@ -688,14 +689,22 @@ def code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
+@functools.lru_cache(maxsize=8)
+def _baseline_tree(last_year: int) -> ParameterSet:
+    """The package's tree with its own standard rules through ``last_year`` (the same for
+    every run, so built once per process)."""
+    from safetynet import standards
+
+    return standards.scenario_parameters(load_parameters(), (), last_year)
+
+
 def run_record(
     sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet, wall_time_s: float
 ) -> dict[str, Any]:
     """What a reader needs to reproduce the run: code, scenario, parameter diff, seeds, data."""
-    from safetynet import standards
 
     # the baseline tree with its own standard rules: the diff lists the scenario's changes only
-    base = standards.scenario_parameters(load_parameters(), (), sc.end.year)
+    base = _baseline_tree(sc.end.year)
     diff = [
         {
             "path": r.path,

@@ -28,7 +28,7 @@ from safetynet import refdata
 from safetynet.errors import InputError, SafetynetError
 from safetynet.report.formatting import WAN
 from safetynet.web import levers as lv
-from safetynet.web.countymap import county_map
+from safetynet.web.countymap import map_colours, map_svg
 from safetynet.web.i18n import STRINGS, line_label, text
 from safetynet.web.results import YearResults
 from safetynet.web.runs import Job, shared_runs
@@ -71,7 +71,7 @@ def web_font_css() -> str:
     from safetynet.report.fonts import woff2_base64
 
     t = refdata.counties()
-    texts = ["0123456789.,:;%+-—–()（）、，。：；·/ ", "网页测算情景以为起点基准现行政策年月"]
+    texts = ["0123456789.,:;%+-—–()（）、，。：；·/ ≤≥…", "网页测算情景以为起点基准现行政策年月"]
     texts += [zh + en for zh, en in STRINGS.values()]
     texts += [zh + en for zh, en in (*PROGRAMME_LABELS.values(), *GROUP_LABELS.values())]
     texts += [str(n) for n in (*t.name_zh, *t.prefecture_name_zh)]
@@ -97,7 +97,8 @@ budget_year = solara.reactive(DEFAULT_YEAR)
 rural_rise = solara.reactive(0.0)
 urban_rise = solara.reactive(0.0)
 rise_from = solara.reactive("")
-rise_prefecture = solara.reactive("")
+#: prefecture code -> (rural %, urban %): prefectures with their own rise
+pref_rises: solara.Reactive[dict[str, tuple[float, float]]] = solara.reactive({})
 edge_multiple = solara.reactive(math.nan)
 services_cap = solara.reactive(math.nan)
 cpi_threshold = solara.reactive(math.nan)
@@ -139,7 +140,10 @@ def current_levers() -> lv.Levers:
         rural_rise=float(rural_rise.value) / 100.0,
         urban_rise=float(urban_rise.value) / 100.0,
         rise_from=rise_from.value.strip(),
-        rise_prefecture=rise_prefecture.value,
+        prefecture_rises=tuple(
+            lv.PrefectureRise(code, rural / 100.0, urban / 100.0)
+            for code, (rural, urban) in pref_rises.value.items()
+        ),
         edge_multiple=_lever(edge_multiple.value, known[lv.EDGE_MULTIPLE]),
         services_cap=_lever(services_cap.value, known[lv.SERVICES_CAP], 100.0),
         cpi_threshold=_lever(cpi_threshold.value, known[lv.CPI_THRESHOLD]),
@@ -154,7 +158,7 @@ def reset() -> None:
     rural_rise.value = 0.0
     urban_rise.value = 0.0
     rise_from.value = ""
-    rise_prefecture.value = ""
+    pref_rises.value = {}
     edge_multiple.value = known[lv.EDGE_MULTIPLE]
     services_cap.value = round(known[lv.SERVICES_CAP] * 100.0, 6)
     cpi_threshold.value = known[lv.CPI_THRESHOLD]
@@ -183,6 +187,31 @@ def run_levers(levers: lv.Levers, cancel: threading.Event) -> Outcome | None:
     res = job.results()
     progress.value = 1.0
     return Outcome(job, res, time.perf_counter() - started, cached)
+
+
+def default_levers() -> lv.Levers:
+    """The levers of a fresh tab (the starting file, the server's run size)."""
+    return lv.Levers(
+        str(SCENARIOS_DIR / DEFAULT_BASE),
+        DEFAULT_YEAR,
+        DEFAULT_SAMPLE_PCT / 100.0,
+        DEFAULT_REPLICATES,
+    )
+
+
+def warm_up() -> None:
+    """At server start (``safetynet serve`` sets ``SAFETYNET_WEB_WARM=1``): load the data,
+    compile, draw the map geometry and run the default baseline with its checks, so that the
+    first visitor and the first lever find everything ready (the baseline keeps the states its
+    reforms resume from)."""
+    try:
+        web_font_css()
+        for la in ("zh", "en"):
+            map_svg(la)
+        job = shared_runs().submit(default_levers())
+        job.checked()
+    except Exception as exc:  # the page shows the error when a tab asks for the same run
+        print(f"safetynet serve: warm-up failed: {exc}", flush=True)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -314,16 +343,43 @@ def Downloads(job: Job, la: str) -> None:
 
 @solara.component
 def Results(out: Outcome, la: str) -> None:
-    res = out.results
+    """One result. Its HTML is built once per (result, language) (``use_memo``); the map's
+    geometry never changes (``map_svg``), only its colours; the planners' checks come from
+    their own thread a moment later (``Job.checked``), the rest is on screen meanwhile."""
+    job = out.job
+    ready = job.checked_now()
+
+    def work(cancel: threading.Event) -> YearResults | None:
+        return job.checked() if ready is None else ready
+
+    checking = solara.use_thread(work, dependencies=[job.key, job.base.key])
+    res = ready
+    if res is None and checking.state == solara.ResultState.FINISHED:
+        res = checking.value
+    have_checks = res is not None and res.checks is not None
+    res = res if res is not None else out.results
+
+    def tables() -> tuple[str, str, str, str, str]:
+        return (
+            lines_table(res.programmes, la, True, "programmes"),
+            lines_table(res.funding, la, True, "funding"),
+            lines_table(res.caseloads, la, False, "caseloads"),
+            map_colours(res.counties, "need_diff_pct"),
+            cpi_table(res.cpi_months, la),
+        )
+
+    programmes, funding, caseloads, colours, cpi = solara.use_memo(
+        tables, dependencies=[job.key, job.base.key, la]
+    )
     with solara.Card(text("results_for", la, year=res.year)):
         status = text("cached", la) if out.cached else text("done", la)
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
-                f"<span class='run-status' data-key='{out.job.key[:16]}' "
-                f"data-cached='{int(out.cached)}'>{html.escape(status)} · "
-                f"{out.seconds:.2f} {text('seconds', la)} · {text('scenario_key', la)} "
-                f"{out.job.key[:10]}</span>"
+                f"<span class='run-status' data-key='{job.key[:16]}' "
+                f"data-cached='{int(out.cached)}' data-checks='{int(have_checks)}'>"
+                f"{html.escape(status)} · {out.seconds:.2f} {text('seconds', la)} · "
+                f"{text('scenario_key', la)} {job.key[:10]}</span>"
             ),
         )
         note = (
@@ -335,30 +391,51 @@ def Results(out: Outcome, la: str) -> None:
         with solara.Columns([1, 1]):
             with solara.Column():
                 Heading(text("programmes", la))
-                solara.HTML(unsafe_innerHTML=lines_table(res.programmes, la, True, "programmes"))
+                solara.HTML(unsafe_innerHTML=programmes)
                 Heading(text("funding", la))
-                solara.HTML(unsafe_innerHTML=lines_table(res.funding, la, True, "funding"))
+                solara.HTML(unsafe_innerHTML=funding)
                 Heading(text("caseloads", la))
-                solara.HTML(unsafe_innerHTML=lines_table(res.caseloads, la, False, "caseloads"))
+                solara.HTML(unsafe_innerHTML=caseloads)
             with solara.Column():
                 Heading(text("map", la))
-                solara.HTML(unsafe_innerHTML=county_map(res.counties, "need_diff_pct", la))
+                solara.HTML(unsafe_innerHTML=map_svg(la), classes=["map-geometry"])
+                solara.HTML(unsafe_innerHTML=colours, classes=["map-colours"])
                 solara.Text(text("map_note", la))
                 Heading(text("checks", la))
-                solara.HTML(unsafe_innerHTML=checks_table(res.checks, la))
+                if have_checks and res.checks is not None:
+                    solara.HTML(unsafe_innerHTML=checks_table(res.checks, la))
+                else:
+                    solara.Text(text("checks_wait", la), classes=["checks-wait"])
                 Heading(text("cpi", la))
-                solara.HTML(unsafe_innerHTML=cpi_table(res.cpi_months, la))
-        Downloads(out.job, la)
-    CountyTable(res, la)
+                solara.HTML(unsafe_innerHTML=cpi)
+        Downloads(job, la)
+    CountyTable(res, la, f"{job.key}/{job.base.key}/{int(have_checks)}")
 
 
 @solara.component
-def CountyTable(res: YearResults, la: str) -> None:
+def CountyTable(res: YearResults, la: str, key: str) -> None:
+    """The county table: all counties of the result (129 rows, paginated and sorted in the
+    browser); its rows are built once per result, language and filter."""
     df = res.counties
-    prefs = df.drop_duplicates("prefecture")
-    labels = {str(r["prefecture"]): str(r[f"prefecture_{la}"]) for _, r in prefs.iterrows()}
+    labels = solara.use_memo(
+        lambda: {
+            str(r["prefecture"]): str(r[f"prefecture_{la}"])
+            for _, r in df.drop_duplicates("prefecture").iterrows()
+        },
+        dependencies=[la],
+    )
     everything = text("all", la)
     choice = labels.get(county_filter.value, everything)
+    pick = county_filter.value
+
+    def rows() -> list[dict[str, Any]]:
+        shown = df[df["prefecture"] == pick] if pick else df
+        return county_items(shown, la)
+
+    items = solara.use_memo(rows, dependencies=[key, la, pick])
+    headers = solara.use_memo(
+        lambda: [{"text": text(k, la), "value": c} for c, k in COUNTY_COLUMNS], dependencies=[la]
+    )
     with solara.Card(text("counties", la)):
         solara.Select(
             label=text("filter", la),
@@ -369,11 +446,9 @@ def CountyTable(res: YearResults, la: str) -> None:
             ),
             classes=["prefecture-filter"],
         )
-        shown = df[df["prefecture"] == county_filter.value] if county_filter.value else df
-        headers = [{"text": text(k, la), "value": c} for c, k in COUNTY_COLUMNS]
         solara.v.DataTable(
             headers=headers,
-            items=county_items(shown, la),
+            items=items,
             items_per_page=20,
             footer_props={"items-per-page-options": [20, 50, 129]},
             sort_by=["need_diff"],
@@ -384,17 +459,60 @@ def CountyTable(res: YearResults, la: str) -> None:
 
 
 @solara.component
+def PrefectureRises(la: str) -> None:
+    """Several prefectures, each with its own rural and urban rise (instead of the
+    province-wide rise above)."""
+    t = refdata.counties()
+    names = t.prefecture_name_zh if la == "zh" else t.prefecture_name_en
+    label = dict(zip((str(c) for c in t.prefecture_code), (str(n) for n in names), strict=True))
+    code_of = {n: c for c, n in label.items()}
+    chosen = pref_rises.value
+
+    def pick(values: list[str]) -> None:
+        codes = [code_of[v] for v in values if v in code_of]
+        pref_rises.set({c: chosen.get(c, (0.0, 0.0)) for c in codes})
+
+    def setter(code: str, side: int) -> Callable[[float | None], None]:
+        def set_value(v: float | None) -> None:
+            now = dict(pref_rises.value)
+            pair = list(now.get(code, (0.0, 0.0)))
+            pair[side] = float(v) if v is not None and math.isfinite(v) else 0.0
+            now[code] = (pair[0], pair[1])
+            pref_rises.set(now)
+
+        return set_value
+
+    solara.Text(text("rise_province", la), style={"font-size": "0.8em"})
+    solara.SelectMultiple(
+        text("rise_prefectures", la),
+        values=[label[c] for c in chosen if c in label],
+        all_values=list(code_of),
+        on_value=pick,
+        classes=["lever-prefectures"],
+    )
+    for code, (rural, urban) in chosen.items():
+        with solara.Row(classes=["pref-rise", f"pref-{code}"]):
+            solara.Text(label.get(code, code), style={"min-width": "7em"})
+            solara.InputFloat(
+                text("pref_rural", la),
+                value=rural,
+                on_value=setter(code, 0),
+                classes=["pref-rural"],
+            )
+            solara.InputFloat(
+                text("pref_urban", la),
+                value=urban,
+                on_value=setter(code, 1),
+                classes=["pref-urban"],
+            )
+
+
+@solara.component
 def Levers(la: str) -> None:
     t = refdata.counties()
-    prefs = dict.fromkeys(
-        zip(t.prefecture_code.tolist(), t.prefecture_name_zh.tolist(), strict=True)
-    )
-    pref_en = dict(zip(t.prefecture_code.tolist(), t.prefecture_name_en.tolist(), strict=True))
-    pref_label = {str(c): (n if la == "zh" else pref_en[c]) for c, n in prefs}
     names = t.name_zh if la == "zh" else t.name_en
     county_label = {f"{n} {c}": str(c) for n, c in zip(names, t.code, strict=True)}
     code_label = {c: k for k, c in county_label.items()}
-    everywhere = text("all_prefectures", la)
     solara.Select(
         label=text("base", la), values=scenario_files(), value=base, classes=["lever-base"]
     )
@@ -407,15 +525,7 @@ def Levers(la: str) -> None:
         message=f"{budget_year.value}-01",
         classes=["lever-rise-from"],
     )
-    solara.Select(
-        label=text("rise_prefecture", la),
-        values=[everywhere, *pref_label.values()],
-        value=pref_label.get(rise_prefecture.value, everywhere),
-        on_value=lambda v: rise_prefecture.set(
-            next((c for c, n in pref_label.items() if n == v), "")
-        ),
-        classes=["lever-prefecture"],
-    )
+    PrefectureRises(la)
     solara.InputFloat(text("edge_multiple", la), value=edge_multiple, classes=["lever-edge"])
     solara.InputFloat(text("services_cap", la), value=services_cap, classes=["lever-cap"])
     solara.InputFloat(text("cpi_threshold", la), value=cpi_threshold, classes=["lever-cpi"])
@@ -455,6 +565,16 @@ def Page() -> None:
             text=True,
             classes=["lang-switch"],
         )
+    with solara.Sidebar():
+        Heading(text("levers", la), 3)
+        Levers(la)
+    ResultsArea(la)
+
+
+@solara.component
+def ResultsArea(la: str) -> None:
+    """The right-hand side: reads the levers (so a lever re-renders this, not the lever panel),
+    runs them on a per-tab thread and shows the result, the progress or the error."""
     error = ""
     levers: lv.Levers | None = None
     try:
@@ -469,9 +589,6 @@ def Page() -> None:
     last = solara.use_ref(None)  # the result on screen stays while the next one runs
     if result.state == solara.ResultState.FINISHED and result.value is not None:
         last.current = result.value
-    with solara.Sidebar():
-        Heading(text("levers", la), 3)
-        Levers(la)
     with solara.Column(classes=["results"]):
         Heading(text("title", la), 2)
         if isinstance(result.error, InputError):  # the loader's line, with the file's own name
@@ -494,3 +611,7 @@ def Progress(la: str) -> None:
     """Progress of the run (its own component: only it re-renders as the run advances)."""
     solara.Text(f"{text('running', la)} … {progress.value:.0%}", classes=["run-progress"])
     solara.ProgressLinear(value=int(progress.value * 100))
+
+
+if os.environ.get("SAFETYNET_WEB_WARM") == "1":
+    threading.Thread(target=warm_up, name="safetynet-warm-up", daemon=True).start()

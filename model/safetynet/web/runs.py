@@ -28,7 +28,7 @@ import xarray as xr
 from safetynet.resume import Snapshots
 from safetynet.scenario import Scenario
 from safetynet.web.levers import Levers, build_scenario
-from safetynet.web.results import YearResults, budget_year
+from safetynet.web.results import YearResults, add_checks, budget_year
 
 #: finished runs kept in memory (a run at the page's default sample is a few MB)
 CACHE_RUNS = 64
@@ -62,6 +62,8 @@ class Job:
     base: Run
     started: float = field(default_factory=time.perf_counter)
     _results: YearResults | None = None
+    _checked: YearResults | None = None
+    _checks_lock: threading.Lock = field(default_factory=threading.Lock)
     _report_data: Any = None  # safetynet.report.ReportData, built on the first download
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _report_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,14 +78,29 @@ class Job:
         return all(r.future is not None and r.future.done() for r in (self.run, self.base))
 
     def results(self, timeout: float | None = None) -> YearResults:
-        """Wait for both runs and return the budget-year tables (computed once)."""
+        """Wait for both runs and return the budget-year tables without the planners' checks
+        (computed once; the page shows them at once)."""
         with self._lock:
             if self._results is None:
                 assert self.run.future is not None and self.base.future is not None
                 ds = self.run.future.result(timeout)
                 base = self.base.future.result(timeout)
-                self._results = budget_year(ds, base, self.levers.budget_year)
+                self._results = budget_year(ds, base, self.levers.budget_year, with_checks=False)
             return self._results
+
+    def checked_now(self) -> YearResults | None:
+        """The tables with the checks if they are computed already, else None (no waiting)."""
+        return self._checked
+
+    def checked(self, timeout: float | None = None) -> YearResults:
+        """The budget-year tables with the planners' checks (computed once, after
+        :meth:`results`)."""
+        res = self.results(timeout)
+        with self._checks_lock:
+            if self._checked is None:
+                assert self.run.future is not None
+                self._checked = add_checks(res, self.run.future.result(timeout))
+            return self._checked
 
     def datasets(self) -> tuple[xr.Dataset, xr.Dataset]:
         assert self.run.future is not None and self.base.future is not None
@@ -188,6 +205,7 @@ class Runs:
 
         Raises the scenario loader's ``ScenarioError`` / ``InputError`` for a refused lever."""
         if levers.changed():
+            self._build(levers)  # a refused lever stops here, before the baseline starts
             base = self._run(levers.baseline())
             run = self._run(levers, base)
         else:
