@@ -582,12 +582,25 @@ def ResultsArea(la: str) -> None:
     except SafetynetError as exc:
         error = str(exc)
 
+    def finished() -> Outcome | None:
+        started = time.perf_counter()
+        done = shared_runs().finished(levers) if levers is not None else None
+        if done is None:
+            return None
+        return Outcome(done, done.results(), time.perf_counter() - started, True)
+
+    # levers whose job has finished (moved back, or another tab ran them) are shown in the
+    # render that reads them, without a thread; looked up once per lever setting
+    hit = solara.use_memo(finished, dependencies=[levers])
+
     def work(cancel: threading.Event) -> Outcome | None:
-        return None if levers is None else run_levers(levers, cancel)
+        return None if levers is None or hit is not None else run_levers(levers, cancel)
 
     result = solara.use_thread(work, dependencies=[levers], intrusive_cancel=False)
     last = solara.use_ref(None)  # the result on screen stays while the next one runs
-    if result.state == solara.ResultState.FINISHED and result.value is not None:
+    if hit is not None:
+        last.current = hit
+    elif result.state == solara.ResultState.FINISHED and result.value is not None:
         last.current = result.value
     with solara.Column(classes=["results"]):
         Heading(text("title", la), 2)
@@ -600,7 +613,7 @@ def ResultsArea(la: str) -> None:
             known = result.error is None or isinstance(result.error, SafetynetError)
             kind = "error" if known else "failed"
             solara.Error(f"{text(kind, la)}: {error}", classes=["run-error"])
-        if result.state == solara.ResultState.RUNNING:
+        if result.state == solara.ResultState.RUNNING and hit is None:
             Progress(la)
         if last.current is not None and not error:
             Results(last.current, la)

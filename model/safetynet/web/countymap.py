@@ -131,11 +131,18 @@ def map_svg(lang: str) -> str:
     return "".join(out)
 
 
+@functools.cache
+def _palette() -> tuple[str, ...]:
+    """256 hex colours of ``RdBu_r`` (looked up once: a colormap lookup copies it)."""
+    cmap = matplotlib.colormaps["RdBu_r"]
+    return tuple(str(to_hex(cmap(i / 255.0))) for i in range(256))
+
+
 def _colour(x: float, limit: float) -> str:
     if not math.isfinite(x):
         return NO_VALUE
-    cmap = matplotlib.colormaps["RdBu_r"]
-    return str(to_hex(cmap(0.5 + 0.5 * max(-1.0, min(1.0, x / limit)))))
+    f = 0.5 + 0.5 * max(-1.0, min(1.0, x / limit))
+    return _palette()[round(f * 255)]
 
 
 def colour_limit(values: np.ndarray) -> float:

@@ -220,6 +220,27 @@ class Runs:
                     self._jobs.popitem(last=False)
             return job
 
+    def finished(self, levers: Levers) -> Job | None:
+        """The job of ``levers`` if it has run and its tables are made, else None: no work,
+        nothing started (the page shows a cached result in the same render)."""
+        with self._lock:
+            hit = self._built.get(levers.key())
+        if hit is None:
+            return None
+        run_key = hashlib.sha256(hit[0].encode()).hexdigest()
+        if levers.changed():
+            base = self._built.get(levers.baseline().key())
+            if base is None:
+                return None
+            base_key = hashlib.sha256(base[0].encode()).hexdigest()
+        else:
+            base_key = run_key
+        with self._lock:
+            job = self._jobs.get((run_key, base_key, levers.budget_year))
+        if job is None or not job.done() or job._results is None:
+            return None
+        return job
+
     def report_file(self, job: Job, kind: str, lang: str) -> Path:
         """Write (once) the Excel workbook (``kind="xlsx"``) or PDF report (``"pdf"``) of a
         finished job in ``lang`` with safetynet.report; returns its path. The workbook does not
