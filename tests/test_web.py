@@ -121,7 +121,8 @@ def test_lever_updates_table_and_map(server: str) -> None:
         )
         assert len(fills) == 129 and len(set(fills)) > 3  # coloured by county
         # the planners' checks arrive a moment after the rest of the result
-        page.wait_for_selector(".run-status[data-checks='1']")
+        now_key = page.locator(".run-status").get_attribute("data-key")
+        page.wait_for_selector(f".checks-done[data-key='{now_key}']", state="attached")
         assert page.locator("table.checks tr").count() == 6  # header + 5 checks
         dibao = page.locator("table.programmes tr[data-line='dibao'] td").nth(3).inner_text()
         assert dibao.startswith("+")

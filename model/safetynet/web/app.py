@@ -41,6 +41,8 @@ DEFAULT_YEAR = int(os.environ.get("SAFETYNET_WEB_YEAR", "2026"))
 SCENARIOS_DIR = Path(os.environ.get("SAFETYNET_WEB_SCENARIOS", "scenarios"))
 DEFAULT_BASE = "baseline.toml"
 POLL_S = 0.1
+#: the checks' thread waits this long so that the result's own update reaches the browser first
+CHECKS_DELAY_S = 0.3
 
 
 def scenario_files() -> list[str]:
@@ -302,7 +304,8 @@ def county_items(df: pd.DataFrame, la: str) -> list[dict[str, Any]]:
         pct = float(r["need_diff_pct"])
         item["need_diff_pct"] = round(pct, 2) if math.isfinite(pct) else None
         item["dibao_persons"] = round(float(r["dibao_persons"]))
-        item["checks_failed"] = int(r["checks_failed"])
+        failed = int(r["checks_failed"])
+        item["checks_failed"] = failed if failed >= 0 else None  # -1: checks not in yet
         out.append(item)
     return out
 
@@ -341,23 +344,17 @@ def Downloads(job: Job, la: str) -> None:
         )
 
 
+#: per tab: the job key whose checks are on screen (the county table's "checks failed" column
+#: reads it, so only the table and the checks re-render when they arrive)
+checks_done = solara.reactive("")
+
+
 @solara.component
 def Results(out: Outcome, la: str) -> None:
     """One result. Its HTML is built once per (result, language) (``use_memo``); the map's
-    geometry never changes (``map_svg``), only its colours; the planners' checks come from
-    their own thread a moment later (``Job.checked``), the rest is on screen meanwhile."""
-    job = out.job
-    ready = job.checked_now()
-
-    def work(cancel: threading.Event) -> YearResults | None:
-        return job.checked() if ready is None else ready
-
-    checking = solara.use_thread(work, dependencies=[job.key, job.base.key])
-    res = ready
-    if res is None and checking.state == solara.ResultState.FINISHED:
-        res = checking.value
-    have_checks = res is not None and res.checks is not None
-    res = res if res is not None else out.results
+    geometry never changes (``map_svg``), only its colours; the planners' checks come a moment
+    later from their own component and thread (:func:`Checks`), the rest is on screen meanwhile."""
+    job, res = out.job, out.results
 
     def tables() -> tuple[str, str, str, str, str]:
         return (
@@ -377,7 +374,7 @@ def Results(out: Outcome, la: str) -> None:
             tag="div",
             unsafe_innerHTML=(
                 f"<span class='run-status' data-key='{job.key[:16]}' "
-                f"data-cached='{int(out.cached)}' data-checks='{int(have_checks)}'>"
+                f"data-cached='{int(out.cached)}'>"
                 f"{html.escape(status)} · {out.seconds:.2f} {text('seconds', la)} · "
                 f"{text('scenario_key', la)} {job.key[:10]}</span>"
             ),
@@ -402,20 +399,48 @@ def Results(out: Outcome, la: str) -> None:
                 solara.HTML(unsafe_innerHTML=colours, classes=["map-colours"])
                 solara.Text(text("map_note", la))
                 Heading(text("checks", la))
-                if have_checks and res.checks is not None:
-                    solara.HTML(unsafe_innerHTML=checks_table(res.checks, la))
-                else:
-                    solara.Text(text("checks_wait", la), classes=["checks-wait"])
+                Checks(job, la)
                 Heading(text("cpi", la))
                 solara.HTML(unsafe_innerHTML=cpi)
         Downloads(job, la)
-    CountyTable(res, la, f"{job.key}/{job.base.key}/{int(have_checks)}")
+    CountyTable(job, la)
 
 
 @solara.component
-def CountyTable(res: YearResults, la: str, key: str) -> None:
+def Checks(job: Job, la: str) -> None:
+    """The planners' checks of a result, computed on this component's own thread (once per
+    job, ``Job.checked``); their arrival re-renders only this and the county table."""
+    ready = job.checked_now()
+
+    def work(cancel: threading.Event) -> YearResults:
+        if ready is not None:
+            return ready
+        time.sleep(CHECKS_DELAY_S)  # let the result reach the browser first
+        return job.checked()
+
+    result = solara.use_thread(work, dependencies=[job.key, job.base.key])
+    res = ready
+    if res is None and result.state == solara.ResultState.FINISHED:
+        res = result.value
+    if res is not None and res.checks is not None:
+        solara.HTML(
+            unsafe_innerHTML=(
+                f"<span class='checks-done' data-key='{job.key[:16]}'></span>"
+                + checks_table(res.checks, la)
+            )
+        )
+        if checks_done.peek() != job.key:
+            checks_done.set(job.key)
+    else:
+        solara.Text(text("checks_wait", la), classes=["checks-wait"])
+
+
+@solara.component
+def CountyTable(job: Job, la: str) -> None:
     """The county table: all counties of the result (129 rows, paginated and sorted in the
-    browser); its rows are built once per result, language and filter."""
+    browser); its rows are built once per result, language, filter and checks."""
+    checked = job.checked_now() if checks_done.value == job.key else None
+    res = checked if checked is not None else job.results()
     df = res.counties
     labels = solara.use_memo(
         lambda: {
@@ -432,7 +457,9 @@ def CountyTable(res: YearResults, la: str, key: str) -> None:
         shown = df[df["prefecture"] == pick] if pick else df
         return county_items(shown, la)
 
-    items = solara.use_memo(rows, dependencies=[key, la, pick])
+    items = solara.use_memo(
+        rows, dependencies=[job.key, job.base.key, checked is not None, la, pick]
+    )
     headers = solara.use_memo(
         lambda: [{"text": text(k, la), "value": c} for c, k in COUNTY_COLUMNS], dependencies=[la]
     )
