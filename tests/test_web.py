@@ -171,6 +171,10 @@ def test_lever_updates_table_and_map(server: str) -> None:
 
         page.locator(".lang-switch").click()
         page.wait_for_selector("text=Budget year 2020 against the baseline")
-        assert page.locator(".run-status").get_attribute("data-key") != first_key
+        page.wait_for_selector("text=Rural dibao standard rise (%)")  # the lever panel too
+        now_key = page.locator(".run-status").get_attribute("data-key")
+        assert now_key != first_key
+        page.wait_for_selector(f".checks-done[data-key='{now_key}']", state="attached")
+        assert "Checks failed" in page.inner_text(".county-table")
         page.screenshot(path=str(ARTIFACTS / "web_en.png"), full_page=True)
         browser.close()

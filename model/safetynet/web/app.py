@@ -185,7 +185,7 @@ def run_levers(levers: lv.Levers, cancel: threading.Event) -> Outcome | None:
         if cancel.is_set():
             return None
         progress.value = round(job.progress * 20) / 20  # 5 % steps: few re-renders
-        time.sleep(POLL_S)
+        job.wait(POLL_S)  # returns as soon as the runs are done
     res = job.results()
     progress.value = 1.0
     return Outcome(job, res, time.perf_counter() - started, cached)
@@ -422,6 +422,13 @@ def Checks(job: Job, la: str) -> None:
     res = ready
     if res is None and result.state == solara.ResultState.FINISHED:
         res = result.value
+    done = res is not None and res.checks is not None
+
+    def mark() -> None:
+        if done and checks_done.peek() != job.key:
+            checks_done.set(job.key)  # the county table's column follows
+
+    solara.use_effect(mark, [done, job.key])
     if res is not None and res.checks is not None:
         solara.HTML(
             unsafe_innerHTML=(
@@ -429,8 +436,6 @@ def Checks(job: Job, la: str) -> None:
                 + checks_table(res.checks, la)
             )
         )
-        if checks_done.peek() != job.key:
-            checks_done.set(job.key)
     else:
         solara.Text(text("checks_wait", la), classes=["checks-wait"])
 

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,11 @@ class Job:
 
     def done(self) -> bool:
         return all(r.future is not None and r.future.done() for r in (self.run, self.base))
+
+    def wait(self, timeout: float) -> None:
+        """Wait until both runs are done or ``timeout`` seconds have passed."""
+        futures = [r.future for r in (self.run, self.base) if r.future is not None]
+        wait(futures, timeout)
 
     def results(self, timeout: float | None = None) -> YearResults:
         """Wait for both runs and return the budget-year tables without the planners' checks
