@@ -12,8 +12,9 @@ recorder, so the Dataset is identical to a full run (``tests/test_resume.py``).
 What a snapshot holds (:func:`take`), generically so that new engine state is carried without
 a change here: every attribute of the model that is a numpy array, a random generator or an
 object of a ``safetynet`` class (households, and any other table the engine keeps), deep
-copied, except ``NOT_CARRIED`` (the parameters, CPI path and recorder, which come from the
-reform or are copied month by month); the month index ``t``; each county agent's random
+copied, except ``NOT_CARRIED`` (the parameters, CPI path and shocks, which come from the
+reform; the recorder, copied month by month; the model's own structure: county agents, thread
+groups, phases, cached views); the month index ``t``; each county agent's random
 streams (generator states), arrays and float totals (money year to date); and the recorder's
 months before the snapshot.
 """
@@ -37,7 +38,22 @@ if TYPE_CHECKING:
 
 #: model attributes a snapshot never copies: they come from the reform's run (parameters, CPI
 #: path, derived per-month caches) or are copied month by month (recorder)
-NOT_CARRIED = frozenset({"params", "cpi", "recorder", "_p", "_pool", "_tls", "shocks", "months"})
+NOT_CARRIED = frozenset(
+    {
+        "params",
+        "cpi",
+        "recorder",
+        "_p",
+        "_pool",
+        "_tls",
+        "shocks",
+        "months",
+        "county_agents",
+        "_groups",
+        "phases",
+        "_views",
+    }
+)
 
 
 @dataclass
@@ -131,8 +147,9 @@ def restore(model: SafetyNetModel, snap: ModelSnapshot) -> None:
     for agent, saved in zip(model.county_agents, snap.agents, strict=True):
         for k, v in saved.items():
             setattr(agent, k, _restored(getattr(agent, k, None), v))
-        if hasattr(agent, "_views"):
-            agent._views = None  # views of the replaced arrays are taken again
+    for obj in (model, *model.county_agents):
+        if hasattr(obj, "_views"):
+            obj._views = None  # views of the replaced arrays are taken again
     for k, v in snap.recorder.items():
         model.recorder.arrays[k][:, : snap.t] = v
     model.t = snap.t

@@ -191,10 +191,11 @@ def run_replicate(
                 model.restore(snap)
                 if progress is not None:
                     progress(snap.t * share)  # the months taken from the kept run
-            model.run(
-                None if progress is None else _scaled(progress, share),
-                keep.months if keep is not None else (),
-            )
+            step_progress = None if progress is None else _scaled(progress, share)
+            if keep is None:
+                model.run(step_progress)
+            else:
+                model.run(step_progress, keep.months)
             if keep is not None:
                 keep.add(spec.replicate, cpi, shocks, months, idx.tolist(), model.snapshots)
             parts.append(model.recorder.arrays)
