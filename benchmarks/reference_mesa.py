@@ -47,6 +47,7 @@ import numpy as np
 from safetynet import assessment, outputs, refdata
 from safetynet.behaviour import initial
 from safetynet.behaviour.initial import initial_state
+from safetynet.behaviour.shocks import ENDED, HIT
 from safetynet.constants import (
     ABLE,
     AGE_MAX,
@@ -276,6 +277,8 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         # engine-side state (SafetyNetModel attributes)
         self.shock_left = 0
         self.shock_new = 0  # months of a shock that hits this month (set by the county)
+        self.shock_hit = False  # the shock hit this month (behaviour.shocks.HIT)
+        self.shock_ended = False  # the shock ran out this month (behaviour.shocks.ENDED)
         self.last_benefit = 0.0
         self.months_since_job_gain = MAX_JOB_GAIN_MONTHS
         self.temp_case = False
@@ -289,6 +292,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.money: tuple[float, ...] = (0.0,) * len(MONEY_LINES)
         self.persons_now = 0
         self.edge_now = False
+        self.pci_seen = 0.0
         self.truly_eligible = False
         self.groups = 0  # bit mask of outputs.GROUPS
 
@@ -307,6 +311,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.benefits(r, a)
         self.truly_eligible = truth.whole or truth.single_persons > 0
         self.edge_now = a.edge
+        self.pci_seen = a.per_capita  # assessed income, for the monitored population
 
     # ------------------------------------------------------------------ life events
     def life_events(self, m: MonthRules) -> None:
@@ -453,6 +458,8 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         return False
 
     def apply_shock(self) -> None:
+        self.shock_ended = self.shock_left == 1 and not self.shock_new
+        self.shock_hit = bool(self.shock_new)
         self.shock_left = max(self.shock_left - 1, 0)
         if self.shock_new:
             self.shock_left = self.shock_new
@@ -552,7 +559,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             self.exit_months_left = 0
             return
         u = self.u_review
-        reviewed = u < m.review32
+        reviewed = u < m.review32 or self.shock_ended  # a review when a shock ends
         caught = not reviewed and u < m.caught32
         if prog == DIBAO_SINGLE:
             still = a.single_persons > 0 or a.tekun
@@ -582,7 +589,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
 
     def temporary_assistance(self, m: MonthRules, r: RuleParams, a: Assessed) -> None:
         """A crisis among low-income households and shock victims; amount by type and grade."""
-        hit = self.shock_left > 0
+        hit = self.shock_hit  # a crisis in the month the shock hits, not every month
         u = self.u_temporary
         low = a.edge or a.whole or self.programme != NONE
         self.temp_case = crisis = low and (u < m.incidence32 or hit) and self.size > 0
@@ -773,9 +780,22 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         entries = [0.0] * n_groups
         exits = [0.0] * n_groups
         eligible = covered = inel = pop_h = pop_p = 0.0
+        # the monitored population (safetynet.monitoring, written again household by household)
+        line = float(self.model.params.at(self.model.date).monitoring.tuopin_risk_line) / 12.0
+        tuopin_h = risk_h = risk_p = mon_h = mon_p = 0.0
         for hh in self.households:
             w = hh.weight
             hh.edge = hh.edge_now and hh.programme == NONE
+            free = hh.size > 0 and hh.programme == NONE
+            at_risk = free and bool(hh.tuopin) and hh.pci_seen < line
+            if hh.size > 0 and hh.tuopin:
+                tuopin_h += w
+            if at_risk:
+                risk_h += w
+                risk_p += w * hh.size
+            if at_risk or (hh.edge and free):
+                mon_h += w
+                mon_p += w * hh.size
             now = hh.group_mask()
             prev = hh.groups
             hh.groups = now
@@ -811,6 +831,11 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         arrays["ineligible_covered_households"][i, t] = inel
         arrays["population_households"][i, t] = pop_h
         arrays["population_persons"][i, t] = pop_p
+        arrays["tuopin_households"][i, t] = tuopin_h
+        arrays["tuopin_at_risk_households"][i, t] = risk_h
+        arrays["tuopin_at_risk_persons"][i, t] = risk_p
+        arrays["monitored_households"][i, t] = mon_h
+        arrays["monitored_persons"][i, t] = mon_p
 
 
 # ---------------------------------------------------------------------------- model
@@ -946,6 +971,9 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
             for name in COLUMNS
         }
         out["shock_left"] = np.array([h.shock_left for h in hhs], dtype=np.int8)
+        out["shock_event"] = np.array(
+            [HIT if h.shock_hit else ENDED if h.shock_ended else 0 for h in hhs], dtype=np.int8
+        )
         out["last_benefit"] = np.array([h.last_benefit for h in hhs], dtype=np.float32)
         out["months_since_job_gain"] = np.array(
             [h.months_since_job_gain for h in hhs], dtype=np.int8
@@ -964,6 +992,7 @@ def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:
     """The engine's household state in the layout of :meth:`ReferenceModel.state`."""
     out = {name: model.hh[name].copy() for name in COLUMNS}
     out["shock_left"] = model.shock_left.copy()
+    out["shock_event"] = model.shock_event.copy()
     out["last_benefit"] = model.last_benefit.copy()
     out["months_since_job_gain"] = model.months_since_job_gain.copy()
     out["temp_case"] = model.temp_case.copy()

@@ -49,10 +49,10 @@ PREMIUM: dict[str, dict[str, float]] = {
 }
 CITY_TYPES = ("district", "county-level city")
 
-#: Change dates of the county tables: the floor dates from 2016 on, plus 2021-01-01 (no new
-#: floor known for 2021; the 2020 values are restated so every county has a 2021 row).
+#: Change dates of the county tables: the floor dates from 2016 on (every provincial adjustment
+#: 2018-07 .. 2024-07 is known, issue 16); no extra restatement dates.
 FIRST_DATE = dt.date(2016, 1, 1)
-EXTRA_DATES = (dt.date(2021, 1, 1),)
+EXTRA_DATES: tuple[dt.date, ...] = ()
 
 DIBAO_REF = "S3 三(二) (county standard >= provincial floor); scripts/build_county_standards.py"
 TEKUN_REF = "S3 三(二); S4 二(二) (>= multiple x urban standard); scripts/build_county_standards.py"

@@ -934,7 +934,20 @@ HISTORY_DERIVED: dict[str, tuple[str, str, float, str]] = {
         1.0 / 3.0,
         "yuan/month",
     ),
+    # national household size (issue 16: MCA bulletins; rural dibao households are small)
+    **{
+        f"national_{area}_dibao_persons_per_household_{p}": (
+            f"national_{area}_dibao_persons_{p}",
+            f"national_{area}_dibao_households_{p}",
+            1.0,
+            "persons/household",
+        )
+        for area in ("urban", "rural")
+        for p in ("2019_12", "2020_12")
+    },
 }
+#: key prefixes of the geographic level, not part of the item name
+GEO_PREFIXES = ("province_", "national_")
 
 HISTORY_COLUMNS = [
     "key",
@@ -985,7 +998,9 @@ def build_history_facts(facts: Path) -> pd.DataFrame:
             value /= float(by_key[den]["value"])
             formula = f"{num} / {den}"
         period = str(a["period"])
-        item = key.removeprefix("province_").removesuffix("_" + period_slug(period))
+        item = key.removesuffix("_" + period_slug(period))
+        for prefix in GEO_PREFIXES:
+            item = item.removeprefix(prefix)
         rows.append(
             [key, a["geo"], period, item, round(value, 4), unit, DERIVED, formula, a["source"],
              a["title"], a["published"]]

@@ -99,7 +99,37 @@ def test_other_groups_priced_from_counts() -> None:
         coords={"county": ct.code, "month": months},
     )  # fmt: skip
     got = history.other_groups_subsidy(ds).sum("county").values[0, 0]
-    # April 2020: orphans and de facto unsupported children covered (doubling months), 20 yuan
-    # each: 20 x (10,374 + 9,898); August 2020: not covered under the 2016 list
-    assert got[0] == pytest.approx(20.0 * (10374 + 9898))
-    assert got[1] == 0.0
+    # unemployment-insurance recipients and 优抚对象 (16d's estimated counts: 2019-05..2020-07
+    # person-times / 15) are covered under the 2016 list in both months
+    facts = refdata.history_facts()
+    adults = (
+        facts["province_unemployment_insurance_recipients_2019_2020"].value
+        + facts["province_entitled_veterans_2019_2020"].value
+    )
+    assert adults == pytest.approx(43333 + 245333)
+    # April 2020: orphans and de facto unsupported children also covered (doubling months),
+    # 20 yuan each: 20 x (10,374 + 9,898 + adults); August 2020: the 2016 list only
+    assert got[0] == pytest.approx(20.0 * (10374 + 9898 + adults))
+    assert got[1] == pytest.approx(20.0 * adults)
+
+
+def test_path_table_is_the_run_month_by_month(run: xr.Dataset) -> None:
+    table = history.path_table(run)
+    assert [r["month"] for r in table] == [str(m)[:7] for m in run.month.values]
+    first = run.isel(month=0, scenario=0).median("replicate")
+    urban = float(first["cases_persons"].sel(group=history.URBAN).sum())
+    assert table[0]["urban_dibao_persons"] == pytest.approx(urban)
+    assert all(r["monitored_households"] >= r["tuopin_at_risk_households"] - 1e-6 for r in table)
+
+
+def test_orphans_subsidy_is_count_times_standard() -> None:
+    ct = refdata.counties()
+    months = np.array(["2021-01-01", "2023-01-01"], dtype="datetime64[ns]")
+    ds = xr.Dataset(
+        coords={"scenario": ["s"], "replicate": [0], "county": ct.code, "month": months}
+    )
+    got = history.orphans_subsidy(ds).sum("county").values[0, 0]
+    # 10,374 orphans + 9,898 de facto unsupported children (2020-01) at 1,280 yuan (2020-12
+    # standard) and 1,290 yuan (from 2022-07)
+    assert got[0] == pytest.approx((10374 + 9898) * 1280.0)
+    assert got[1] == pytest.approx((10374 + 9898) * 1290.0)

@@ -381,7 +381,11 @@ def test_processing_delay_per_county_in_the_start_state() -> None:
 
     when = D(2025, 1, 1)
     ps = load_parameters().with_overrides(
-        [Override("behaviour.processing_delay_months", when, value=0, counties=(LUOPING,))]
+        [
+            Override("behaviour.processing_delay_months", when, value=0, counties=(LUOPING,)),
+            # applications at the pre-path-fit rate so that a 2% sample has some waiting
+            Override("behaviour.application_rate", when, value=0.25),
+        ]
     )
     table = refdata.counties()
     idx = sorted(int(i) for i in table.index_of([LUOPING, DALI]))

@@ -56,8 +56,14 @@ sample_fraction = {fraction}
 
 # Switch on what the baseline leaves idle so that every branch of the step runs: gradual exit
 # after a job gain, active discovery, a standard raise (take-up responds), the tiered formula,
-# price subsidy for edge families, a binding services cap, overlapping shocks.
+# price subsidy for edge families, a binding services cap, overlapping shocks; applications at
+# the pre-path-fit rate (0.25/month, issue 16) so that the small sample has entries everywhere.
 EXERCISE = """
+[[overrides]]
+path = "behaviour.application_rate"
+from = "2019-05"
+value = 0.25
+
 [[overrides]]
 path = "behaviour.gradual_exit_share_work"
 from = "2019-05"

@@ -31,21 +31,26 @@ from typer.testing import CliRunner
 D = dt.date
 REPO = Path(__file__).resolve().parent.parent
 POLICY_BRANCHES = ("dibao", "tekun", "temporary", "price_subsidy", "services", "funding")
-REQUIRED_COUNTY_DATES = [D(2019, 1, 1), D(2020, 1, 1), D(2021, 1, 1)] + [
-    D(y, 7, 1) for y in (2022, 2023, 2024)
+#: the provincial adjustment dates 2018-2024 (official floors, issue 16)
+REQUIRED_COUNTY_DATES = [D(2018, 7, 1), D(2019, 7, 1), D(2020, 6, 1)] + [
+    D(y, 7, 1) for y in (2021, 2022, 2023, 2024)
 ]
 
 #: Every (path, from) whose value is marked official: the source text gives the number for
 #: Yunnan (seeds S0-S4, the 2020 press conference) or the national rule. Marking anything else
 #: official must be a deliberate change here, reviewed against the source.
 OFFICIAL = {
-    "dibao.floor_urban": [D(2015, 1, 1), D(2020, 1, 1)],
-    "dibao.floor_rural": [D(2015, 1, 1), D(2020, 1, 1)],
+    # the provincial notices 2018-2024 (issue 16: reprints of the notices, dates as printed)
+    "dibao.floor_urban": [D(2015, 1, 1), D(2018, 7, 1), D(2019, 7, 1), D(2020, 6, 1)]
+    + [D(y, 7, 1) for y in (2021, 2022, 2023, 2024)],
+    "dibao.floor_rural": [D(2015, 1, 1), D(2018, 7, 1), D(2019, 7, 1), D(2020, 6, 1)]
+    + [D(y, 7, 1) for y in (2021, 2022, 2023, 2024)],
     "dibao.standard_rise_band": [D(2021, 9, 20)],
     "dibao.single_person_disability_grade_max": [D(2021, 9, 20)],
     "dibao.single_person_mental_grade_max": [D(2021, 9, 20)],
     "dibao.single_person_serious_illness": [D(2021, 3, 23)],
-    "tekun.floor": [D(2020, 1, 1)],
+    "tekun.floor": [D(2018, 7, 1), D(2019, 7, 1), D(2020, 6, 1)]
+    + [D(y, 7, 1) for y in (2021, 2022, 2023, 2024)],
     "tekun.standard_multiple": [D(2020, 1, 1)],
     "tekun.minor_age_limit": [D(2016, 1, 1), D(2021, 9, 20)],
     "tekun.institution_share_willing": [D(2022, 6, 28)],
@@ -338,7 +343,7 @@ def test_script_keeps_a_planner_row_and_tekun_follows(tmp_path: Path) -> None:
         f.write_text(text, encoding="utf-8")
     assert mod.build(tmp_path) == out  # idempotent
     ps = load_parameters(tmp_path)
-    assert ps.value("dibao.floor_urban", D(2024, 1, 1)) == 720
+    assert ps.value("dibao.floor_urban", D(2024, 1, 1)) == 728
     j = int(refdata.counties().index_of(code)[0])
     assert ps.at(D(2023, 8, 1)).dibao.standard.urban[j] == 900
 
@@ -383,8 +388,8 @@ def test_cli_list_json(runner_app: typer.Typer, ps: ParameterSet) -> None:
     assert by["price_subsidy.cpi_threshold_pct"]["value"] == 3
     assert by["price_subsidy.cpi_threshold_pct"]["status"] == "official"
     urban = by["dibao.standard"]["value"]["urban"]
-    assert urban["min"] == 690 and urban["min"] <= urban["median"] <= urban["max"]
-    assert by["dibao.standard"]["status"] == "estimated"
+    assert urban["min"] == 700 and urban["min"] <= urban["median"] <= urban["max"]
+    assert by["dibao.standard"]["status"] == "mixed"  # counties on the official 2022 floor
 
 
 def test_cli_list_status_filter(runner_app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from safetynet.params import Override, ParameterSet, load_parameters
 from safetynet.rules.checks import TOLERANCE
 
 D = dt.date
-CODE = "530102"  # Wuhua district: urban 830, rural 485 in 2024-07 (estimated table)
+CODE = "530102"  # Wuhua district: urban 808, rural 575 in 2024-07 (estimated table)
 
 
 def _at(ps: ParameterSet, when: dt.date, path: str, key: str) -> float:
@@ -42,18 +42,18 @@ def test_baseline_rule_is_table_to_2024_then_consumption() -> None:
 
 def test_consumption_rule_hand_computed() -> None:
     ps = standards.set_standards(load_parameters(), 2026)
-    # 2025: ratio × 2024 consumption / 12, rounded up: 0.30 × 30,737 / 12 = 768.43 -> 769;
-    # 0.35 × 16,281 / 12 = 474.86 -> 475
-    assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == 769
-    assert ps.value("dibao.floor_rural", D(2025, 7, 1)) == 475
-    assert ps.value("dibao.floor_urban", D(2025, 6, 1)) == 755  # before the adjustment date
-    # 2026 from 2025 consumption: 0.30 × 31,291 / 12 = 782.28 -> 783; 0.35 × 17,258 / 12 -> 504
-    assert ps.value("dibao.floor_urban", D(2026, 7, 1)) == 783
-    assert ps.value("dibao.floor_rural", D(2026, 7, 1)) == 504
-    # the county keeps its premium: 830 × 769 / 755 = 845.39
-    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(845.39)
+    # 2025: ratio × 2024 consumption / 12, rounded up: 0.2904 × 30,737 / 12 = 743.84 -> 744;
+    # 0.4127 × 16,281 / 12 = 559.94 -> 560 (= Yunnan's official 2025 floors, 744 and 6,720 / 12)
+    assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == 744
+    assert ps.value("dibao.floor_rural", D(2025, 7, 1)) == 560
+    assert ps.value("dibao.floor_urban", D(2025, 6, 1)) == 735  # the official 2024-07 floor
+    # 2026 from 2025 consumption: 0.2904 × 31,291 / 12 = 757.24 -> 758; 0.4127 × 17,258 / 12 -> 594
+    assert ps.value("dibao.floor_urban", D(2026, 7, 1)) == 758
+    assert ps.value("dibao.floor_rural", D(2026, 7, 1)) == 594
+    # the county keeps its premium: 808 × 744 / 735 = 817.89
+    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(817.89)
     assert _at(ps, D(2025, 7, 1), "dibao.standard", "rural") == pytest.approx(
-        round(485 * 475 / 450, 2)
+        round(575 * 560 / 533.33, 2)
     )
 
 
@@ -65,10 +65,10 @@ def test_projected_consumption_grows() -> None:
 
 def test_rise_rule_and_band() -> None:
     ps = _rule("rise")
-    # floor 755 × 1.05 = 792.75 -> 793; county 830 × 1.05 = 871.5 (band top 793 × 1.1 = 872.3)
-    assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == 793
-    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(871.5)
-    # a county already above the band is held at its top: 900 × 1.05 = 945 > 872.3
+    # floor 735 × 1.05 = 771.75 -> 772; county 808 × 1.05 = 848.4 (band top 772 × 1.1 = 849.2)
+    assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == 772
+    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(848.4)
+    # a county already above the band is held at its top: 900 × 1.05 = 945 > 849.2
     high = load_parameters().with_overrides(
         [
             Override(
@@ -78,14 +78,14 @@ def test_rise_rule_and_band() -> None:
         ]
     )
     ps2 = standards.set_standards(high, 2025)
-    assert _at(ps2, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(793 * 1.1)
+    assert _at(ps2, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(772 * 1.1)
 
 
 def test_cpi_rule_uses_last_years_average() -> None:
     ps = _rule("cpi")
     pct = standards.cpi_annual_pct(ps, 2024)
     factor = max(1.0, 1 + pct / 100)
-    assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == math.ceil(755 * factor - 1e-9)
+    assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == math.ceil(735 * factor - 1e-9)
     # the projection mean where there are no data
     assert standards.cpi_annual_pct(ps, 2040) == ps.value("prices.cpi_mean_pct", D(2040, 1, 1))
 
@@ -99,9 +99,9 @@ def test_given_table_value_is_kept() -> None:
     starts = [e.start for e in p.entries[(CODE, "urban")]]  # type: ignore[union-attr]
     assert D(2026, 3, 1) in starts and D(2026, 7, 1) not in starts
     assert _at(ps, D(2026, 12, 1), "dibao.standard", "urban") == 999.0
-    # the next year grows from the given value: 999 × 797 / 783, within the band 797 × 1.1
+    # the next year grows from the given value: 999 × 771 / 758, within the band 771 × 1.1
     assert _at(ps, D(2027, 7, 1), "dibao.standard", "urban") == pytest.approx(
-        min(round(999 * 797 / 783, 2), 797 * 1.1)
+        min(round(999 * 771 / 758, 2), 771 * 1.1)
     )
 
 
@@ -141,7 +141,7 @@ def test_tekun_follows_urban_standard_every_month() -> None:
         ).all()
         assert (tk >= b.tekun.floor - TOLERANCE).all()
         month = D(month.year + month.month // 12, month.month % 12 + 1, 1)
-    assert ps.value("tekun.floor", D(2026, 7, 1)) == math.ceil(1.3 * 783)
+    assert ps.value("tekun.floor", D(2026, 7, 1)) == math.ceil(1.3 * 758)
 
 
 def test_care_subsidy_from_minimum_wage() -> None:

@@ -43,9 +43,11 @@ __all__ = [
     "OtherGroup",
     "fit_rise_share",
     "fit_table",
+    "orphans_subsidy",
     "other_groups",
     "other_groups_subsidy",
     "path_chart",
+    "path_table",
     "to_markdown",
 ]
 
@@ -61,11 +63,16 @@ TOLERANCE: dict[str, float] = {"count": 0.03, "money": 0.05, "prefectures": 0.0}
 CALIBRATION_USE: dict[str, str] = {
     "province_price_subsidy_per_recipient_2019_06": "price_subsidy.rise_share",
     "province_price_subsidy_per_recipient_2019_07": "price_subsidy.rise_share",
-    "province_temporary_assistance_spending_2020_01_2020_03": "behaviour.temporary_incidence 2020",
+    "province_temporary_assistance_spending_2020_01_2020_03": "behaviour.history_shock_share",
     "province_temporary_assistance_spending_2019_01_2019_05": "behaviour.temporary_incidence 2019",
     "province_urban_dibao_persons_2019_05": "calibrated.* (start month)",
     "province_rural_dibao_persons_2019_05": "calibrated.* (start month)",
     "province_urban_dibao_households_2019_05": "calibrated.* (start month)",
+    # the path fit (safetynet.path_fit: entry, exit, take-up response, the 2020 epidemic)
+    "province_urban_dibao_persons_2023_09": "behaviour.* path fit (safetynet.path_fit)",
+    "province_rural_dibao_persons_2023_09": "behaviour.* path fit (safetynet.path_fit)",
+    "province_urban_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
+    "province_rural_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
     "province_dibao_spending_2019_01_2019_05": "calibrated.* (start month)",
     "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
 }
@@ -213,6 +220,38 @@ def _measure(
     if item.endswith("_dibao_persons_per_household") and month is not None:
         groups = URBAN if item.startswith("urban") else RURAL
         return _persons(ds, month, groups) / _households(ds, month, groups), "count", ""
+    if item in ("tekun_persons", "dibao_persons") and month is not None:
+        groups = TEKUN if item == "tekun_persons" else [*URBAN, *RURAL]
+        return _persons(ds, month, groups), "count", "urban + rural"
+    if item in ("urban_dibao_avg_standard", "rural_dibao_avg_standard") and month is not None:
+        area = item.split("_")[0]
+        per_year = f.unit.endswith("/year")
+        std = ds[f"standard_{area}"].sel(month=month).isel(scenario=0).median("replicate")
+        cp = ds["cases_persons"].sel(month=month, group=URBAN if area == "urban" else RURAL)
+        wt = cp.sum("group").isel(scenario=0).median("replicate")
+        value = float((std * wt).sum() / max(float(wt.sum()), 1.0)) * (12.0 if per_year else 1.0)
+        return value, "money", "county standards weighted by the model's dibao persons"
+    if item in ("temporary_assistance_cases", "temporary_assistance_avg"):
+        win = _window(ds, period)
+        if win is None:
+            return None
+        cases = float(_prov(win["cases_persons"].sel(group="temporary")).sum())
+        if item == "temporary_assistance_cases":
+            return cases, "count", "persons in households assisted, summed over months"
+        paid = float(_prov(win["spending"].sel(programme="temporary")).sum())
+        return paid / max(cases, 1.0), "money", "spending / persons assisted"
+    if item == "assistance_spending":
+        total = _spending(ds, period, ["dibao", "tekun_basic", "tekun_care", "temporary",
+                                       "price_subsidy", "one_time_subsidy"])  # fmt: skip
+        return None if total is None else (total, "money", "all money paid to households")
+    if item in (
+        "price_linked_total",
+        "price_linked_person_times_assistance",
+        "price_linked_per_person_time",
+    ):
+        return _price_window(ds, period, ps, item)
+    if item.startswith("price_linked_person_times"):
+        return None  # the other groups: inputs of other_groups()
     if item.startswith("price_subsidy_"):
         pay = _payment_month(ds, period, ps)
         if pay is None:
@@ -223,8 +262,8 @@ def _measure(
         if item == "price_subsidy_recipients":
             return _recipients(ds, pay), "count", note + "; dibao + tekun persons paid"
         if item == "price_subsidy_amount":
-            paid = _spending(ds, str(pay)[:7], ["price_subsidy"])
-            return (paid or 0.0), "money", note + "; dibao and tekun recipients"
+            amount = _spending(ds, str(pay)[:7], ["price_subsidy"]) or 0.0
+            return amount, "money", note + "; dibao and tekun recipients"
         if item == "price_subsidy_per_recipient":
             paid = _spending(ds, str(pay)[:7], ["price_subsidy"]) or 0.0
             return paid / max(_recipients(ds, pay), 1.0), "money", note
@@ -246,6 +285,33 @@ def _measure(
         spent = _spending(ds, period, lines[item][0])
         return None if spent is None else (spent, "money", lines[item][1])
     return None
+
+
+def _price_window(
+    ds: xr.Dataset, period: str, ps: ParameterSet, item: str
+) -> tuple[float, str, str] | None:
+    """The price subsidy over the payment months of the index months ``period``: total paid
+    (dibao + tekun + the other covered groups), person-times of dibao and tekun, per
+    person-time (all groups)."""
+    first, _, last = period.partition("..")
+    a, b = _payment_month(ds, first, ps), _payment_month(ds, last or first, ps)
+    if a is None or b is None:
+        return None
+    w = ds.sel(month=slice(a, b))
+    times = sum(_recipients(w, m) for m in w.month.values)
+    paid = float(_prov(w["spending"].sel(programme="price_subsidy")).sum())
+    other = (
+        float(_prov(w["price_subsidy_other_groups"]).sum())
+        if "price_subsidy_other_groups" in w
+        else 0.0
+    )
+    note = f"payment months {str(a)[:7]}..{str(b)[:7]}"
+    if item == "price_linked_total":
+        return paid + other, "money", note + "; with the other covered groups"
+    if item == "price_linked_person_times_assistance":
+        return times, "count", note + "; dibao + tekun persons paid, summed"
+    others = sum(g.persons for g in other_groups())
+    return (paid + other) / max(times + others * w.sizes["month"], 1.0), "shown", note
 
 
 def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
@@ -290,6 +356,33 @@ def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> lis
                _spending(ds, jan, list(constants.TEKUN_LINES)) or 0.0, tk_spend, "yuan",
                "money", "held out", src.status, src.url, "basic living + care")
     )  # fmt: skip
+    rows.extend(_benefit_rows(ds, facts))
+    return rows
+
+
+def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
+    """Dibao benefit per person per month, urban and rural together (the model does not split
+    spending by area): the persons-weighted mean of the reported average benefits."""
+    rows: list[FitRow] = []
+    for key, f in facts.items():
+        if f.item != "urban_dibao_avg_benefit":
+            continue
+        tail = key.removeprefix("province_urban_dibao_avg_benefit_")
+        need = [f"province_rural_dibao_avg_benefit_{tail}", f"province_urban_dibao_persons_{tail}",
+                f"province_rural_dibao_persons_{tail}"]  # fmt: skip
+        m = _month(ds, f.period)
+        if m is None or any(k not in facts for k in need):
+            continue
+        rural, up, rp = (facts[k].value for k in need)
+        rural_month = rural / 12.0 if facts[need[0]].unit.endswith("/year") else rural
+        fact = (f.value * up + rural_month * rp) / (up + rp)
+        persons = _persons(ds, m, [*URBAN, *RURAL])
+        model = (_spending(ds, f.period[:7], ["dibao"]) or 0.0) / max(persons, 1.0)
+        rows.append(
+            FitRow(f"province_dibao_benefit_per_person_{tail}", "Dibao benefit per person",
+                   f.period, model, fact, "yuan/person/month", "money", "held out",
+                   refdata.DERIVED, f.url, "urban and rural average benefits weighted by persons")
+        )  # fmt: skip
     return rows
 
 
@@ -311,6 +404,16 @@ LABELS: dict[str, str] = {
     "price_subsidy_urban_max": "Price subsidy urban, highest",
     "price_subsidy_rural_min": "Price subsidy rural, lowest",
     "price_subsidy_rural_max": "Price subsidy rural, highest",
+    "tekun_persons": "Tekun persons",
+    "dibao_persons": "Dibao persons",
+    "urban_dibao_avg_standard": "Urban dibao standard, average",
+    "rural_dibao_avg_standard": "Rural dibao standard, average",
+    "temporary_assistance_cases": "Temporary assistance: persons assisted",
+    "temporary_assistance_avg": "Temporary assistance per person assisted",
+    "assistance_spending": "Assistance paid to households",
+    "price_linked_total": "Price subsidy: total",
+    "price_linked_person_times_assistance": "Price subsidy: dibao and tekun person-times",
+    "price_linked_per_person_time": "Price subsidy per person-time",
 }
 
 LABELS_ZH: dict[str, str] = {
@@ -339,6 +442,17 @@ LABELS_ZH: dict[str, str] = {
     "Dibao spending per month": "低保月支出",
     "Tekun spending per month": "特困供养月支出",
     "Temporary assistance per month": "临时救助月支出",
+    "Tekun persons": "特困人员",
+    "Dibao persons": "低保人数",
+    "Urban dibao standard, average": "城市低保平均标准",
+    "Rural dibao standard, average": "农村低保平均标准",
+    "Temporary assistance: persons assisted": "临时救助人次",
+    "Temporary assistance per person assisted": "临时救助人次均水平",
+    "Assistance paid to households": "困难群众救助资金支出",
+    "Price subsidy: total": "价格临时补贴：合计",
+    "Price subsidy: dibao and tekun person-times": "价格临时补贴：低保特困人次",
+    "Price subsidy per person-time": "价格临时补贴：人次均",
+    "Dibao benefit per person": "低保人均补助水平",
 }
 USE_ZH: dict[str, str] = {"calibration": "校准", "held out": "留出检验", "shown": "仅展示"}
 
@@ -588,12 +702,25 @@ def other_groups() -> list[OtherGroup]:
     for name in ("orphans", "unsupported_children"):
         f = facts[f"province_{name}_2020_01"]
         out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
-    for name in ("unemployment_insurance", "entitled_veterans"):
-        out.append(
-            OtherGroup(name, 0.0, "", refdata.MEMORY, "",
-                       "no Yunnan count found in our sources: priced at 0 (unknown, not zero)")
-        )  # fmt: skip
+    keys = {
+        "unemployment_insurance": "province_unemployment_insurance_recipients_2019_2020",
+        "entitled_veterans": "province_entitled_veterans_2019_2020",
+    }
+    for name, key in keys.items():
+        if key in facts:  # person-times 2019-05..2020-07 / 15 index months (16d; estimated)
+            f = facts[key]
+            out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
+        else:
+            out.append(
+                OtherGroup(name, 0.0, "", refdata.MEMORY, "",
+                           "no Yunnan count found in our sources: priced at 0 (unknown, not zero)")
+            )  # fmt: skip
     return out
+
+
+#: groups of :func:`other_groups` shared among counties by children aged 0-14 (the rest by
+#: population): an estimated allocation, no county counts being published
+CHILD_GROUPS = ("orphans", "unsupported_children")
 
 
 def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
@@ -604,29 +731,70 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
     urban rate is the base for these groups (NAT local implementations, e.g. Guilin)."""
     ps = params if params is not None else load_parameters()
     ct = refdata.counties()
+    every = np.arange(len(ct))
     pos = ct.index_of([str(c) for c in ds.county.values])
-    kids = ct.pop_total[pos] * ct.share_age_0_14[pos]
-    share = kids / kids.sum()
-    covered = np.zeros(ds.sizes["month"])
+    # shares of the province total (a run of some counties gets those counties' part)
+    kids = (ct.pop_total * ct.share_age_0_14).astype(np.float64)
+    people = ct.pop_total.astype(np.float64)
+    child_share = kids[pos] / kids[every].sum()
+    people_share = people[pos] / people[every].sum()
     groups = other_groups()
-    total = np.zeros(ds.sizes["month"])
+    counts_cm = np.zeros((len(pos), ds.sizes["month"]))
     for i, m in enumerate(ds.month.values):
         d = dt.date.fromisoformat(str(np.datetime64(m, "D")))
         prices = ps.at(d).price_subsidy  # covered groups: the rule price_subsidy.group_flag
-        total[i] = sum(g.persons for g in groups if price_subsidy.group_flag(prices, g.name))
-        covered[i] = total[i]
+        for g in groups:
+            if price_subsidy.group_flag(prices, g.name):
+                share = child_share if g.name in CHILD_GROUPS else people_share
+                counts_cm[:, i] += g.persons * share
     rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
     counts = xr.DataArray(
-        np.outer(share, covered), dims=("county", "month"),
-        coords={"county": ds.county, "month": ds.month},
-    )  # fmt: skip
+        counts_cm, dims=("county", "month"), coords={"county": ds.county, "month": ds.month}
+    )
     out = (rate * counts).rename("price_subsidy_other_groups")
     out.attrs = {
         "units": "yuan",
         "long_name": "Price subsidy to covered groups outside the household schema",
         "long_name_zh": "其他保障对象价格临时补贴",
-        "description": "orphans and de facto unsupported children (counts 2020-01); "
-        "unemployment-insurance recipients and entitled veterans' dependants not counted",
+        "description": "orphans and de facto unsupported children (province counts 2020-01, "
+        "shared by children aged 0-14), unemployment-insurance recipients and entitled "
+        "veterans' dependants (2019-05..2020-07 person-times / 15, estimated, shared by "
+        "population) x the county's urban rate in the months the group is covered",
+    }
+    return out
+
+
+def orphans_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Basic living allowance of orphans and de facto unsupported children, yuan per county
+    and month (scenario, replicate, county, month): the province counts of January 2020
+    (history_facts) shared by the county's children aged 0-14 (estimated allocation) x
+    ``children.orphan_standard`` of the month (S0 二(四), S4 三(八))."""
+    ps = params if params is not None else load_parameters()
+    ct = refdata.counties()
+    pos = ct.index_of([str(c) for c in ds.county.values])
+    kids = (ct.pop_total * ct.share_age_0_14).astype(np.float64)
+    share = kids[pos] / kids.sum()
+    persons = sum(g.persons for g in other_groups() if g.name in CHILD_GROUPS)
+    std = np.array(
+        [float(ps.value("children.orphan_standard", _date(m))) for m in ds.month.values]  # type: ignore[arg-type]
+    )
+    values = np.broadcast_to(
+        np.outer(share * persons, std),
+        (ds.sizes["scenario"], ds.sizes["replicate"], len(pos), len(std)),
+    ).copy()
+    out = xr.DataArray(
+        values,
+        dims=("scenario", "replicate", "county", "month"),
+        coords={"scenario": ds.scenario, "replicate": ds.replicate, "county": ds.county,
+                "month": ds.month},
+        name="orphans_subsidy",
+    )  # fmt: skip
+    out.attrs = {
+        "units": "yuan",
+        "long_name": "Allowance of orphans and de facto unsupported children",
+        "long_name_zh": "孤儿及事实无人抚养儿童基本生活费",
+        "description": "province counts 2020-01 shared by children aged 0-14 (estimated) x "
+        "children.orphan_standard; not in spending",
     }
     return out
 
@@ -646,27 +814,60 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     months = d.month.values
     facts = refdata.history_facts()
     targets = refdata.targets()
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    fig, axes = plt.subplots(3, 2, figsize=(12, 11.5), constrained_layout=True)
+    fitted = set(CALIBRATION_USE)
+    labelled: set[tuple[int, bool]] = set()
 
     def dot(ax: Any, period: str, value: float, label: str, held: bool) -> None:
         x = np.datetime64(period[:7], "M").astype("datetime64[ns]")
         ax.plot([x], [value], marker="o" if held else "s", color="black" if held else "tab:red",
                 linestyle="none", label=label)  # fmt: skip
 
-    ax = axes[0, 0]
-    for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
-        y = _prov(d["cases_persons"].sel(group=groups)).sum("group") / 1e6
-        ax.plot(months, y, color=color, label=f"model {label} persons")
-    for key, lab in (("province_urban_dibao_persons_2020_01", "fact 2020-01 (held out)"),
-                     ("province_rural_dibao_persons_2020_01", None)):  # fmt: skip
-        dot(ax, facts[key].period, facts[key].value / 1e6, lab or "_", True)
-    for key in ("province_urban_dibao_persons_2019_05", "province_rural_dibao_persons_2019_05"):
-        dot(ax, targets[key].period, targets[key].value / 1e6,
-            "fact 2019-05 (calibration)" if "urban" in key else "_", False)  # fmt: skip
-    ax.set_title("Dibao persons, Yunnan (million)")
-    ax.legend(fontsize=8)
+    def fact_dots(ax: Any, items: Sequence[str], scale: float) -> None:
+        """Every Yunnan fact of ``items``: red squares calibration, black circles held out."""
+        for key, f in sorted(facts.items()):
+            if f.geo == "yunnan" and f.item in items and ".." not in f.period:
+                held = key not in fitted
+                tag = (id(ax), held)
+                label = (
+                    "_" if tag in labelled else ("fact, held out" if held else "fact, calibration")
+                )
+                labelled.add(tag)
+                dot(ax, f.period, f.value / scale, label, held)
 
-    ax = axes[0, 1]
+    for ax, groups, area, color in ((axes[0, 0], URBAN, "urban", "tab:blue"),
+                                    (axes[0, 1], RURAL, "rural", "tab:green")):  # fmt: skip
+        y = _prov(d["cases_persons"].sel(group=groups)).sum("group") / 1e6
+        ax.plot(months, y, color=color, label=f"model {area} dibao persons")
+        fact_dots(ax, [f"{area}_dibao_persons"], 1e6)
+        key = f"province_{area}_dibao_persons_2019_05"
+        dot(ax, targets[key].period, targets[key].value / 1e6, "fact 2019-05 (start month)", False)
+        ax.set_title(f"{area.capitalize()} dibao persons, Yunnan (million)")
+        ax.legend(fontsize=8, loc="lower left")
+
+    ax = axes[2, 1]
+    y = _prov(d["cases_persons"].sel(group=TEKUN)).sum("group") / 1e3
+    ax.plot(months, y, color="tab:brown", label="model tekun persons")
+    fact_dots(ax, ["tekun_persons"], 1e3)
+    tk = [facts[k] for k in ("province_urban_tekun_persons_2020_01",
+                             "province_rural_tekun_persons_2020_01") if k in facts]  # fmt: skip
+    if len(tk) == 2:
+        dot(ax, tk[0].period, (tk[0].value + tk[1].value) / 1e3, "_", True)
+    ax.set_title("Tekun persons, Yunnan (thousand)")
+    top = max(
+        [
+            float(y.max()),
+            *(
+                f.value / 1e3
+                for f in facts.values()
+                if f.item == "tekun_persons" and f.geo == "yunnan"
+            ),
+        ]
+    )
+    ax.set_ylim(0, top * 1.15)
+    ax.legend(fontsize=8, loc="lower right")
+
+    ax = axes[1, 0]
     for groups, label, color in ((URBAN, "urban", "tab:blue"), (RURAL, "rural", "tab:green")):
         p = _prov(d["cases_persons"].sel(group=groups)).sum("group")
         h = _prov(d["cases_households"].sel(group=groups)).sum("group")
@@ -678,7 +879,7 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     ax.set_ylim(0, 4)
     ax.legend(fontsize=8)
 
-    ax = axes[1, 0]
+    ax = axes[1, 1]
     temp = _prov(d["spending"].sel(programme="temporary")) / 1e6
     ax.plot(months, temp, color="tab:orange", label="model temporary assistance")
     f = facts["province_temporary_assistance_spending_2020_01_2020_03"]
@@ -688,10 +889,15 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     t19 = targets["province_temporary_assistance_spending_2019_01_2019_05"]
     ax.hlines(t19.value / 5 / 1e6, np.datetime64("2019-01-01"), np.datetime64("2019-05-28"),
               color="black", linewidth=3, label="fact Jan-May 2019 / 5")  # fmt: skip
+    key = "province_temporary_assistance_spending_2023_01_2023_09"
+    if key in facts:
+        ax.hlines(facts[key].value / 9 / 1e6, np.datetime64("2023-01-01"),
+                  np.datetime64("2023-09-28"), color="black", linewidth=3, linestyle=":",
+                  label="fact Jan-Sep 2023 / 9 (held out)")  # fmt: skip
     ax.set_title("Temporary assistance (million yuan / month)")
     ax.legend(fontsize=8)
 
-    ax = axes[1, 1]
+    ax = axes[2, 0]
     n_pref = [len(_triggered_prefectures(d, m)) for m in months]
     index_months = [_mon(m) - np.timedelta64(_lag(ps, m), "M") for m in months]
     ax.step([_ns(x) for x in index_months], n_pref, where="mid",
@@ -711,12 +917,48 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     return png
 
 
+#: monthly province series of :func:`path_table`: column -> (variable, selection, scale)
+PATH_COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
+    "urban_dibao_persons": ("cases_persons", {"group": URBAN}),
+    "rural_dibao_persons": ("cases_persons", {"group": RURAL}),
+    "urban_dibao_households": ("cases_households", {"group": URBAN}),
+    "rural_dibao_households": ("cases_households", {"group": RURAL}),
+    "tekun_persons": ("cases_persons", {"group": TEKUN}),
+    "edge_households": ("cases_households", {"group": ["edge"]}),
+    "tuopin_at_risk_households": ("tuopin_at_risk_households", {}),
+    "monitored_households": ("monitored_households", {}),
+    "dibao_yuan": ("spending", {"programme": ["dibao"]}),
+    "tekun_yuan": ("spending", {"programme": ["tekun_basic", "tekun_care"]}),
+    "temporary_yuan": ("spending", {"programme": ["temporary"]}),
+    "price_subsidy_yuan": ("spending", {"programme": ["price_subsidy"]}),
+    "price_subsidy_other_groups_yuan": ("price_subsidy_other_groups", {}),
+}
+
+
+def path_table(ds: xr.Dataset) -> list[dict[str, Any]]:
+    """The baseline's path month by month (province sums, median replicate): one dict per
+    month with :data:`PATH_COLUMNS` (persons, households, yuan), for the validation page and
+    the report (the facts beside it are :func:`fit_table`)."""
+    series: dict[str, np.ndarray] = {}
+    for col, (var, sel) in PATH_COLUMNS.items():
+        if var not in ds:
+            continue
+        da = _prov(ds[var].sel(**sel)) if sel else _prov(ds[var])
+        extra = [d for d in da.dims if d != "month"]
+        series[col] = (da.sum(extra) if extra else da).values
+    return [
+        {"month": str(m)[:7], **{c: float(v[i]) for c, v in series.items()}}
+        for i, m in enumerate(ds.month.values)
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the fit table for a results file; optionally write the chart and the CSV."""
     ap = argparse.ArgumentParser(prog="python -m safetynet.history")
     ap.add_argument("results", type=Path)
     ap.add_argument("--png", type=Path, default=None)
     ap.add_argument("--csv", type=Path, default=None)
+    ap.add_argument("--path-csv", type=Path, default=None, help="monthly path (path_table)")
     args = ap.parse_args(argv)
     with xr.open_dataset(args.results) as ds:
         ds = ds.load()
@@ -728,6 +970,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         to_csv(rows, args.csv)
     if args.png:
         path_chart(ds, args.png)
+    if args.path_csv:
+        table = path_table(ds)
+        with args.path_csv.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(table[0]), lineterminator="\n")
+            w.writeheader()
+            for row in table:
+                w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
 if __name__ == "__main__":

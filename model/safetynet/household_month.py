@@ -35,6 +35,8 @@ import numpy.typing as npt
 from safetynet import assessment as asm
 from safetynet import members
 from safetynet.behaviour import initial
+from safetynet.behaviour.shocks import ENDED as SHOCK_ENDED
+from safetynet.behaviour.shocks import HIT as SHOCK_HIT
 from safetynet.constants import (
     ABLE,
     AGE_MAX,
@@ -245,6 +247,7 @@ class Columns(NamedTuple):
     # engine state
     factor: Any  # assessed / true wage and farm income (float32)
     shock_left: Any  # months of a shock left (int8)
+    shock_event: Any  # behaviour.shocks: hit this month / ended this month (int8)
     last_benefit: Any  # dibao paid last month (float32)
     months_since_job_gain: Any  # int8, capped at MAX_JOB_GAIN_MONTHS
     temp_case: Any  # temporary case last month (bool)
@@ -420,6 +423,7 @@ def step_county(
     c_pending_months = h.pending_months
     c_factor = h.factor
     c_shock_left = h.shock_left
+    c_shock_event = h.shock_event
     c_last_benefit = h.last_benefit
     c_months_since_job_gain = h.months_since_job_gain
     c_temp_case = h.temp_case
@@ -582,6 +586,7 @@ def step_county(
         # ------------------------------------------------------------- assessment
         # the rules on assessed income (decisions) and on true income (checks)
         shocked = c_shock_left[i] > 0
+        shock_event = int(c_shock_event[i])
         keep = b.shock_keep32 if shocked else 1.0
         admin_factor = _r32(c_factor[i] * keep)
         sz = int(c_size[i])
@@ -658,7 +663,8 @@ def step_county(
             left = 0
         else:
             ur = float(u[3, j])
-            reviewed = ur < b.review32
+            # a review is due when a shock ends (behaviour.shocks)
+            reviewed = ur < b.review32 or shock_event == SHOCK_ENDED
             caught = (not reviewed) and ur < b.caught32
             if prog == DIBAO_SINGLE:
                 still = n_single > 0 or tk
@@ -690,11 +696,12 @@ def step_county(
         # ------------------------------------------------------------- temporary_assistance
         ut = float(u[4, j])
         low = edge or whole or prog != NONE
-        crisis = low and (ut < b.incidence32 or shocked) and alive
+        # a shock is a crisis in the month it hits the household (behaviour.shocks)
+        crisis = low and (ut < b.incidence32 or shock_event == SHOCK_HIT) and alive
         temp_amount = 0.0
         if crisis:
             v = _r32(ut / b.incidence_div32)
-            if shocked:
+            if shock_event == SHOCK_HIT:
                 kind, severity = temporary.URGENT, temporary.MAJOR
             else:
                 kind = temporary.URGENT if v < b.urgent32 else temporary.EXPENDITURE

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
 
 from safetynet import household_month as hm
-from safetynet import outputs
+from safetynet import monitoring, outputs, resume
 from safetynet.behaviour import initial, take_up, transitions
+from safetynet.behaviour import shocks as shock_state
+from safetynet.behaviour.shocks import ShockEvent as ShockEvent
 from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONEY_LINES
 from safetynet.cpi_path import CpiPath
 from safetynet.params import ParameterSet
@@ -105,16 +106,6 @@ class CountyGroup:
         )
 
 
-@dataclass(frozen=True)
-class ShockEvent:
-    """A disaster or epidemic hitting ``severity`` of the households of some counties."""
-
-    county_indices: tuple[int, ...]
-    start: dt.date
-    months: int
-    severity: float
-
-
 class CountyAgent(mesa.Agent):  # type: ignore[misc]
     """One county: its slice of the household arrays, its random streams and its money YTD."""
 
@@ -137,14 +128,16 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         self.services_ytd = 0.0
 
     def draw(self, model: SafetyNetModel, u: np.ndarray) -> None:
-        """This county's shocks count down and hit, and the month's uniforms are drawn into
-        ``u`` (one row per draw purpose, one column per household)."""
-        left = model.shock_left[self.slice]
-        np.subtract(left, 1, out=left, where=left > 0)
-        for s in model.shocks:
-            if s.start == model.date and self.index in s.county_indices:
-                hit = self.streams["shocks"].random(self.n) < s.severity
-                left[hit] = s.months
+        """This county's shocks count down, hit and end (behaviour.shocks), and the month's
+        uniforms are drawn into ``u`` (one row per draw purpose, one column per household)."""
+        shock_state.advance(
+            model.shock_left[self.slice],
+            model.shock_event[self.slice],
+            model.shocks,
+            model.date,
+            self.index,
+            self.streams["shocks"],
+        )
         for k, purpose in enumerate(DRAW_PURPOSES):
             self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
 
@@ -152,8 +145,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]
     """Province model for one scenario and replicate.
 
-    Engine state per household besides the columns (16 bytes): ``factor`` (assessed / true
-    market income), ``shock_left``, ``last_benefit``, ``months_since_job_gain``,
+    Engine state per household besides the columns (17 bytes): ``factor`` (assessed / true
+    market income), ``shock_left``, ``shock_event``, ``last_benefit``, ``months_since_job_gain``,
     ``temp_case``, ``prev_code`` (caseload group last month), and last month's member tests
     (``tests_*``, kept while the members and the rules on them stand).
     """
@@ -205,6 +198,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         n = households.n
         n_c = len(self.county_index)
         self.shock_left = np.zeros(n, dtype=np.int8)
+        self.shock_event = np.zeros(n, dtype=np.int8)  # behaviour.shocks.HIT / ENDED
         self.last_benefit = np.zeros(n, dtype=np.float32)
         self.months_since_job_gain = np.full(n, MAX_JOB_GAIN_MONTHS, dtype=np.int8)
         self.temp_case = np.zeros(n, dtype=bool)
@@ -219,6 +213,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.job_gain_table = transitions.stationary_gain_table(households, local, n_c, loss)
         del local
         self.recorder = Recorder(n_c, len(self.months))
+        self.snapshots: dict[dt.date, resume.ModelSnapshot] = {}  # run(keep=...)
         p0 = params.at(self.months[0]).dibao
         wanted = threads if threads is not None else default_threads()
         # a thread pays only with enough households to share (handing work over costs)
@@ -277,14 +272,29 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             phase()
         self.t += 1
 
-    def run(self, progress: Callable[[float], None] | None = None) -> None:
+    def run(
+        self, progress: Callable[[float], None] | None = None, keep: Collection[dt.date] = ()
+    ) -> None:
+        """Step from month ``t`` (0, or where :meth:`restore` put the model) to the end;
+        the state at the start of each month in ``keep`` goes to ``self.snapshots``."""
         try:
-            for _ in self.months:
+            while self.t < len(self.months):
+                if self.date in keep and self.t > 0:
+                    self.snapshots[self.date] = self.snapshot()
                 self.step()
                 if progress is not None:
                     progress(1)
         finally:
             self.close()
+
+    def snapshot(self) -> resume.ModelSnapshot:
+        """The whole state at the start of month ``t`` (:mod:`safetynet.resume`)."""
+        return resume.take(self)
+
+    def restore(self, snap: resume.ModelSnapshot) -> None:
+        """Continue from ``snap`` (a snapshot of a run with the same households and draws up
+        to then), with this model's parameters, CPI path and shocks from ``snap.month``."""
+        resume.restore(self, snap)
 
     def close(self) -> None:
         """Stop the threads of the compiled step (a later step starts them again)."""
@@ -469,6 +479,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
     def record(self) -> None:
         self.recorder.record_sums(self, self.sums)
         self.recorder.record_county(self)
+        for name, values in monitoring.county_sums(self).items():  # issue 16
+            self.recorder.arrays[name][:, self.t] = values
 
     @property
     def household_money(self) -> dict[str, np.ndarray]:

@@ -109,6 +109,21 @@ VARIABLES: tuple[Variable, ...] = (
     _v("population_households", (), "households", "家庭户数", "Households",
        "Households in the county (weighted)."),
     _v("population_persons", (), "persons", "人口", "Persons", "Persons in the county."),
+    # the monitored low-income population (issue 16, safetynet.monitoring; S2 二(二), S3 一(二))
+    _v("tuopin_households", (), "households", "脱贫户数", "Households lifted out of poverty",
+       "Households lifted out of poverty (脱贫户), covered or not."),
+    _v("tuopin_at_risk_households", (), "households", "防止返贫监测户数（脱贫不稳定）",
+       "Households at risk of returning to poverty",
+       "脱贫 households on no programme with assessed income below monitoring.tuopin_risk_line."),
+    _v("tuopin_at_risk_persons", (), "persons", "防止返贫监测人数（脱贫不稳定）",
+       "Persons at risk of returning to poverty",
+       "Members of the 脱贫 households at risk of returning to poverty."),
+    _v("monitored_households", (), "households", "低收入监测户数（边缘及返贫风险）",
+       "Monitored households (edge or at risk)",
+       "Dibao-edge families or 脱贫 households at risk, each once (on no programme)."),
+    _v("monitored_persons", (), "persons", "低收入监测人数（边缘及返贫风险）",
+       "Monitored persons (edge or at risk)",
+       "Members of the monitored households."),
 )  # fmt: skip
 
 #: county outputs computed after the monthly run from the caseloads (county_outputs.py)

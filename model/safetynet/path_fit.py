@@ -1,0 +1,169 @@
+"""Calibration over the 2019–2024 path (issue 16): the free behaviour parameters fitted to
+dated facts beyond the start month.
+
+The start month (2019-05) is fitted by :mod:`safetynet.calibration` (take-up, assessment
+error, income tails). What happens after it is behaviour: how many eligible households apply
+each month (``behaviour.application_rate``, entry), how fast checks find households that are
+not eligible (``behaviour.inclusion_detection_rate``, exit), and how many households the 2020
+epidemic hit (``behaviour.history_shock_share``, the dated historical shock). These are fitted
+here with ``scipy.optimize.least_squares`` to the facts named in :data:`TARGETS` (residual =
+relative error / stated tolerance), on one replicate with a fixed seed, so every trial sees the
+same households and the same draws (common random numbers): differences between trials are
+the parameters' doing. Every other fact of :func:`safetynet.history.fit_table` is held out.
+
+Usage (small samples; 2 cores are shared)::
+
+    python -m safetynet.path_fit --sample 0.003 --max-evaluations 16
+
+prints each trial and the fitted values; the values are then written, with the fit's date
+and sample, into the parameter YAMLs (status ``calibrated``) by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import least_squares
+
+from safetynet import history
+from safetynet.simulation import simulate
+
+__all__ = ["FREE", "TARGETS", "Free", "fit", "residuals", "scenario_text"]
+
+
+@dataclass(frozen=True)
+class Free:
+    """A free behaviour parameter: path, how the trial value enters (``factor``: every dated
+    value from ``start`` times the trial value, i.e. a relative override of value − 1; else
+    the value itself from ``start`` to ``until``), bounds and start point."""
+
+    path: str
+    factor: bool
+    start: str
+    until: str | None
+    lo: float
+    hi: float
+    x0: float
+
+
+FREE: tuple[Free, ...] = (
+    Free("behaviour.application_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
+    Free("behaviour.inclusion_detection_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
+    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.3145),
+    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.008),
+)
+
+#: facts the path fit uses (history_facts keys); the rest of the fit table is held out
+TARGETS: tuple[str, ...] = (
+    "province_urban_dibao_persons_2023_09",
+    "province_rural_dibao_persons_2023_09",
+    "province_urban_dibao_persons_2020_01",
+    "province_rural_dibao_persons_2020_01",
+    "province_temporary_assistance_spending_2020_01_2020_03",
+)
+
+#: months of the fit run: 2019-05..2023-09 (the last target)
+MONTHS = 53
+
+BASE = """
+[scenario]
+name = "path_fit"
+title = {{ zh = "路径校准", en = "path calibration" }}
+description = "baseline with trial behaviour parameters (safetynet.path_fit)"
+baseline = "baseline"
+
+[horizon]
+start = "2019-05"
+months = {months}
+
+[run]
+replicates = 1
+seed = {seed}
+sample_fraction = {sample}
+
+[cpi]
+mode = "historical"
+"""
+
+
+def scenario_text(x: Sequence[float], sample: float, seed: int, months: int = MONTHS) -> str:
+    """The trial scenario: the baseline with the free parameters at ``x`` (TOML)."""
+    out = [BASE.format(months=months, seed=seed, sample=sample)]
+    for f, v in zip(FREE, x, strict=True):
+        key, value = ("relative", float(v) - 1.0) if f.factor else ("value", float(v))
+        until = f'\nuntil = "{f.until}"' if f.until else ""
+        out.append(
+            f'[[overrides]]\npath = "{f.path}"\nfrom = "{f.start}"{until}\n{key} = {value!r}\n'
+            'reference = "safetynet.path_fit trial"\n'
+        )
+    return "\n".join(out)
+
+
+def residuals(ds: xr.Dataset) -> tuple[np.ndarray, list[history.FitRow]]:
+    """Relative error / tolerance of each target of :data:`TARGETS` (fit-table order)."""
+    rows = [r for r in history.fit_table(ds) if r.key in TARGETS]
+    return np.array([r.error / r.tolerance for r in rows]), rows
+
+
+def fit(
+    sample: float = 0.003,
+    seed: int = 20190501,
+    max_evaluations: int = 16,
+    say: Callable[[str], None] = print,
+) -> tuple[np.ndarray, list[history.FitRow]]:
+    """Fit :data:`FREE` to :data:`TARGETS`; returns the fitted ``x`` and the target rows at
+    it."""
+    folder = Path(tempfile.mkdtemp(prefix="safetynet-path-fit-"))
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    cache: dict[tuple[float, ...], tuple[np.ndarray, list[history.FitRow]]] = {}
+
+    def run(x: np.ndarray) -> tuple[np.ndarray, list[history.FitRow]]:
+        key = tuple(round(float(v), 6) for v in x)
+        if key not in cache:
+            path = folder / "path_fit.toml"
+            path.write_text(scenario_text(x.tolist(), sample, seed), encoding="utf-8")
+            (folder / "baseline.toml").write_text(
+                (scenarios / "baseline.toml").read_text(encoding="utf-8"), encoding="utf-8"
+            )
+            t = time.perf_counter()
+            ds = simulate(path, threads=1)
+            cache[key] = residuals(ds)
+            r = cache[key][0]
+            say(f"trial {len(cache)}: x = {np.round(x, 4).tolist()} cost {float(r @ r):.3f} "
+                f"({time.perf_counter() - t:.0f} s)")  # fmt: skip
+        return cache[key]
+
+    x0 = np.array([f.x0 for f in FREE])
+    lo = np.array([f.lo for f in FREE])
+    hi = np.array([f.hi for f in FREE])
+    res = least_squares(
+        lambda x: run(x)[0], x0, bounds=(lo, hi), diff_step=0.1, max_nfev=max_evaluations
+    )
+    return res.x, run(res.x)[1]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m safetynet.path_fit")
+    ap.add_argument("--sample", type=float, default=0.003)
+    ap.add_argument("--seed", type=int, default=20190501)
+    ap.add_argument("--max-evaluations", type=int, default=16)
+    args = ap.parse_args(argv)
+    x, rows = fit(args.sample, args.seed, args.max_evaluations)
+    for f, v in zip(FREE, x, strict=True):
+        print(f"{f.path}: {'factor ' if f.factor else ''}{v:.4f}")
+    for r in rows:
+        ok = "ok" if r.within else "OUT"
+        err = r.error if not math.isnan(r.error) else float("nan")
+        print(f"  {r.key}: model {r.model:,.0f} fact {r.fact:,.0f} error {err:+.1%} {ok}")
+
+
+if __name__ == "__main__":
+    main()
