@@ -241,8 +241,7 @@ def _measure(
         paid = float(_prov(win["spending"].sel(programme="temporary")).sum())
         return paid / max(cases, 1.0), "money", "spending / persons assisted"
     if item == "assistance_spending":
-        total = _spending(ds, period, ["dibao", "tekun_basic", "tekun_care", "temporary",
-                                       "price_subsidy", "one_time_subsidy"])  # fmt: skip
+        total = _spending(ds, period, list(constants.MONEY_LINES))
         return None if total is None else (total, "money", "all money paid to households")
     if item in (
         "price_linked_total",
@@ -928,7 +927,7 @@ PATH_COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
     "tuopin_at_risk_households": ("tuopin_at_risk_households", {}),
     "monitored_households": ("monitored_households", {}),
     "dibao_yuan": ("spending", {"programme": ["dibao"]}),
-    "tekun_yuan": ("spending", {"programme": ["tekun_basic", "tekun_care"]}),
+    "tekun_yuan": ("spending", {"programme": list(constants.TEKUN_LINES)}),
     "temporary_yuan": ("spending", {"programme": ["temporary"]}),
     "price_subsidy_yuan": ("spending", {"programme": ["price_subsidy"]}),
     "price_subsidy_other_groups_yuan": ("price_subsidy_other_groups", {}),
