@@ -60,26 +60,33 @@ def write_report(
     temporary names first and renamed at the end: on error nothing is left behind.
     Returns {"html": path, "pdf": path, "xlsx": path, "map_<measure>": path, ...}.
     """
+    from safetynet.report import parallel
     from safetynet.report.excel import write_excel
     from safetynet.report.html import chart_pngs, render_html
     from safetynet.report.pdf import write_pdf
-    from safetynet.report.view import build_report, map_keys
+    from safetynet.report.view import MAP_KEYS, build_report
 
     lang = check_lang(lang)
     validate_dataset(ds, source or "<dataset>")
     if baseline is not None:
         validate_dataset(baseline, "<baseline>")
     data = build(ds, baseline, year=year)
-    report = build_report(data, lang, source)
-    pngs = chart_pngs(report)
     out = _out_dir(Path(out_dir))
     targets = {k: out / name for k, name in REPORT_FILES.items()}
-    for key in map_keys(report):
+    for key in MAP_KEYS:
         targets[key] = out / f"{key}.png"
     with written_atomically(targets) as temps:
-        temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
-        write_pdf(report, temps["pdf"], pngs)
-        write_excel(data, lang, temps["xlsx"], source)
-        for key in map_keys(report):
-            temps[key].write_bytes(pngs[key])
+        # the workbook in a child process while this one draws and typesets (parallel.py)
+        workbook = parallel.start(write_excel, data, lang, temps["xlsx"], source)
+        try:
+            report = build_report(data, lang, source)
+            pngs = chart_pngs(report)
+            temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
+            write_pdf(report, temps["pdf"], pngs)
+            for key in MAP_KEYS:
+                temps[key].write_bytes(pngs[key])
+        except BaseException:
+            workbook.cancel()
+            raise
+        workbook.join()
     return targets

@@ -176,7 +176,8 @@ def compare_runs(
         and bool(np.array_equal(a1["county"].values, b1["county"].values))
         and bool(np.array_equal(a1["month"].values, b1["month"].values))
     )
-    a1, b1 = align(a1, b1)
+    if not same:  # same counties and months: keep the objects (their tables are cached)
+        a1, b1 = align(a1, b1)
     out: dict[str, pd.DataFrame] = {}
     for level in LEVELS:
         la, lb = _long(a1, level), _long(b1, level)

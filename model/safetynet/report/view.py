@@ -911,6 +911,10 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
 CHECK_BASIS = "S3 三(二); S4 二(二); S4 五(十四); S3 二(三)"
 
 
+#: the map charts of every report (written as PNG files beside it)
+MAP_KEYS: tuple[str, ...] = ("map_counties",)
+
+
 def map_keys(report: Report) -> list[str]:
     """Keys of the map charts (written as PNG files beside the report)."""
     return [
