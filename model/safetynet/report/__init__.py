@@ -7,6 +7,7 @@ differences between two runs. See docs/report.md.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import xarray as xr
@@ -81,8 +82,15 @@ def write_report(
         try:
             report = build_report(data, lang, source)
             pngs = chart_pngs(report)
-            temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
-            write_pdf(report, temps["pdf"], pngs)
+            # Typst runs outside the GIL: the HTML is rendered meanwhile
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                forked = workbook.forked
+                pdf = pool.submit(write_pdf, report, temps["pdf"], pngs) if forked else None
+                temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
+                if pdf is None:
+                    write_pdf(report, temps["pdf"], pngs)
+                else:
+                    pdf.result()
             for key in MAP_KEYS:
                 temps[key].write_bytes(pngs[key])
         except BaseException:

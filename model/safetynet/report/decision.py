@@ -17,7 +17,8 @@ from safetynet.report import formatting as fm
 from safetynet.report import references as rf
 from safetynet.report.content import ReportData, year_rows
 from safetynet.report.i18n import STRINGS, t, unit
-from safetynet.report.view import Chart, Section, Table
+from safetynet.report.tables import PROVINCE
+from safetynet.report.view import ESTIMATED, Chart, Section, Table, mark_rows
 
 
 class _Row:
@@ -60,17 +61,21 @@ def _table(
     note: str = "",
     emphasis: Sequence[int] = (),
     in_pdf: bool = True,
+    areas: Sequence[str] | None = None,
+    markable: Sequence[bool] | None = None,
+    lang: str = "zh",
 ) -> Table:
-    return Table(
-        key,
-        title,
-        tuple(columns),
-        tuple(tuple(r) for r in rows),
-        tuple(numeric),
-        note,
-        in_pdf,
-        tuple(emphasis),
-    )
+    """``areas``: the area code of each row (province, prefecture or county): the numbers
+    (``markable`` columns, default the numeric ones) of rows resting on estimated inputs get
+    the estimated mark and the table its footnote."""
+    body = tuple(tuple(r) for r in rows)
+    marked = ESTIMATED.get()
+    if areas is not None and marked and body:
+        flags = [a in marked for a in areas]
+        body, any_mark = mark_rows(body, flags, list(markable or numeric))
+        if any_mark:
+            note = f"{note} {t('estimated_note', lang)}".strip()
+    return Table(key, title, tuple(columns), body, tuple(numeric), note, in_pdf, tuple(emphasis))
 
 
 def _band_rows(
@@ -188,7 +193,9 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         t("basis", lang),
     ]
     rows = []
-    for (_pcode, side), g in df.groupby(["prefecture", "side"], sort=True):
+    row_areas: list[str] = []
+    for (pcode, side), g in df.groupby(["prefecture", "side"], sort=True):
+        row_areas.append(str(pcode))
         lo_c, hi_c = g["current"].min(), g["current"].max()
         lo_p, hi_p = g["proposed"].min(), g["proposed"].max()
         lo_r, hi_r = g["rise"].min(), g["rise"].max()
@@ -220,6 +227,9 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         rows,
         (False, False, True, True, True, True, False)[: len(head)],
         note=note if one else "",
+        areas=row_areas,
+        markable=(False, False, False, True, True, False, False)[: len(head)],
+        lang=lang,
     )
     chead = [
         t("prefecture", lang),
@@ -233,8 +243,10 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
     ]
     crow: list[list[str]] = []
     emph: list[int] = []
-    for _pcode, g in df.groupby("prefecture", sort=True):
+    careas: list[str] = []
+    for pcode, g in df.groupby("prefecture", sort=True):
         emph.append(len(crow))
+        careas.append(str(pcode))
         crow.append(
             [
                 str(g["prefecture_name"].iloc[0]),
@@ -249,6 +261,7 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         )
         for rec in g.to_dict("records"):
             r = _Row(rec)
+            careas.append(str(r.area))
             crow.append(
                 [
                     str(r.prefecture_name),
@@ -271,6 +284,9 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         (False, False, False, False, True, True, True, False)[: len(chead)],
         emphasis=emph,
         note=note if one else "",
+        areas=careas,
+        markable=(False, False, False, False, True, True, False, False)[: len(chead)],
+        lang=lang,
     )
     return summary, detail
 
@@ -354,6 +370,8 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
             rows,
             [False] + [True] * (len(cols) - 1),
             emphasis=[len(rows) - 1],
+            areas=[PROVINCE] * len(rows),
+            lang=lang,
         )
     ]
     flabels = {m: t(f"source_{m}", lang) for m in b.funding["measure"]}
@@ -367,6 +385,8 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
             rows,
             [False] + [True] * (len(cols) - 1),
             note=note,
+            areas=[PROVINCE] * len(rows),
+            lang=lang,
         )
     )
     summary, detail = proposal_tables(data, lang)
@@ -457,6 +477,7 @@ def county_section(data: ReportData, lang: str) -> Section:
     cci = cc.set_index("area")
     rows: list[list[str]] = []
     emph: list[int] = []
+    row_areas: list[str] = []
 
     def line(
         label0: str,
@@ -488,6 +509,7 @@ def county_section(data: ReportData, lang: str) -> Section:
     for pcode in mp.index:
         name = str(mp.loc[pcode, f"name_{lang}"])
         emph.append(len(rows))
+        row_areas.append(str(pcode))
         rows.append(
             line(
                 name,
@@ -501,6 +523,7 @@ def county_section(data: ReportData, lang: str) -> Section:
         for code in mc["area"]:
             if pref.get(code) != pcode:
                 continue
+            row_areas.append(str(code))
             rows.append(
                 line(
                     name,
@@ -519,6 +542,8 @@ def county_section(data: ReportData, lang: str) -> Section:
         [False, False] + [True] * (len(cols) - 2),
         note=t("units_note", lang),
         emphasis=emph,
+        areas=row_areas,
+        lang=lang,
     )
     return Section("counties", t("sec_counties", lang), (), (tab,), newpage=True)
 

