@@ -236,14 +236,11 @@ def sheets(data: ReportData, lang: str, source: str = "") -> list[Sheet]:
     out.append(Sheet("sheet_checks_summary", s, tuple(XCol(c) for c in s.columns), 1))
     if data.calibration is not None:
         cal = data.calibration
+        other = "label_en" if lang == "zh" else "label_zh"
         ccols = tuple(
-            XCol(
-                c,
-                label=t("pass_col" if c == "pass" else c, lang)
-                if c in ("target", "model", "error", "tolerance", "pass")
-                else c,
-            )
+            XCol(c, label=t(CALIBRATION_HEADERS.get(c, c), lang) if c in CALIBRATION_HEADERS else c)
             for c in cal.columns
+            if c != other  # each language its own labels
         )
         out.append(Sheet("sheet_calibration", cal, ccols, 1))
     if data.comparison is not None:
@@ -415,6 +412,23 @@ def prefecture_names(data: ReportData) -> dict[str, tuple[str, str]]:
     en = np.asarray(ds["prefecture_name_en"].values).astype(str)
     return {c: (z, e) for c, z, e in zip(codes, zh, en, strict=True)}
 
+
+#: calibration-sheet columns -> header string key (i18n)
+CALIBRATION_HEADERS: dict[str, str] = {
+    "key": "cal_key",
+    "group": "cal_group",
+    "label_zh": "target_name",
+    "label_en": "target_name",
+    "unit": "unit",
+    "target": "target",
+    "model": "model",
+    "error": "error",
+    "tolerance": "tolerance",
+    "pass": "pass_col",
+    "error_kind": "error_kind",
+    "target_status": "status",
+    "source": "cal_source",
+}
 
 SHEET_TITLES: dict[str, str] = {
     "sheet_headline": "tab_headline",

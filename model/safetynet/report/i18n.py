@@ -52,8 +52,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "report.xlsx and report.html.",
     ),
     "units_note": (
-        "金额单位：万元；人数为年末在保人数（临时救助为全年户次/人次）；"
-        "多次模拟取均值。",
+        "金额单位：万元；人数为年末在保人数（临时救助为全年户次/人次）；多次模拟取均值。",
         "Money in 10k yuan; caseloads at year end (temporary assistance: cases "
         "over the year); means over replicates.",
     ),
@@ -312,6 +311,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "services_na": ("③不适用", "③ n/a"),
     "temporary_na": ("④不适用", "④ n/a"),
     "band_na": ("⑤不适用", "⑤ n/a"),
+    "cal_key": ("指标代码", "Key"),
+    "cal_group": ("类别", "Group"),
+    "cal_source": ("来源", "Source"),
+    "floor_noise": ("①在模拟误差内", "① within noise"),
+    "tekun_noise": ("②在模拟误差内", "② within noise"),
+    "services_noise": ("③在模拟误差内", "③ within noise"),
+    "temporary_noise": ("④在模拟误差内", "④ within noise"),
+    "band_noise": ("⑤在模拟误差内", "⑤ within noise"),
     "any_fail": ("至少一项不通过", "Any check failed"),
     "checks_legend": (
         "①低保标准不低于省级指导标准（S3 三(二)）；②特困人员基本生活标准不低于城市低保标准的倍数"
