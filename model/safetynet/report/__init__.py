@@ -61,7 +61,6 @@ def write_report(
     temporary names first and renamed at the end: on error nothing is left behind.
     Returns {"html": path, "pdf": path, "xlsx": path, "map_<measure>": path, ...}.
     """
-    from safetynet.report import parallel
     from safetynet.report.excel import write_excel
     from safetynet.report.html import chart_pngs, render_html
     from safetynet.report.pdf import write_pdf
@@ -72,29 +71,20 @@ def write_report(
     if baseline is not None:
         validate_dataset(baseline, "<baseline>")
     data = build(ds, baseline, year=year)
+    report = build_report(data, lang, source)
+    pngs = chart_pngs(report)
     out = _out_dir(Path(out_dir))
     targets = {k: out / name for k, name in REPORT_FILES.items()}
     for key in MAP_KEYS:
         targets[key] = out / f"{key}.png"
     with written_atomically(targets) as temps:
-        # the workbook in a child process while this one draws and typesets (parallel.py)
-        workbook = parallel.start(write_excel, data, lang, temps["xlsx"], source)
-        try:
-            report = build_report(data, lang, source)
-            pngs = chart_pngs(report)
-            # Typst runs outside the GIL: the HTML is rendered meanwhile
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                forked = workbook.forked
-                pdf = pool.submit(write_pdf, report, temps["pdf"], pngs) if forked else None
-                temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
-                if pdf is None:
-                    write_pdf(report, temps["pdf"], pngs)
-                else:
-                    pdf.result()
-            for key in MAP_KEYS:
-                temps[key].write_bytes(pngs[key])
-        except BaseException:
-            workbook.cancel()
-            raise
-        workbook.join()
+        # Typst typesets outside the GIL (one thread), meanwhile the HTML and the workbook are
+        # written here: the PDF costs no extra wall time on a machine with a free core
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pdf = pool.submit(write_pdf, report, temps["pdf"], pngs)
+            temps["html"].write_text(render_html(report, pngs), encoding="utf-8")
+            write_excel(data, lang, temps["xlsx"], source)
+            pdf.result()
+        for key in MAP_KEYS:
+            temps[key].write_bytes(pngs[key])
     return targets
