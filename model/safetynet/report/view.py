@@ -145,6 +145,24 @@ def cell(value: object, fmt: str, lang: str) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+#: formats done a whole column at a time: fmt -> (divisor, decimals); same text as :func:`cell`
+_FAST: dict[str, tuple[float, int]] = {"wan": (fm.WAN, 1), "count": (1.0, 0), "yuan": (1.0, 0)}
+_FAST["num2"] = (1.0, 2)
+
+
+def column_cells(values: np.ndarray, fmt: str, lang: str) -> list[str]:
+    """:func:`cell` for every value of a column (numbers formatted in one pass)."""
+    if fmt in _FAST and values.dtype.kind in "fiu":
+        div, dec = _FAST[fmt]
+        v = values.astype(np.float64) / div
+        ok = np.isfinite(v).tolist()
+        spec = f",.{dec}f"
+        return [
+            format(x, spec) if good else fm.MISSING for x, good in zip(v.tolist(), ok, strict=True)
+        ]
+    return [cell(x, fmt, lang) for x in values]
+
+
 def _shown_unit(col: Col) -> str:
     return "10k yuan" if col.fmt == "wan" else col.unit
 
@@ -164,10 +182,8 @@ def make_table(
         or column("name" if c.key.startswith("name_") else c.key, lang, _shown_unit(c), "\n")
         for c in cols
     )
-    data = [df[c.key].to_numpy() for c in cols]
-    rows = tuple(
-        tuple(cell(data[j][i], c.fmt, lang) for j, c in enumerate(cols)) for i in range(len(df))
-    )
+    cells = [column_cells(df[c.key].to_numpy(), c.fmt, lang) for c in cols]
+    rows = tuple(zip(*cells, strict=True)) if cols else tuple(() for _ in range(len(df)))
     numeric = tuple(c.fmt not in ("text", "status") for c in cols)
     marked = ESTIMATED.get()
     if marked and "area" in df and len(df):
