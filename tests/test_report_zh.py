@@ -180,3 +180,36 @@ def test_estimated_numbers_carry_the_mark_and_the_footnote(written) -> None:
     for r in rows_x[1:]:
         want = ESTIMATED_MARK if str(r[area]) in marked else None
         assert (r[col] or None) == want
+
+
+def test_other_modules_outputs_get_a_short_table(runs) -> None:
+    """#12r/#16c county outputs, when a run has them: budget-year province values (flows
+    summed over the year, stocks at its last month), in zh with zh labels and units."""
+    from safetynet.report.content import build
+    from safetynet.report.view import build_report
+
+    _base, reform = runs
+    shape = tuple(reform.sizes[d] for d in ("scenario", "replicate", "county", "month"))
+    dims = ("scenario", "replicate", "county", "month")
+    places = np.arange(np.prod(shape), dtype=float).reshape(shape) % 7
+    advance = np.full(shape, 1000.0)
+    places_attrs = {"units": "places", "long_name_zh": "特困集中供养床位需求"}
+    advance_attrs = {"units": "yuan", "long_name_zh": "急难型先行救助金额"}
+    extra = {
+        "tekun_institution_places": (dims, places, places_attrs),
+        "temporary_advance": (dims, advance, advance_attrs),
+    }
+    ds = reform.assign(extra)
+    data = build(ds, None, year=2020)
+    rep = build_report(data, "zh")
+    sec = next(s for s in rep.sections if s.key == "other_outputs")
+    tab = sec.blocks[0]
+    rows = {r[0]: r for r in tab.rows}
+    months = np.flatnonzero(np.asarray(ds["month"].dt.year.values) == 2020)
+    want_places = places[0][:, :, months[-1]].sum(axis=1).mean()
+    want_advance = advance[0][:, :, months].sum(axis=(1, 2)).mean() / 1e4
+    assert rows["特困集中供养床位需求"][1] == "张"
+    assert rows["特困集中供养床位需求"][2].rstrip(ESTIMATED_MARK) == f"{want_places:,.0f}"
+    assert rows["急难型先行救助金额"][2].rstrip(ESTIMATED_MARK) == f"{want_advance:,.1f}"
+    assert latin_words(" ".join(" ".join(r) for r in tab.rows) + " ".join(tab.columns)) == []
+    assert not any(s.key == "other_outputs" for s in build_report(build(reform), "zh").sections)

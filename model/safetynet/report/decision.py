@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from safetynet.report import budget as bd
 from safetynet.report import fonts, maps
@@ -609,3 +610,76 @@ def references_section(texts: Sequence[str], lang: str) -> Section:
         [False, False, False, False],
     )
     return Section("references", t("sec_references", lang), (), (tab,))
+
+
+# --------------------------------------------------------------------------- other outputs
+
+#: county outputs of other modules shown when a run has them: name -> "flow" (summed over the
+#: year) or "stock" (the year's last month). #12r: institution places, township-approved and
+#: case-by-case temporary cases, advance payments (S3 二(二), S4 四(九), S3 二(三)); #16c:
+#: tuopin and monitored population (S2 二(二), S3 一(二)).
+OTHER_OUTPUTS: dict[str, str] = {
+    "tekun_institution_places": "stock",
+    "temporary_township_cases": "flow",
+    "temporary_case_by_case_cases": "flow",
+    "temporary_advance": "flow",
+    "tuopin_households": "stock",
+    "tuopin_at_risk_households": "stock",
+    "tuopin_at_risk_persons": "stock",
+    "monitored_households": "stock",
+    "monitored_persons": "stock",
+}
+
+
+def _province_year(da: xr.DataArray, kind: str, year: int) -> float:
+    """Province value of one output in ``year`` (replicate mean)."""
+    months = np.flatnonzero(np.asarray(da["month"].dt.year.values) == year)
+    if not months.size:
+        return float("nan")
+    sel = da.isel(month=months) if kind == "flow" else da.isel(month=months[-1:])
+    rest = [d for d in sel.dims if d != "replicate"]
+    total = sel.sum(rest)
+    return float(total.mean()) if "replicate" in total.dims else float(total)
+
+
+def other_outputs_section(data: ReportData, lang: str) -> Section | None:
+    """A short table of the other modules' county outputs in the budget year (None when the
+    run has none of them)."""
+    names = [n for n in OTHER_OUTPUTS if n in data.ds1.data_vars]
+    if not names:
+        return None
+    year = data.reporting_year
+    base = data.base1
+    has_base = base is not None and all(n in base.data_vars for n in names)
+    cols = [t("item", lang), t("unit", lang), f"{t('value', lang)} · {year}"]
+    if has_base:
+        cols += [t("baseline_value", lang), t("change", lang)]
+    rows = []
+    for n in names:
+        da = data.ds1[n]
+        u = str(da.attrs.get("units", ""))
+        label = str(da.attrs.get("long_name_zh" if lang == "zh" else "long_name", n))
+        money = u == "yuan"
+        shown_u = "10k yuan" if money else u
+        if n.endswith("_cases") and u == "households":
+            shown_u = "household-cases"
+        v = _province_year(da, OTHER_OUTPUTS[n], year)
+        f = (lambda x: fm.wan(x)) if money else (lambda x: fm.number(x, 0))
+        row = [label, unit(shown_u, lang), f(v)]
+        if has_base:
+            assert base is not None
+            b = _province_year(base[n], OTHER_OUTPUTS[n], year)
+            d = v - b
+            row += [f(b), fm.signed(d / fm.WAN, 1) if money else fm.signed(d, 0)]
+        rows.append(row)
+    tab = _table(
+        "other_outputs",
+        t("tab_other_outputs", lang),
+        cols,
+        rows,
+        [False, False] + [True] * (len(cols) - 2),
+        note=t("other_outputs_note", lang),
+        areas=[PROVINCE] * len(rows),
+        lang=lang,
+    )
+    return Section("other_outputs", t("sec_other_outputs", lang), (), (tab,))

@@ -29,6 +29,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "share of households": ("户数比例", "share of households"),
     "relative error": ("相对误差", "relative error"),
     "yuan/month": ("元/月", "yuan/month"),
+    "places": ("张", "places"),
     "": ("", ""),
 }
 
@@ -311,6 +312,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "services_na": ("③不适用", "③ n/a"),
     "temporary_na": ("④不适用", "④ n/a"),
     "band_na": ("⑤不适用", "⑤ n/a"),
+    "sec_other_outputs": ("其他测算结果", "Other results"),
+    "tab_other_outputs": ("其他测算结果（全省）", "Other results (province)"),
+    "other_outputs_note": (
+        "床位、脱贫和监测人口为年末数；临时救助户次和先行救助金额为全年合计；多次模拟取均值。",
+        "Places, tuopin and monitored population at year end; temporary-assistance cases and "
+        "advance payments summed over the year; means over replicates.",
+    ),
     "cal_key": ("指标代码", "Key"),
     "cal_group": ("类别", "Group"),
     "cal_source": ("来源", "Source"),

@@ -991,6 +991,7 @@ def _build_report(data: ReportData, lang: str, source: str) -> Report:
         bands_section(data, lang),
         charts_section,
         checks_section(data, lang),
+        *((other,) if (other := dc.other_outputs_section(data, lang)) is not None else ()),
         calibration_section(data, lang),
         run_section(data, lang, source),
     ]
