@@ -120,7 +120,8 @@ def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.nd
     blocks, index = [], []
     for m, da in parts.items():
         lv = by_level(da, level).transpose("replicate", "area", "year")
-        lv = lv.sel(area=[a for a in order if a in set(np.asarray(lv["area"].values).astype(str))])
+        present = set(np.asarray(lv["area"].values).astype(str))
+        lv = lv.sel(area=[a for a in order if a in present])
         years = np.asarray(lv["year"].values, dtype=np.int64)
         blocks.append(np.asarray(lv.values, dtype=np.float64).reshape(lv.shape[0], -1))
         index += [(str(a), int(y), m) for a in np.asarray(lv["area"].values) for y in years]
