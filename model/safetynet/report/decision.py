@@ -664,7 +664,10 @@ def other_outputs_section(data: ReportData, lang: str) -> Section | None:
         if n.endswith("_cases") and u == "households":
             shown_u = "household-cases"
         v = _province_year(da, OTHER_OUTPUTS[n], year)
-        f = (lambda x: fm.wan(x)) if money else (lambda x: fm.number(x, 0))
+
+        def f(x: float, money: bool = money) -> str:
+            return fm.wan(x) if money else fm.number(x, 0)
+
         row = [label, unit(shown_u, lang), f(v)]
         if has_base:
             assert base is not None

@@ -187,7 +187,7 @@ def make_table(
     numeric = tuple(c.fmt not in ("text", "status") for c in cols)
     marked = ESTIMATED.get()
     if marked and "area" in df and len(df):
-        flags = df["area"].astype(str).isin(marked).to_numpy()
+        flags = df["area"].astype(str).isin(marked).tolist()
         rows, any_mark = mark_rows(rows, flags, [_markable(c) for c in cols])
         if any_mark:
             note = f"{note} {t('estimated_note', lang)}".strip()
@@ -510,8 +510,8 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     ]
     p = collapse_parameters(p, lang)
     tab = make_table(p, cols, lang, "parameters", t("tab_parameters", lang))
-    est = (p["status"].astype(str) == "estimated").to_numpy()
-    if est.any():  # values of estimated parameters carry the mark
+    est = (p["status"].astype(str) == "estimated").tolist()
+    if any(est):  # values of estimated parameters carry the mark
         rows, _ = mark_rows(tab.rows, est, [c.key in ("old", "new") for c in cols])
         note = f"{tab.note} {t('estimated_note', lang)}".strip()
         tab = Table(tab.key, tab.title, tab.columns, rows, tab.numeric, note, tab.in_pdf)
