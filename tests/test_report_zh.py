@@ -168,6 +168,12 @@ def test_estimated_numbers_carry_the_mark_and_the_footnote(written) -> None:
             assert all(v.endswith(ESTIMATED_MARK) for v in numbers if v != "—"), (name, numbers)
         else:
             assert not any(ESTIMATED_MARK in v for v in numbers), (name, numbers)
+    # province tables (headline, bands, by year): the province sums estimated counties
+    for key in ("headline", "bands_province", "compare_year", "money_province"):
+        body = html[html.index(f'id="{key}"') :]
+        body = body[: body.index("</table>")]
+        rows_k = re.findall(r"<tr[^>]*>(.*?)</tr>", body)[1:]
+        assert rows_k and all(ESTIMATED_MARK in r for r in rows_k), key
     text = _pdf_text(files["pdf"])
     assert ESTIMATED_MARK in text and note.split("；")[0].split(";")[0][:12] in text
     import openpyxl

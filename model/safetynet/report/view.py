@@ -39,6 +39,8 @@ class Col:
     fmt: str = "text"  # text | year | int | wan | count | pct | yuan | num2 | status
     unit: str = ""
     label: str = ""
+    #: carries the estimated mark (None: the numeric formats do, see _markable)
+    mark: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,10 @@ def make_table(
     title: str,
     note: str = "",
     in_pdf: bool = True,
+    area: str | None = None,
 ) -> Table:
-    """Format the columns ``cols`` of ``df`` into a :class:`Table`."""
+    """Format the columns ``cols`` of ``df`` into a :class:`Table`. Rows of areas resting on
+    estimated inputs (``df["area"]``, else every row is of ``area``) get the estimated mark."""
     header = tuple(
         c.label
         or column("name" if c.key.startswith("name_") else c.key, lang, _shown_unit(c), "\n")
@@ -186,8 +190,11 @@ def make_table(
     rows = tuple(zip(*cells, strict=True)) if cols else tuple(() for _ in range(len(df)))
     numeric = tuple(c.fmt not in ("text", "status") for c in cols)
     marked = ESTIMATED.get()
-    if marked and "area" in df and len(df):
-        flags = df["area"].astype(str).isin(marked).tolist()
+    if marked and ("area" in df or area is not None) and len(df):
+        if "area" in df:
+            flags = df["area"].astype(str).isin(marked).tolist()
+        else:
+            flags = [area in marked] * len(df)
         rows, any_mark = mark_rows(rows, flags, [_markable(c) for c in cols])
         if any_mark:
             note = f"{note} {t('estimated_note', lang)}".strip()
@@ -200,6 +207,8 @@ ESTIMATED: ContextVar[frozenset[str]] = ContextVar("estimated_areas", default=fr
 
 def _markable(col: Col) -> bool:
     """Columns whose numbers rest on the inputs (not names, years, months, statuses)."""
+    if col.mark is not None:
+        return col.mark
     return col.fmt not in ("text", "status", "year") and col.key not in ("months", "replicates")
 
 
@@ -274,7 +283,7 @@ def band_cols(lang: str, name: bool = True) -> list[Col]:
         *cols,
         Col("year", "year"),
         Col("measure", label=t("metric", lang)),
-        *(Col(q, label=q.upper()) for q in ("p10", "p50", "p90")),
+        *(Col(q, label=q.upper(), mark=True) for q in ("p10", "p50", "p90")),
     ]
 
 
@@ -463,15 +472,15 @@ def headline_table(data: ReportData, lang: str) -> Table:
                 for x, is_money, s in zip(data.headline["change"], money, h[c], strict=True)
             ]
     cols = [Col("metric_label", label=t("metric", lang)), Col("unit_label", label=t("unit", lang))]
-    cols += [Col("value", label=t("value", lang))]
+    cols += [Col("value", label=t("value", lang), mark=True)]
     if "baseline" in h:
         h["change_pct_text"] = [fm.MISSING if pd.isna(x) else f"{x:+.1f}%" for x in h["change_pct"]]
         cols += [
-            Col("baseline", label=t("baseline_value", lang)),
-            Col("change", label=t("change", lang)),
-            Col("change_pct_text", label=t("change_pct", lang)),
+            Col("baseline", label=t("baseline_value", lang), mark=True),
+            Col("change", label=t("change", lang), mark=True),
+            Col("change_pct_text", label=t("change_pct", lang), mark=True),
         ]
-    tab = make_table(h, cols, lang, "headline", t("tab_headline", lang))
+    tab = make_table(h, cols, lang, "headline", t("tab_headline", lang), area=PROVINCE)
     numeric = tuple(i >= 2 for i in range(len(cols)))
     return Table(tab.key, tab.title, tab.columns, tab.rows, numeric)
 
@@ -601,7 +610,12 @@ def _compare_year_table(data: ReportData, lang: str) -> Table | None:
                 row += [fm.number(a), fm.number(b), fm.signed(d)]
         rows.append(tuple(row))
     numeric = tuple(True for _ in columns)
-    return Table("compare_year", t("tab_compare_year", lang), tuple(columns), tuple(rows), numeric)
+    body: tuple[tuple[str, ...], ...] = tuple(rows)
+    note = ""
+    if PROVINCE in ESTIMATED.get():
+        body, _ = mark_rows(body, [True] * len(body), [False] + [True] * (len(columns) - 1))
+        note = t("estimated_note", lang)
+    return Table("compare_year", t("tab_compare_year", lang), tuple(columns), body, numeric, note)
 
 
 def money_section(data: ReportData, lang: str) -> Section:
