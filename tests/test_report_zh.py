@@ -219,3 +219,15 @@ def test_other_modules_outputs_get_a_short_table(runs) -> None:
     assert rows["急难型先行救助金额"][2].rstrip(ESTIMATED_MARK) == f"{want_advance:,.1f}"
     assert latin_words(" ".join(" ".join(r) for r in tab.rows) + " ".join(tab.columns)) == []
     assert not any(s.key == "other_outputs" for s in build_report(build(reform), "zh").sections)
+
+
+def test_one_replicate_prints_no_band() -> None:
+    """With one replicate P10 = P90: page 1 says so instead of printing '147.79–147.79'."""
+    from safetynet.report.content import build
+    from safetynet.report.view import build_report
+
+    one = synthetic_run(n_counties=4, n_replicates=1, n_months=20)
+    first = build_report(build(one, year=2020), "zh").sections[0]
+    assert "单次模拟，无区间" in first.paragraphs[0] and "P10" not in first.paragraphs[0]
+    need = next(b for b in first.blocks if b.key == "need_programme")
+    assert all(r[2] == "—" for r in need.rows)

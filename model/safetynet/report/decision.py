@@ -80,8 +80,9 @@ def _table(
 
 
 def _band_rows(
-    df: pd.DataFrame, labels: dict[str, str], lang: str
+    df: pd.DataFrame, labels: dict[str, str], lang: str, single: bool = False
 ) -> tuple[list[str], list[list[str]]]:
+    """Rows of a page-1 table; ``single`` (one replicate): the band cells show "—"."""
     has_base = "baseline" in df
     cols = [
         t("item", lang),
@@ -101,14 +102,17 @@ def _band_rows(
     for rec in df.to_dict("records"):
         r = _Row(rec)
         m = str(r.measure)
-        row = [labels.get(m, m), fm.wan(r.value), f"{fm.wan(r.p10)}—{fm.wan(r.p90)}"]
+        band = fm.MISSING if single else f"{fm.wan(r.p10)}—{fm.wan(r.p90)}"
+        row = [labels.get(m, m), fm.wan(r.value), band]
         if has_base:
             pct = r.change_pct
             row += [
                 fm.wan(r.baseline),
                 fm.signed(r.change / fm.WAN, 1),
                 fm.MISSING if pd.isna(pct) else f"{pct:+.1f}%",
-                f"{fm.signed(r.change_p10 / fm.WAN, 1)}—{fm.signed(r.change_p90 / fm.WAN, 1)}",
+                fm.MISSING
+                if single
+                else f"{fm.signed(r.change_p10 / fm.WAN, 1)}—{fm.signed(r.change_p90 / fm.WAN, 1)}",
             ]
         rows.append(row)
     return cols, rows
@@ -318,9 +322,9 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
     need = b.need.set_index("measure")
     tot: dict[str, Any] = {str(k): v for k, v in need.loc["budget_need"].to_dict().items()}
     lo, hi = _range(float(tot["p10"]), float(tot["p90"]), lang)
-    paras = [
-        t("decision_need", lang, year=year, need=_money(float(tot["value"]), lang), lo=lo, hi=hi)
-    ]
+    single = b.replicates < 2  # one replicate: no band to print
+    need_key = "decision_need_single" if single else "decision_need"
+    paras = [t(need_key, lang, year=year, need=_money(float(tot["value"]), lang), lo=lo, hi=hi)]
     warnings = []
     if b.replicates < bd.MIN_BAND_REPLICATES:
         warnings.append(t("few_replicates", lang, n=b.replicates, min=bd.MIN_BAND_REPLICATES))
@@ -336,7 +340,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
         pct = tot["change_pct"]
         paras.append(
             t(
-                "decision_change",
+                "decision_change_single" if single else "decision_change",
                 lang,
                 what=what,
                 pct=fm.MISSING if pd.isna(pct) else f"{pct:+.1f}%",
@@ -344,7 +348,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
                 hi=_signed_money(chi, lang),
             )
         )
-        if _within(clo, chi):
+        if _within(clo, chi) and not single:
             paras.append(t("decision_change_noise", lang))
         if not b.paired:
             warnings.append(t("not_paired", lang))
@@ -362,7 +366,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
         paras.append(t("decision_year_note", lang, last=last))
     labels = {p: t(p, lang) for p in need.index}
     labels["budget_need"] = t("budget_need", lang)
-    cols, rows = _band_rows(b.need, labels, lang)
+    cols, rows = _band_rows(b.need, labels, lang, single)
     blocks: list[Table | Chart] = [
         _table(
             "need_programme",
@@ -376,7 +380,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
         )
     ]
     flabels = {m: t(f"source_{m}", lang) for m in b.funding["measure"]}
-    cols, rows = _band_rows(b.funding, flabels, lang)
+    cols, rows = _band_rows(b.funding, flabels, lang, single)
     note = "" if b.sources_available else t("no_sources", lang)
     blocks.append(
         _table(

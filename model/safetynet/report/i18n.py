@@ -470,6 +470,15 @@ STRINGS.update(
             "Budget year {year}: the province needs {need} for social assistance "
             "(P10–P90: {lo} to {hi}).",
         ),
+        "decision_need_single": (
+            "{year}年（预算年度）全省社会救助资金需求 {need}（单次模拟，无区间）。",
+            "Budget year {year}: the province needs {need} for social assistance (one replicate: "
+            "no band).",
+        ),
+        "decision_change_single": (
+            "与基准方案相比{what}（{pct}；单次模拟，无区间）。",
+            "Against the baseline: {what} ({pct}; one replicate: no band).",
+        ),
         "decision_change": (
             "与基准方案相比{what}（{pct}；P10–P90：{lo}—{hi}）。",
             "Against the baseline: {what} ({pct}; P10–P90: {lo} to {hi}).",
