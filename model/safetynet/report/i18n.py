@@ -319,6 +319,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Places, tuopin and monitored population at year end; temporary-assistance cases and "
         "advance payments summed over the year; means over replicates.",
     ),
+    "detail_years_note": (
+        "本表列出 {years} 年（最后数据年度和预算年度）；所有年度见 report.xlsx。",
+        "This table lists {years} (the last data year and the budget year); every year is in "
+        "report.xlsx.",
+    ),
     "cal_key": ("指标代码", "Key"),
     "cal_group": ("类别", "Group"),
     "cal_source": ("来源", "Source"),

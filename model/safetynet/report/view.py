@@ -618,6 +618,32 @@ def _compare_year_table(data: ReportData, lang: str) -> Table | None:
     return Table("compare_year", t("tab_compare_year", lang), tuple(columns), body, numeric, note)
 
 
+def detail_years(data: ReportData) -> list[int]:
+    """Years of the detail tables by county and prefecture in HTML and PDF: the budget year and
+    the last data year (the workbook has every year)."""
+    from safetynet.report.budget import last_data_year
+
+    years = {data.reporting_year}
+    last = last_data_year()
+    if last is not None and last in set(data.money[PROVINCE]["year"].astype(int)):
+        years.add(last)
+    return sorted(years)
+
+
+def _detail(table: pd.DataFrame, data: ReportData) -> pd.DataFrame:
+    return table[table["year"].isin(detail_years(data))].reset_index(drop=True)
+
+
+def _detail_title(title: str, data: ReportData, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return f"{title} · {sep.join(str(y) for y in detail_years(data))}"
+
+
+def _detail_note(data: ReportData, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return t("detail_years_note", lang, years=sep.join(str(y) for y in detail_years(data)))
+
+
 def money_section(data: ReportData, lang: str) -> Section:
     year = data.reporting_year
     py = data.province_year
@@ -643,11 +669,12 @@ def money_section(data: ReportData, lang: str) -> Section:
     )
     blocks.append(
         make_table(
-            m["prefecture"],
+            _detail(m["prefecture"], data),
             money_cols(lang),
             lang,
             "money_prefecture",
-            t("tab_money_prefecture", lang),
+            _detail_title(t("tab_money_prefecture", lang), data, lang),
+            note=_detail_note(data, lang),
         )
     )
     blocks.append(
@@ -670,11 +697,12 @@ def money_section(data: ReportData, lang: str) -> Section:
     )
     blocks.append(
         make_table(
-            m["county"],
+            _detail(m["county"], data),
             money_cols(lang),
             lang,
             "money_county",
-            t("tab_money_county", lang),
+            _detail_title(t("tab_money_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         )
     )
@@ -693,11 +721,12 @@ def caseload_section(data: ReportData, lang: str) -> Section:
             t("tab_cases_province", lang),
         ),
         make_table(
-            c["prefecture"],
+            _detail(c["prefecture"], data),
             caseload_cols(lang),
             lang,
             "cases_prefecture",
-            t("tab_cases_prefecture", lang),
+            _detail_title(t("tab_cases_prefecture", lang), data, lang),
+            note=_detail_note(data, lang),
         ),
         make_table(
             year_rows(c["county"], year),
@@ -708,19 +737,21 @@ def caseload_section(data: ReportData, lang: str) -> Section:
             note=t("reporting_year_note", lang, year=year),
         ),
         make_table(
-            c["county"],
+            _detail(c["county"], data),
             caseload_cols(lang),
             lang,
             "cases_county",
-            t("tab_cases_county", lang),
+            _detail_title(t("tab_cases_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         ),
         make_table(
-            data.households_county,
+            _detail(data.households_county, data),
             caseload_cols(lang, u="households"),
             lang,
             "households_county",
-            t("tab_households_county", lang),
+            _detail_title(t("tab_households_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         ),
     ]
@@ -849,11 +880,12 @@ def checks_section(data: ReportData, lang: str) -> Section:
             f"{t('tab_checks_county', lang)} · {year} · ③④",
         ),
         make_table(
-            data.checks,
+            _detail(data.checks, data),
             check_cols(lang, CHECK_STANDARD_COLS + CHECK_MONEY_COLS, True),
             lang,
             "checks_county",
-            t("tab_checks_county", lang),
+            _detail_title(t("tab_checks_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         ),
     )
