@@ -100,7 +100,7 @@ def test_lever_updates_table_and_map(server: str) -> None:
         first_key = page.locator(".run-status").get_attribute("data-key")
         before = _table(page)
         assert len(before) == 20  # first page of 129 counties
-        assert page.locator("svg.county-map rect.county").count() == 129
+        assert page.locator("svg.county-map path.county").count() == 129
         assert "云南省社会救助兜底保障测算" in page.inner_text("body")
 
         box = page.locator(".lever-rural input")
@@ -117,9 +117,13 @@ def test_lever_updates_table_and_map(server: str) -> None:
         change = page.locator(".county-table tbody tr").first.locator("td").nth(5).inner_text()
         assert float(change.replace(",", "")) > 0
         fills = page.eval_on_selector_all(
-            "svg.county-map rect.county", "els => els.map(e => e.getAttribute('fill'))"
+            "svg.county-map path.county", "els => els.map(e => getComputedStyle(e).fill)"
         )
         assert len(fills) == 129 and len(set(fills)) > 3  # coloured by county
+        # the planners' checks arrive a moment after the rest of the result
+        now_key = page.locator(".run-status").get_attribute("data-key")
+        page.wait_for_selector(f".checks-done[data-key='{now_key}']", state="attached")
+        assert page.locator("table.checks tr").count() == 6  # header + 5 checks
         dibao = page.locator("table.programmes tr[data-line='dibao'] td").nth(3).inner_text()
         assert dibao.startswith("+")
         page.screenshot(path=str(ARTIFACTS / "web_zh.png"), full_page=True)
@@ -132,6 +136,31 @@ def test_lever_updates_table_and_map(server: str) -> None:
         sc = load_scenario(saved)
         assert sc.name.startswith("web_") and sc.overrides[-1].relative == pytest.approx(0.2)
 
+        # several prefectures with their own rise: Dali +10 %, Kunming +0 % rural
+        page.locator(".lever-prefectures").click()
+        page.get_by_role("option", name="大理白族自治州").click()
+        page.get_by_role("option", name="昆明市").click()
+        page.keyboard.press("Escape")
+        key = page.locator(".run-status").get_attribute("data-key")
+        dali = page.locator(".pref-532900 .pref-rural input")
+        dali.fill("10")
+        dali.press("Enter")
+        page.wait_for_function(
+            "k => { const s = document.querySelector('.run-status');"
+            " return s && s.dataset.key !== k; }",
+            arg=key,
+        )
+        with page.expect_download() as download:
+            page.locator(".solara-file-download-container").first.click()
+        saved = ARTIFACTS / "several" / download.value.suggested_filename
+        saved.parent.mkdir(exist_ok=True)
+        download.value.save_as(saved)
+        several = load_scenario(saved)
+        by_area = {o.counties[0][:4]: o.relative for o in several.overrides if o.counties}
+        assert by_area["5329"] == pytest.approx(0.1)  # Dali's own rise
+        assert by_area["5303"] == pytest.approx(0.2)  # the province-wide rise elsewhere
+        assert not any(c.startswith("5301") for o in several.overrides for c in o.counties or ())
+
         # filter by prefecture: only Dali's 12 counties
         page.locator(".prefecture-filter").click()
         page.get_by_role("option", name="大理白族自治州").click()
@@ -142,6 +171,10 @@ def test_lever_updates_table_and_map(server: str) -> None:
 
         page.locator(".lang-switch").click()
         page.wait_for_selector("text=Budget year 2020 against the baseline")
-        assert page.locator(".run-status").get_attribute("data-key") != first_key
+        page.wait_for_selector("text=Rural dibao standard rise (%)")  # the lever panel too
+        now_key = page.locator(".run-status").get_attribute("data-key")
+        assert now_key != first_key
+        page.wait_for_selector(f".checks-done[data-key='{now_key}']", state="attached")
+        assert "Checks failed" in page.inner_text(".county-table")
         page.screenshot(path=str(ARTIFACTS / "web_en.png"), full_page=True)
         browser.close()

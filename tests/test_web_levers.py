@@ -30,10 +30,8 @@ def test_no_lever_is_the_starting_file_with_run_settings(tmp_path: Path) -> None
 
 def test_levers_become_overrides_and_a_shock(tmp_path: Path) -> None:
     levers = _levers(
-        rural_rise=0.1,
-        urban_rise=0.05,
         rise_from="2026-07",
-        rise_prefecture="532900",
+        prefecture_rises=(lv.PrefectureRise("532900", rural=0.1, urban=0.05),),
         edge_multiple=2.0,
         services_cap=0.03,
         cpi_threshold=3.0,
@@ -63,6 +61,41 @@ def test_levers_become_overrides_and_a_shock(tmp_path: Path) -> None:
     assert ps.value(lv.SERVICES_CAP, dt.date(2025, 12, 1)) == pytest.approx(0.05)
     (shock,) = sc.shocks
     assert shock.counties == ("532922",) and shock.months == 3 and shock.severity == 0.3
+
+
+def test_several_prefectures_each_with_their_own_rise(tmp_path: Path) -> None:
+    """Province-wide +5 % rural; Dali +10 % rural and +2 % urban; Kunming no rise at all."""
+    import datetime as dt
+
+    levers = _levers(
+        rural_rise=0.05,
+        prefecture_rises=(
+            lv.PrefectureRise("532900", rural=0.10, urban=0.02),
+            lv.PrefectureRise("530100", rural=0.0, urban=0.0),
+        ),
+    )
+    text, sc = lv.build_scenario(levers, tmp_path)
+    assert levers.changed() and "532900" in text and "530100" not in text.split("[[overrides]]")[1]
+    base, now = load_scenario(BASE).parameters(), sc.parameters()
+    when = dt.date(2026, 3, 1)
+    codes = list(now.county_codes)
+    old = {k: base["dibao.standard"].at(when, k) for k in ("rural", "urban")}  # type: ignore[call-arg]
+    new = {k: now["dibao.standard"].at(when, k) for k in ("rural", "urban")}  # type: ignore[call-arg]
+    for code, pref, want_r, want_u in (
+        ("532901", "Dali", 1.10, 1.02),
+        ("530102", "Kunming", 1.0, 1.0),
+        ("530302", "Qujing", 1.05, 1.0),
+    ):
+        i = codes.index(code)
+        assert new["rural"][i] == pytest.approx(old["rural"][i] * want_r, rel=1e-9), pref
+        assert new["urban"][i] == pytest.approx(old["urban"][i] * want_u, rel=1e-9), pref
+    # before the rise nothing changes
+    early = dt.date(2025, 12, 1)
+    assert (
+        now["dibao.standard"].at(early, "rural") == base["dibao.standard"].at(early, "rural")
+    ).all()  # type: ignore[call-arg]
+    # no lever moved with only zero rises listed
+    assert not _levers(prefecture_rises=(lv.PrefectureRise("530100"),)).changed()
 
 
 def test_downloaded_toml_reruns_from_any_folder(tmp_path: Path) -> None:

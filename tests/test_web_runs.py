@@ -19,8 +19,8 @@ BASE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml")
 COUNTIES = ("532901", "532922", "532923", "532924", "532925", "532926", "532927", "532928")
 
 
-def _small(sc: Scenario, progress: object) -> xr.Dataset:
-    return simulate(sc, counties=COUNTIES, progress=progress, threads=1)  # type: ignore[arg-type]
+def _small(sc: Scenario, progress: object, **warm: object) -> xr.Dataset:
+    return simulate(sc, counties=COUNTIES, progress=progress, threads=1, **warm)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,22 @@ def test_budget_year_allocation_by_source_when_present(runs: Runs) -> None:
     shown = set(budget_year(bare, base, 2019).funding["line"])
     assert not any(x.startswith(("source_", "fund_")) for x in shown)
     assert {"budget_need", "transfers", "county_budget", "funding_gap"} <= shown
+
+
+def test_reform_resumes_from_its_baseline_and_is_shown_at_once(runs: Runs) -> None:
+    """A lever from January of the budget year: the reform starts from the baseline's kept
+    state at 2020-01 (12 of 20 months simulated); once finished, the page finds the job
+    without starting anything (``Runs.finished``)."""
+    import json
+
+    levers = lv.Levers(BASE, 2020, 0.0005, 1, rural_rise=0.1)
+    assert runs.finished(levers) is None
+    job = runs.submit(levers)
+    job.results(timeout=300)
+    record = json.loads(job.datasets()[0].attrs["run_record"])
+    assert record["resumed"] == {"0": ["2020-01"]}
+    assert "resumed" not in json.loads(job.datasets()[1].attrs["run_record"])
+    before = runs.simulations
+    assert runs.finished(levers) is job and runs.simulations == before
+    assert job.checked_now() is None and job.checked().checks is not None
+    assert job.checked_now() is not None and len(job.checked().checks) == 5

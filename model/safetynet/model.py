@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from safetynet import household_month as hm
-from safetynet import outputs
+from safetynet import outputs, resume
 from safetynet.behaviour import initial, take_up, transitions
 from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONEY_LINES
 from safetynet.cpi_path import CpiPath
@@ -219,6 +219,7 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.job_gain_table = transitions.stationary_gain_table(households, local, n_c, loss)
         del local
         self.recorder = Recorder(n_c, len(self.months))
+        self.snapshots: dict[dt.date, resume.ModelSnapshot] = {}  # run(keep=...)
         p0 = params.at(self.months[0]).dibao
         wanted = threads if threads is not None else default_threads()
         # a thread pays only with enough households to share (handing work over costs)
@@ -277,14 +278,29 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             phase()
         self.t += 1
 
-    def run(self, progress: Callable[[float], None] | None = None) -> None:
+    def run(
+        self, progress: Callable[[float], None] | None = None, keep: Collection[dt.date] = ()
+    ) -> None:
+        """Step from month ``t`` (0, or where :meth:`restore` put the model) to the end;
+        the state at the start of each month in ``keep`` goes to ``self.snapshots``."""
         try:
-            for _ in self.months:
+            while self.t < len(self.months):
+                if self.date in keep and self.t > 0:
+                    self.snapshots[self.date] = self.snapshot()
                 self.step()
                 if progress is not None:
                     progress(1)
         finally:
             self.close()
+
+    def snapshot(self) -> resume.ModelSnapshot:
+        """The whole state at the start of month ``t`` (:mod:`safetynet.resume`)."""
+        return resume.take(self)
+
+    def restore(self, snap: resume.ModelSnapshot) -> None:
+        """Continue from ``snap`` (a snapshot of a run with the same households and draws up
+        to then), with this model's parameters, CPI path and shocks from ``snap.month``."""
+        resume.restore(self, snap)
 
     def close(self) -> None:
         """Stop the threads of the compiled step (a later step starts them again)."""

@@ -9,6 +9,7 @@ the factor method, county budget, gap) is province-wide and is added once all co
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import subprocess
 import time
@@ -31,6 +32,7 @@ from safetynet.model import SafetyNetModel, ShockEvent, default_threads
 from safetynet.outputs import VARIABLE_BY_NAME
 from safetynet.params import CountyParameter, ParameterSet, load_parameters
 from safetynet.population import generate
+from safetynet.resume import Snapshots
 from safetynet.rules import funding
 from safetynet.scenario import Scenario, Shock, load_scenario
 from safetynet.schema import Households
@@ -106,6 +108,9 @@ def run_replicate(
     progress: ProgressFn | None = None,
     batch_households: int = BATCH_HOUSEHOLDS,
     threads: int | None = None,
+    keep: Snapshots | None = None,
+    start_from: Snapshots | None = None,
+    resumed: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate one replicate; returns recorder arrays (county × month [× group/programme]).
 
@@ -114,6 +119,11 @@ def run_replicate(
     this process or on a dask worker. Counties are stepped in batches of about
     ``batch_households`` households; within a batch the compiled household step runs counties
     on ``threads`` threads (default: ``model.default_threads()``).
+
+    ``keep``: keep each batch's state at the start of ``keep.months`` (warm starts);
+    ``start_from``: states kept by another run: a batch resumes from the latest one this run
+    shares (:mod:`safetynet.resume`) instead of starting from its first month; the month
+    ("YYYY-MM", or "" for a full run) of each batch is appended to ``resumed``.
     """
     sc = spec.scenario
     ps = params if params is not None else sc.parameters(load_parameters())
@@ -137,18 +147,33 @@ def run_replicate(
         initial_state(hh, ps, months[0], sc.seed, spec.replicate)
         return hh
 
+    warm = [
+        None
+        if start_from is None
+        else start_from.find(ps, sc.seed, spec.sample_fraction, spec.replicate, cpi, shocks,
+                             months, idx.tolist())
+        for idx in batches
+    ]  # fmt: skip
+    cold = [idx for idx, w in zip(batches, warm, strict=True) if w is None]
+    if resumed is not None:
+        resumed += [f"{w.month:%Y-%m}" if w is not None else "" for w in warm]
     parts: list[dict[str, np.ndarray]] = []
     # the next batches are generated and given their start state on other threads while a
     # batch is stepped (at most ``n_threads`` batches ahead; each batch's draws are its own)
-    ahead = min(n_threads, PREPARE_AHEAD) if len(batches) > 1 else 0
+    ahead = min(n_threads, PREPARE_AHEAD) if len(cold) > 1 else 0
     with ThreadPoolExecutor(max(ahead, 1), thread_name_prefix="safetynet-prepare") as pool:
         pending: deque[Future[Households]] = deque(
-            pool.submit(prepare, idx) for idx in batches[:ahead]
+            pool.submit(prepare, idx) for idx in cold[:ahead]
         )
-        for i, idx in enumerate(batches):
-            hh = pending.popleft().result() if pending else prepare(idx)
-            if i + ahead < len(batches) and ahead:
-                pending.append(pool.submit(prepare, batches[i + ahead]))
+        n_cold = 0
+        for idx, snap in zip(batches, warm, strict=True):
+            if snap is not None:
+                hh = snap.state["hh"]  # restore() below replaces it with a copy
+            else:
+                hh = pending.popleft().result() if pending else prepare(idx)
+                n_cold += 1
+                if n_cold - 1 + ahead < len(cold) and ahead:
+                    pending.append(pool.submit(prepare, cold[n_cold - 1 + ahead]))
             model = SafetyNetModel(
                 hh,
                 ps,
@@ -162,7 +187,17 @@ def run_replicate(
                 threads=n_threads,
             )
             share = float(expected[idx].sum()) / total
-            model.run(None if progress is None else _scaled(progress, share))
+            if snap is not None:
+                model.restore(snap)
+                if progress is not None:
+                    progress(snap.t * share)  # the months taken from the kept run
+            step_progress = None if progress is None else _scaled(progress, share)
+            if keep is None:
+                model.run(step_progress)
+            else:
+                model.run(step_progress, keep.months)
+            if keep is not None:
+                keep.add(spec.replicate, cpi, shocks, months, idx.tolist(), model.snapshots)
             parts.append(model.recorder.arrays)
             del model, hh
     return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
@@ -182,6 +217,8 @@ def simulate(
     progress: ProgressFn | None = None,
     threads: int | None = None,
     inputs: PlannerInputs | str | Path | None = None,
+    keep: Snapshots | None = None,
+    start_from: Snapshots | None = None,
 ) -> xr.Dataset:
     """Run ``scenario`` in this process and return the labelled Dataset (see outputs.py).
 
@@ -189,16 +226,34 @@ def simulate(
     CPUs of this process); the results do not depend on it. ``inputs``: the planner's workbook
     (default the scenario's ``[inputs] file``): its standards, local values and money replace
     the package's, and each county's start state is fitted to its caseloads (the fit table is
-    in the run record under ``inputs.fit``)."""
+    in the run record under ``inputs.fit``).
+
+    Warm starts (:mod:`safetynet.resume`): ``keep=Snapshots(months)`` keeps the run's state at
+    the start of those months; ``start_from=`` (a ``Snapshots`` filled by an earlier run, e.g.
+    the baseline) resumes this run from the latest kept month before its first difference
+    from that run (parameters, shocks, CPI path), simulating only the months from there; the
+    result equals a full run. The run record says which month it resumed from (``resumed``)."""
     started = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     ps = sc.parameters(load_parameters())
     n_rep = replicates if replicates is not None else sc.replicates
     specs = make_specs(sc, n_rep, sample_fraction, months, counties)
     ps, planner, fit = planner_parameters(specs[0], ps, inputs)
-    results = [run_replicate(s, ps, progress, threads=threads) for s in specs]
+    if keep is not None:
+        keep.begin(ps, sc.seed, specs[0].sample_fraction)
+    resumed: list[list[str]] = [[] for _ in specs]
+    results = [
+        run_replicate(s, ps, progress, threads=threads, keep=keep, start_from=start_from,
+                      resumed=r)
+        for s, r in zip(specs, resumed, strict=True)
+    ]  # fmt: skip
     ds = assemble(sc, specs, results, ps, time.perf_counter() - started)
     add_inputs_record(ds, planner, fit)
+    if start_from is not None:
+        record = json.loads(ds.attrs["run_record"])
+        # month each replicate's batches resumed from (a baseline's kept state; "" = full run)
+        record["resumed"] = {str(s.replicate): r for s, r in zip(specs, resumed, strict=True)}
+        ds.attrs["run_record"] = json.dumps(record, ensure_ascii=False, default=str)
     return ds
 
 
@@ -635,14 +690,22 @@ def code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
+@functools.lru_cache(maxsize=8)
+def _baseline_tree(last_year: int) -> ParameterSet:
+    """The package's tree with its own standard rules through ``last_year`` (the same for
+    every run, so built once per process)."""
+    from safetynet import standards
+
+    return standards.scenario_parameters(load_parameters(), (), last_year)
+
+
 def run_record(
     sc: Scenario, specs: Sequence[RunSpec], ps: ParameterSet, wall_time_s: float
 ) -> dict[str, Any]:
     """What a reader needs to reproduce the run: code, scenario, parameter diff, seeds, data."""
-    from safetynet import standards
 
     # the baseline tree with its own standard rules: the diff lists the scenario's changes only
-    base = standards.scenario_parameters(load_parameters(), (), sc.end.year)
+    base = _baseline_tree(sc.end.year)
     diff = [
         {
             "path": r.path,

@@ -39,6 +39,7 @@ def serve(
             scenarios, "--scenarios", "a folder with baseline.toml", "no baseline.toml there"
         )
     os.environ["SAFETYNET_WEB_SCENARIOS"] = str(scenarios.resolve())
+    os.environ.setdefault("SAFETYNET_WEB_WARM", "1")  # data, compiled step, baseline at start
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ.setdefault("SOLARA_TELEMETRY_SENTRY_ENABLE", "False")
     typer.echo(f"safetynet page: http://{host}:{port}/  (Ctrl+C stops it)")

@@ -28,7 +28,7 @@ from safetynet import refdata
 from safetynet.errors import InputError, SafetynetError
 from safetynet.report.formatting import WAN
 from safetynet.web import levers as lv
-from safetynet.web.countymap import county_map
+from safetynet.web.countymap import map_colours, map_svg
 from safetynet.web.i18n import STRINGS, line_label, text
 from safetynet.web.results import YearResults
 from safetynet.web.runs import Job, shared_runs
@@ -41,6 +41,8 @@ DEFAULT_YEAR = int(os.environ.get("SAFETYNET_WEB_YEAR", "2026"))
 SCENARIOS_DIR = Path(os.environ.get("SAFETYNET_WEB_SCENARIOS", "scenarios"))
 DEFAULT_BASE = "baseline.toml"
 POLL_S = 0.1
+#: the checks' thread waits this long so that the result's own update reaches the browser first
+CHECKS_DELAY_S = 0.3
 
 
 def scenario_files() -> list[str]:
@@ -71,7 +73,7 @@ def web_font_css() -> str:
     from safetynet.report.fonts import woff2_base64
 
     t = refdata.counties()
-    texts = ["0123456789.,:;%+-—–()（）、，。：；·/ ", "网页测算情景以为起点基准现行政策年月"]
+    texts = ["0123456789.,:;%+-—–()（）、，。：；·/ ≤≥…", "网页测算情景以为起点基准现行政策年月"]
     texts += [zh + en for zh, en in STRINGS.values()]
     texts += [zh + en for zh, en in (*PROGRAMME_LABELS.values(), *GROUP_LABELS.values())]
     texts += [str(n) for n in (*t.name_zh, *t.prefecture_name_zh)]
@@ -97,7 +99,8 @@ budget_year = solara.reactive(DEFAULT_YEAR)
 rural_rise = solara.reactive(0.0)
 urban_rise = solara.reactive(0.0)
 rise_from = solara.reactive("")
-rise_prefecture = solara.reactive("")
+#: prefecture code -> (rural %, urban %): prefectures with their own rise
+pref_rises: solara.Reactive[dict[str, tuple[float, float]]] = solara.reactive({})
 edge_multiple = solara.reactive(math.nan)
 services_cap = solara.reactive(math.nan)
 cpi_threshold = solara.reactive(math.nan)
@@ -139,7 +142,10 @@ def current_levers() -> lv.Levers:
         rural_rise=float(rural_rise.value) / 100.0,
         urban_rise=float(urban_rise.value) / 100.0,
         rise_from=rise_from.value.strip(),
-        rise_prefecture=rise_prefecture.value,
+        prefecture_rises=tuple(
+            lv.PrefectureRise(code, rural / 100.0, urban / 100.0)
+            for code, (rural, urban) in pref_rises.value.items()
+        ),
         edge_multiple=_lever(edge_multiple.value, known[lv.EDGE_MULTIPLE]),
         services_cap=_lever(services_cap.value, known[lv.SERVICES_CAP], 100.0),
         cpi_threshold=_lever(cpi_threshold.value, known[lv.CPI_THRESHOLD]),
@@ -154,7 +160,7 @@ def reset() -> None:
     rural_rise.value = 0.0
     urban_rise.value = 0.0
     rise_from.value = ""
-    rise_prefecture.value = ""
+    pref_rises.value = {}
     edge_multiple.value = known[lv.EDGE_MULTIPLE]
     services_cap.value = round(known[lv.SERVICES_CAP] * 100.0, 6)
     cpi_threshold.value = known[lv.CPI_THRESHOLD]
@@ -179,10 +185,35 @@ def run_levers(levers: lv.Levers, cancel: threading.Event) -> Outcome | None:
         if cancel.is_set():
             return None
         progress.value = round(job.progress * 20) / 20  # 5 % steps: few re-renders
-        time.sleep(POLL_S)
+        job.wait(POLL_S)  # returns as soon as the runs are done
     res = job.results()
     progress.value = 1.0
     return Outcome(job, res, time.perf_counter() - started, cached)
+
+
+def default_levers() -> lv.Levers:
+    """The levers of a fresh tab (the starting file, the server's run size)."""
+    return lv.Levers(
+        str(SCENARIOS_DIR / DEFAULT_BASE),
+        DEFAULT_YEAR,
+        DEFAULT_SAMPLE_PCT / 100.0,
+        DEFAULT_REPLICATES,
+    )
+
+
+def warm_up() -> None:
+    """At server start (``safetynet serve`` sets ``SAFETYNET_WEB_WARM=1``): load the data,
+    compile, draw the map geometry and run the default baseline with its checks, so that the
+    first visitor and the first lever find everything ready (the baseline keeps the states its
+    reforms resume from)."""
+    try:
+        web_font_css()
+        for la in ("zh", "en"):
+            map_svg(la)
+        job = shared_runs().submit(default_levers())
+        job.checked()
+    except Exception as exc:  # the page shows the error when a tab asks for the same run
+        print(f"safetynet serve: warm-up failed: {exc}", flush=True)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -273,7 +304,8 @@ def county_items(df: pd.DataFrame, la: str) -> list[dict[str, Any]]:
         pct = float(r["need_diff_pct"])
         item["need_diff_pct"] = round(pct, 2) if math.isfinite(pct) else None
         item["dibao_persons"] = round(float(r["dibao_persons"]))
-        item["checks_failed"] = int(r["checks_failed"])
+        failed = int(r["checks_failed"])
+        item["checks_failed"] = failed if failed >= 0 else None  # -1: checks not in yet
         out.append(item)
     return out
 
@@ -312,18 +344,39 @@ def Downloads(job: Job, la: str) -> None:
         )
 
 
+#: per tab: the job key whose checks are on screen (the county table's "checks failed" column
+#: reads it, so only the table and the checks re-render when they arrive)
+checks_done = solara.reactive("")
+
+
 @solara.component
 def Results(out: Outcome, la: str) -> None:
-    res = out.results
+    """One result. Its HTML is built once per (result, language) (``use_memo``); the map's
+    geometry never changes (``map_svg``), only its colours; the planners' checks come a moment
+    later from their own component and thread (:func:`Checks`), the rest is on screen meanwhile."""
+    job, res = out.job, out.results
+
+    def tables() -> tuple[str, str, str, str, str]:
+        return (
+            lines_table(res.programmes, la, True, "programmes"),
+            lines_table(res.funding, la, True, "funding"),
+            lines_table(res.caseloads, la, False, "caseloads"),
+            map_colours(res.counties, "need_diff_pct"),
+            cpi_table(res.cpi_months, la),
+        )
+
+    programmes, funding, caseloads, colours, cpi = solara.use_memo(
+        tables, dependencies=[job.key, job.base.key, la]
+    )
     with solara.Card(text("results_for", la, year=res.year)):
         status = text("cached", la) if out.cached else text("done", la)
         solara.HTML(
             tag="div",
             unsafe_innerHTML=(
-                f"<span class='run-status' data-key='{out.job.key[:16]}' "
-                f"data-cached='{int(out.cached)}'>{html.escape(status)} · "
-                f"{out.seconds:.2f} {text('seconds', la)} · {text('scenario_key', la)} "
-                f"{out.job.key[:10]}</span>"
+                f"<span class='run-status' data-key='{job.key[:16]}' "
+                f"data-cached='{int(out.cached)}'>"
+                f"{html.escape(status)} · {out.seconds:.2f} {text('seconds', la)} · "
+                f"{text('scenario_key', la)} {job.key[:10]}</span>"
             ),
         )
         note = (
@@ -335,30 +388,86 @@ def Results(out: Outcome, la: str) -> None:
         with solara.Columns([1, 1]):
             with solara.Column():
                 Heading(text("programmes", la))
-                solara.HTML(unsafe_innerHTML=lines_table(res.programmes, la, True, "programmes"))
+                solara.HTML(unsafe_innerHTML=programmes)
                 Heading(text("funding", la))
-                solara.HTML(unsafe_innerHTML=lines_table(res.funding, la, True, "funding"))
+                solara.HTML(unsafe_innerHTML=funding)
                 Heading(text("caseloads", la))
-                solara.HTML(unsafe_innerHTML=lines_table(res.caseloads, la, False, "caseloads"))
+                solara.HTML(unsafe_innerHTML=caseloads)
             with solara.Column():
                 Heading(text("map", la))
-                solara.HTML(unsafe_innerHTML=county_map(res.counties, "need_diff_pct", la))
+                solara.HTML(unsafe_innerHTML=map_svg(la), classes=["map-geometry"])
+                solara.HTML(unsafe_innerHTML=colours, classes=["map-colours"])
                 solara.Text(text("map_note", la))
                 Heading(text("checks", la))
-                solara.HTML(unsafe_innerHTML=checks_table(res.checks, la))
+                Checks(job, la)
                 Heading(text("cpi", la))
-                solara.HTML(unsafe_innerHTML=cpi_table(res.cpi_months, la))
-        Downloads(out.job, la)
-    CountyTable(res, la)
+                solara.HTML(unsafe_innerHTML=cpi)
+        Downloads(job, la)
+    CountyTable(job, la)
 
 
 @solara.component
-def CountyTable(res: YearResults, la: str) -> None:
+def Checks(job: Job, la: str) -> None:
+    """The planners' checks of a result, computed on this component's own thread (once per
+    job, ``Job.checked``); their arrival re-renders only this and the county table."""
+    ready = job.checked_now()
+
+    def work(cancel: threading.Event) -> YearResults:
+        if ready is not None:
+            return ready
+        time.sleep(CHECKS_DELAY_S)  # let the result reach the browser first
+        return job.checked()
+
+    result = solara.use_thread(work, dependencies=[job.key, job.base.key])
+    res = ready
+    if res is None and result.state == solara.ResultState.FINISHED:
+        res = result.value
+    done = res is not None and res.checks is not None
+
+    def mark() -> None:
+        if done and checks_done.peek() != job.key:
+            checks_done.set(job.key)  # the county table's column follows
+
+    solara.use_effect(mark, [done, job.key])
+    if res is not None and res.checks is not None:
+        solara.HTML(
+            unsafe_innerHTML=(
+                f"<span class='checks-done' data-key='{job.key[:16]}'></span>"
+                + checks_table(res.checks, la)
+            )
+        )
+    else:
+        solara.Text(text("checks_wait", la), classes=["checks-wait"])
+
+
+@solara.component
+def CountyTable(job: Job, la: str) -> None:
+    """The county table: all counties of the result (129 rows, paginated and sorted in the
+    browser); its rows are built once per result, language, filter and checks."""
+    checked = job.checked_now() if checks_done.value == job.key else None
+    res = checked if checked is not None else job.results()
     df = res.counties
-    prefs = df.drop_duplicates("prefecture")
-    labels = {str(r["prefecture"]): str(r[f"prefecture_{la}"]) for _, r in prefs.iterrows()}
+    labels = solara.use_memo(
+        lambda: {
+            str(r["prefecture"]): str(r[f"prefecture_{la}"])
+            for _, r in df.drop_duplicates("prefecture").iterrows()
+        },
+        dependencies=[la],
+    )
     everything = text("all", la)
     choice = labels.get(county_filter.value, everything)
+    pick = county_filter.value
+
+    def rows() -> list[dict[str, Any]]:
+        shown = df[df["prefecture"] == pick] if pick else df
+        return county_items(shown, la)
+
+    items = solara.use_memo(
+        rows, dependencies=[job.key, job.base.key, checked is not None, la, pick]
+    )
+    headers = solara.use_memo(
+        lambda: [{"text": text(k, la), "value": c} for c, k in COUNTY_COLUMNS], dependencies=[la]
+    )
     with solara.Card(text("counties", la)):
         solara.Select(
             label=text("filter", la),
@@ -369,11 +478,9 @@ def CountyTable(res: YearResults, la: str) -> None:
             ),
             classes=["prefecture-filter"],
         )
-        shown = df[df["prefecture"] == county_filter.value] if county_filter.value else df
-        headers = [{"text": text(k, la), "value": c} for c, k in COUNTY_COLUMNS]
         solara.v.DataTable(
             headers=headers,
-            items=county_items(shown, la),
+            items=items,
             items_per_page=20,
             footer_props={"items-per-page-options": [20, 50, 129]},
             sort_by=["need_diff"],
@@ -384,17 +491,60 @@ def CountyTable(res: YearResults, la: str) -> None:
 
 
 @solara.component
+def PrefectureRises(la: str) -> None:
+    """Several prefectures, each with its own rural and urban rise (instead of the
+    province-wide rise above)."""
+    t = refdata.counties()
+    names = t.prefecture_name_zh if la == "zh" else t.prefecture_name_en
+    label = dict(zip((str(c) for c in t.prefecture_code), (str(n) for n in names), strict=True))
+    code_of = {n: c for c, n in label.items()}
+    chosen = pref_rises.value
+
+    def pick(values: list[str]) -> None:
+        codes = [code_of[v] for v in values if v in code_of]
+        pref_rises.set({c: chosen.get(c, (0.0, 0.0)) for c in codes})
+
+    def setter(code: str, side: int) -> Callable[[float | None], None]:
+        def set_value(v: float | None) -> None:
+            now = dict(pref_rises.value)
+            pair = list(now.get(code, (0.0, 0.0)))
+            pair[side] = float(v) if v is not None and math.isfinite(v) else 0.0
+            now[code] = (pair[0], pair[1])
+            pref_rises.set(now)
+
+        return set_value
+
+    solara.Text(text("rise_province", la), style={"font-size": "0.8em"})
+    solara.SelectMultiple(
+        text("rise_prefectures", la),
+        values=[label[c] for c in chosen if c in label],
+        all_values=list(code_of),
+        on_value=pick,
+        classes=["lever-prefectures"],
+    )
+    for code, (rural, urban) in chosen.items():
+        with solara.Row(classes=["pref-rise", f"pref-{code}"]):
+            solara.Text(label.get(code, code), style={"min-width": "7em"})
+            solara.InputFloat(
+                text("pref_rural", la),
+                value=rural,
+                on_value=setter(code, 0),
+                classes=["pref-rural"],
+            )
+            solara.InputFloat(
+                text("pref_urban", la),
+                value=urban,
+                on_value=setter(code, 1),
+                classes=["pref-urban"],
+            )
+
+
+@solara.component
 def Levers(la: str) -> None:
     t = refdata.counties()
-    prefs = dict.fromkeys(
-        zip(t.prefecture_code.tolist(), t.prefecture_name_zh.tolist(), strict=True)
-    )
-    pref_en = dict(zip(t.prefecture_code.tolist(), t.prefecture_name_en.tolist(), strict=True))
-    pref_label = {str(c): (n if la == "zh" else pref_en[c]) for c, n in prefs}
     names = t.name_zh if la == "zh" else t.name_en
     county_label = {f"{n} {c}": str(c) for n, c in zip(names, t.code, strict=True)}
     code_label = {c: k for k, c in county_label.items()}
-    everywhere = text("all_prefectures", la)
     solara.Select(
         label=text("base", la), values=scenario_files(), value=base, classes=["lever-base"]
     )
@@ -407,15 +557,7 @@ def Levers(la: str) -> None:
         message=f"{budget_year.value}-01",
         classes=["lever-rise-from"],
     )
-    solara.Select(
-        label=text("rise_prefecture", la),
-        values=[everywhere, *pref_label.values()],
-        value=pref_label.get(rise_prefecture.value, everywhere),
-        on_value=lambda v: rise_prefecture.set(
-            next((c for c, n in pref_label.items() if n == v), "")
-        ),
-        classes=["lever-prefecture"],
-    )
+    PrefectureRises(la)
     solara.InputFloat(text("edge_multiple", la), value=edge_multiple, classes=["lever-edge"])
     solara.InputFloat(text("services_cap", la), value=services_cap, classes=["lever-cap"])
     solara.InputFloat(text("cpi_threshold", la), value=cpi_threshold, classes=["lever-cpi"])
@@ -455,6 +597,16 @@ def Page() -> None:
             text=True,
             classes=["lang-switch"],
         )
+    with solara.Sidebar():
+        Heading(text("levers", la), 3)
+        Levers(la)
+    ResultsArea(la)
+
+
+@solara.component
+def ResultsArea(la: str) -> None:
+    """The right-hand side: reads the levers (so a lever re-renders this, not the lever panel),
+    runs them on a per-tab thread and shows the result, the progress or the error."""
     error = ""
     levers: lv.Levers | None = None
     try:
@@ -462,16 +614,26 @@ def Page() -> None:
     except SafetynetError as exc:
         error = str(exc)
 
+    def finished() -> Outcome | None:
+        started = time.perf_counter()
+        done = shared_runs().finished(levers) if levers is not None else None
+        if done is None:
+            return None
+        return Outcome(done, done.results(), time.perf_counter() - started, True)
+
+    # levers whose job has finished (moved back, or another tab ran them) are shown in the
+    # render that reads them, without a thread; looked up once per lever setting
+    hit = solara.use_memo(finished, dependencies=[levers])
+
     def work(cancel: threading.Event) -> Outcome | None:
-        return None if levers is None else run_levers(levers, cancel)
+        return None if levers is None or hit is not None else run_levers(levers, cancel)
 
     result = solara.use_thread(work, dependencies=[levers], intrusive_cancel=False)
     last = solara.use_ref(None)  # the result on screen stays while the next one runs
-    if result.state == solara.ResultState.FINISHED and result.value is not None:
+    if hit is not None:
+        last.current = hit
+    elif result.state == solara.ResultState.FINISHED and result.value is not None:
         last.current = result.value
-    with solara.Sidebar():
-        Heading(text("levers", la), 3)
-        Levers(la)
     with solara.Column(classes=["results"]):
         Heading(text("title", la), 2)
         if isinstance(result.error, InputError):  # the loader's line, with the file's own name
@@ -483,7 +645,7 @@ def Page() -> None:
             known = result.error is None or isinstance(result.error, SafetynetError)
             kind = "error" if known else "failed"
             solara.Error(f"{text(kind, la)}: {error}", classes=["run-error"])
-        if result.state == solara.ResultState.RUNNING:
+        if result.state == solara.ResultState.RUNNING and hit is None:
             Progress(la)
         if last.current is not None and not error:
             Results(last.current, la)
@@ -494,3 +656,7 @@ def Progress(la: str) -> None:
     """Progress of the run (its own component: only it re-renders as the run advances)."""
     solara.Text(f"{text('running', la)} … {progress.value:.0%}", classes=["run-progress"])
     solara.ProgressLinear(value=int(progress.value * 100))
+
+
+if os.environ.get("SAFETYNET_WEB_WARM") == "1":
+    threading.Thread(target=warm_up, name="safetynet-warm-up", daemon=True).start()

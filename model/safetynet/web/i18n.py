@@ -18,8 +18,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rural_rise": ("农村低保标准提高（%）", "Rural dibao standard rise (%)"),
     "urban_rise": ("城市低保标准提高（%）", "Urban dibao standard rise (%)"),
     "rise_from": ("提标起始月（年-月）", "Rise from (year-month)"),
-    "rise_prefecture": ("提标范围", "Rise applies to"),
-    "all_prefectures": ("全省", "Whole province"),
+    "rise_province": (
+        "以上提标适用于未单独设定的州（市）",
+        "These rises apply to every prefecture not set below",
+    ),
+    "rise_prefectures": ("单独设定提标的州（市）", "Prefectures with their own rise"),
+    "pref_rural": ("农村（%）", "Rural (%)"),
+    "pref_urban": ("城市（%）", "Urban (%)"),
     "edge_multiple": ("低保边缘家庭收入倍数", "Dibao-edge income multiple"),
     "services_cap": ("购买服务支出上限（%）", "Purchased-services cap (%)"),
     "cpi_threshold": ("价格补贴启动条件：居民消费价格指数同比（%）", "CPI trigger (%)"),
@@ -75,9 +80,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "temporary_cases": ("临时救助户次（全年）", "Temporary assistance cases (year)"),
     "map": ("各县资金需求变化（%）", "Change in budget need by county (%)"),
     "map_note": (
-        "示意图：每个方块为一个县（市、区），按州（市）分行排列，并非地理位置。",
-        "Schematic: one square per county, one row per prefecture; not a geographic map.",
+        "与起始情景相比的变化；红色为增加，蓝色为减少；粗线为州（市）界。"
+        "边界来自开源数据包，仅作示意。",
+        "Change against the baseline; red up, blue down; thick lines are prefecture borders. "
+        "Boundaries from an open data package, for illustration.",
     ),
+    "checks_wait": ("核查计算中……", "Computing the checks…"),
     "counties": ("分县结果（点击表头排序）", "Counties (click a header to sort)"),
     "filter": ("按州（市）筛选", "Filter by prefecture"),
     "county": ("县（市、区）", "County"),

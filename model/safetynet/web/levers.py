@@ -45,12 +45,23 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class PrefectureRise:
+    """A prefecture's own standard rise (fractions), instead of the province-wide one."""
+
+    prefecture: str  # prefecture code
+    rural: float = 0.0
+    urban: float = 0.0
+
+
+@dataclass(frozen=True)
 class Levers:
     """What the page's controls hold. ``None`` means "as in the starting file".
 
-    Rises are fractions (0.08 = +8 %) from ``rise_from`` (a month "YYYY-MM"), for every county
-    or only the counties of ``rise_prefecture`` (a prefecture code). ``budget_year``: the run
-    covers the starting file's first month through December of that year.
+    Rises are fractions (0.08 = +8 %) from ``rise_from`` (a month "YYYY-MM"): ``rural_rise`` /
+    ``urban_rise`` in every prefecture not listed in ``prefecture_rises``, and each listed
+    prefecture its own (several prefectures, each with its rural and urban rise).
+    ``budget_year``: the run covers the starting file's first month through December of that
+    year.
     """
 
     base: str  # path of the starting scenario file
@@ -60,7 +71,7 @@ class Levers:
     rural_rise: float = 0.0
     urban_rise: float = 0.0
     rise_from: str = ""
-    rise_prefecture: str = ""
+    prefecture_rises: tuple[PrefectureRise, ...] = ()
     edge_multiple: float | None = None
     services_cap: float | None = None
     cpi_threshold: float | None = None
@@ -78,6 +89,7 @@ class Levers:
         return bool(
             self.rural_rise
             or self.urban_rise
+            or any(r.rural or r.urban for r in self.prefecture_rises)
             or self.edge_multiple is not None
             or self.services_cap is not None
             or self.cpi_threshold is not None
@@ -110,6 +122,14 @@ def _read_base(path: str, _mtime: int, _size: int) -> dict[str, Any]:
         cpi["file"] = str((Path(path).resolve().parent / cpi["file"]).resolve())
     doc.setdefault("horizon", {})["start"] = f"{sc.start:%Y-%m}"
     return doc
+
+
+@functools.cache
+def prefecture_codes() -> tuple[str, ...]:
+    """The 16 prefecture codes in county-table order."""
+    from safetynet import refdata
+
+    return tuple(dict.fromkeys(str(p) for p in refdata.counties().prefecture_code))
 
 
 def months_through(start: dt.date, year: int) -> int:
@@ -150,7 +170,15 @@ def scenario_document(levers: Levers, base: Mapping[str, Any] | None = None) -> 
     doc["run"]["replicates"] = int(levers.replicates)
     overrides: list[dict[str, Any]] = list(doc.get("overrides", []))
     rise_from = levers.rise_from or f"{levers.budget_year}-01"
-    for key, rise in (("rural", levers.rural_rise), ("urban", levers.urban_rise)):
+    own = {r.prefecture: r for r in levers.prefecture_rises}
+    others = [p for p in prefecture_codes() if p not in own]
+    rises: list[tuple[str, float, list[str] | None]] = []
+    if others:
+        where = None if not own else others
+        rises += [("rural", levers.rural_rise, where), ("urban", levers.urban_rise, where)]
+    for r in levers.prefecture_rises:
+        rises += [("rural", r.rural, [r.prefecture]), ("urban", r.urban, [r.prefecture])]
+    for key, rise, counties in rises:
         if rise:
             entry: dict[str, Any] = {
                 "path": STANDARD,
@@ -159,8 +187,8 @@ def scenario_document(levers: Levers, base: Mapping[str, Any] | None = None) -> 
                 "relative": float(rise),
                 "reference": REFERENCE,
             }
-            if levers.rise_prefecture:
-                entry["counties"] = [levers.rise_prefecture]
+            if counties is not None:
+                entry["counties"] = counties
             overrides.append(entry)
     first = f"{levers.budget_year}-01"
     for path, value in (

@@ -12,7 +12,9 @@ allocation by source (``fund_allocation`` over ``year`` × ``source``) and the y
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -44,7 +46,7 @@ class YearResults:
     funding: pd.DataFrame
     caseloads: pd.DataFrame
     counties: pd.DataFrame
-    checks: pd.DataFrame
+    checks: pd.DataFrame | None  # None until add_checks
     cpi_months: pd.DataFrame
 
 
@@ -102,26 +104,47 @@ def _line_table(
     return pd.DataFrame(rows)
 
 
-def budget_year(ds: xr.Dataset, base: xr.Dataset | None, year: int) -> YearResults:
-    """The budget year's results of run ``ds`` against ``base`` (same counties and months)."""
+_BASE_LINES: OrderedDict[tuple[int, int], tuple[xr.Dataset, dict[str, xr.DataArray]]] = (
+    OrderedDict()
+)
+_BASE_LOCK = threading.Lock()
+
+
+def _base_lines(base: xr.Dataset, year: int) -> dict[str, xr.DataArray]:
+    """The baseline's lines of the year, computed once per baseline run (it is shared by every
+    lever setting; the cache holds the Dataset, so its id is not reused)."""
+    key = (id(base), year)
+    with _BASE_LOCK:
+        hit = _BASE_LINES.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    lines = _lines(_year(base, year), year)
+    with _BASE_LOCK:
+        _BASE_LINES[key] = (base, lines)
+        while len(_BASE_LINES) > 8:
+            _BASE_LINES.popitem(last=False)
+    return lines
+
+
+def budget_year(
+    ds: xr.Dataset, base: xr.Dataset | None, year: int, with_checks: bool = True
+) -> YearResults:
+    """The budget year's results of run ``ds`` against ``base`` (same counties and months).
+
+    ``with_checks=False`` leaves the planners' checks out (``checks`` is None, every county's
+    ``checks_failed`` -1): the page shows the rest at once and adds them with
+    :func:`add_checks`, as they take as long as everything else together."""
     ds1 = _year(ds, year)
     if ds1.sizes["month"] == 0:
         raise ValueError(f"the run does not cover {year}")
     now = _lines(ds1, year)
-    then = _lines(_year(base, year), year) if base is not None else None
+    then = _base_lines(base, year) if base is not None else None
     sources = tuple(k for k in now if k.startswith("source_") or k in YEAR_FUNDING)
     programmes = _line_table(tuple(f"prog_{p}" for p in PROGRAMMES), now, then)
     programmes["line"] = programmes["line"].str.removeprefix("prog_")
     funding = _line_table((*FUNDING_LINES, *sources), now, then)
     caseloads = _line_table(CASELOAD_LINES, now, then)
 
-    # counties
-    full = tb.select_scenario(ds)
-    months = pd.DatetimeIndex(full["month"].values)
-    two = full.isel(month=np.flatnonzero((months.year >= year - 1) & (months.year <= year)))
-    limits = ck.limits_from_parameters(ck.year_end_dates(two), tb.run_record(ds))
-    check_table = ck.checks(two, limits)
-    check_year = check_table[check_table["year"] == year].reset_index(drop=True)
     counties = pd.DataFrame(
         {
             "code": np.asarray(ds1["county"].values).astype(str),
@@ -140,9 +163,34 @@ def budget_year(ds: xr.Dataset, base: xr.Dataset | None, year: int) -> YearResul
     counties["need_diff"] = counties["budget_need"] - counties["budget_need_base"]
     with np.errstate(divide="ignore", invalid="ignore"):
         counties["need_diff_pct"] = 100.0 * counties["need_diff"] / counties["budget_need_base"]
+    counties["checks_failed"] = -1
+    out = YearResults(
+        year=year,
+        replicates=int(ds1.sizes.get("replicate", 1)),
+        programmes=programmes,
+        funding=funding,
+        caseloads=caseloads,
+        counties=counties,
+        checks=None,
+        cpi_months=cpi_months(ds1),
+    )
+    return add_checks(out, ds) if with_checks else out
+
+
+def add_checks(res: YearResults, ds: xr.Dataset) -> YearResults:
+    """``res`` with the planners' checks of the budget year (safetynet.report.checks on the
+    year and the one before it, which check 4 compares with): failures per check and county."""
+    year = res.year
+    full = tb.select_scenario(ds)
+    months = pd.DatetimeIndex(full["month"].values)
+    two = full.isel(month=np.flatnonzero((months.year >= year - 1) & (months.year <= year)))
+    record = tb.run_record(ds)
+    limits = ck.limits_from_parameters(ck.year_end_dates(two), record)
+    check_table = ck.checks(two, limits, record)
+    check_year = check_table[check_table["year"] == year].reset_index(drop=True)
+    counties = res.counties.copy()
     failed = check_year.set_index("area")["failed"]
     counties["checks_failed"] = failed.reindex(counties["code"]).fillna(0).astype(int).values
-
     summary = ck.summary(check_table)
     summary = summary[summary["year"] == year].reset_index(drop=True)
     rows = []
@@ -155,17 +203,7 @@ def budget_year(ds: xr.Dataset, base: xr.Dataset | None, year: int) -> YearResul
                 "counties": int(summary["counties"].iloc[0]) if len(summary) else 0,
             }
         )
-    checks = pd.DataFrame(rows)
-    return YearResults(
-        year=year,
-        replicates=int(ds1.sizes.get("replicate", 1)),
-        programmes=programmes,
-        funding=funding,
-        caseloads=caseloads,
-        counties=counties,
-        checks=checks,
-        cpi_months=cpi_months(ds1),
-    )
+    return replace(res, counties=counties, checks=pd.DataFrame(rows))
 
 
 def cpi_months(ds1: xr.Dataset) -> pd.DataFrame:

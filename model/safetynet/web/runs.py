@@ -11,22 +11,24 @@ run never blocks another user's page.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import tempfile
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import xarray as xr
 
+from safetynet.resume import Snapshots
 from safetynet.scenario import Scenario
 from safetynet.web.levers import Levers, build_scenario
-from safetynet.web.results import YearResults, budget_year
+from safetynet.web.results import YearResults, add_checks, budget_year
 
 #: finished runs kept in memory (a run at the page's default sample is a few MB)
 CACHE_RUNS = 64
@@ -42,6 +44,8 @@ class Run:
     total: float
     done: float = 0.0
     future: Future[xr.Dataset] | None = None
+    #: a baseline's states at the start of some Januaries: its reforms resume from them
+    kept: Snapshots | None = None
 
     @property
     def progress(self) -> float:
@@ -58,6 +62,8 @@ class Job:
     base: Run
     started: float = field(default_factory=time.perf_counter)
     _results: YearResults | None = None
+    _checked: YearResults | None = None
+    _checks_lock: threading.Lock = field(default_factory=threading.Lock)
     _report_data: Any = None  # safetynet.report.ReportData, built on the first download
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _report_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,28 +77,67 @@ class Job:
     def done(self) -> bool:
         return all(r.future is not None and r.future.done() for r in (self.run, self.base))
 
+    def wait(self, timeout: float) -> None:
+        """Wait until both runs are done or ``timeout`` seconds have passed."""
+        futures = [r.future for r in (self.run, self.base) if r.future is not None]
+        wait(futures, timeout)
+
     def results(self, timeout: float | None = None) -> YearResults:
-        """Wait for both runs and return the budget-year tables (computed once)."""
+        """Wait for both runs and return the budget-year tables without the planners' checks
+        (computed once; the page shows them at once)."""
         with self._lock:
             if self._results is None:
                 assert self.run.future is not None and self.base.future is not None
                 ds = self.run.future.result(timeout)
                 base = self.base.future.result(timeout)
-                self._results = budget_year(ds, base, self.levers.budget_year)
+                self._results = budget_year(ds, base, self.levers.budget_year, with_checks=False)
             return self._results
+
+    def checked_now(self) -> YearResults | None:
+        """The tables with the checks if they are computed already, else None (no waiting)."""
+        return self._checked
+
+    def checked(self, timeout: float | None = None) -> YearResults:
+        """The budget-year tables with the planners' checks (computed once, after
+        :meth:`results`)."""
+        res = self.results(timeout)
+        with self._checks_lock:
+            if self._checked is None:
+                assert self.run.future is not None
+                self._checked = add_checks(res, self.run.future.result(timeout))
+            return self._checked
 
     def datasets(self) -> tuple[xr.Dataset, xr.Dataset]:
         assert self.run.future is not None and self.base.future is not None
         return self.run.future.result(), self.base.future.result()
 
 
-Simulate = Callable[[Scenario, Callable[[float], None]], xr.Dataset]
+#: ``simulate(scenario, progress, keep=Snapshots | None, start_from=Snapshots | None)``
+Simulate = Callable[..., xr.Dataset]
+
+#: Januaries kept by a baseline run for warm starts of its reforms: those of the budget year and
+#: of the ``KEEP_YEARS - 1`` years before it (a lever from an earlier date runs in full)
+KEEP_YEARS = 3
 
 
-def _simulate(sc: Scenario, progress: Callable[[float], None]) -> xr.Dataset:
+def _simulate(
+    sc: Scenario,
+    progress: Callable[[float], None],
+    keep: Snapshots | None = None,
+    start_from: Snapshots | None = None,
+) -> xr.Dataset:
     from safetynet.simulation import simulate
 
-    return simulate(sc, progress=progress)
+    return simulate(sc, progress=progress, keep=keep, start_from=start_from)
+
+
+def kept_months(budget_year: int) -> list[dt.date]:
+    """Months whose start a baseline keeps (January of the last ``KEEP_YEARS`` years).
+
+    >>> [f"{m:%Y-%m}" for m in kept_months(2026)]
+    ['2024-01', '2025-01', '2026-01']
+    """
+    return [dt.date(y, 1, 1) for y in range(budget_year - KEEP_YEARS + 1, budget_year + 1)]
 
 
 class Runs:
@@ -123,7 +168,12 @@ class Runs:
                     self._built.popitem(last=False)
         return hit
 
-    def _run(self, levers: Levers) -> Run:
+    def _run(self, levers: Levers, base: Run | None = None) -> Run:
+        """The run of ``levers``; a reform (``base`` given: its baseline's run, submitted
+        first) waits for its baseline and resumes from the baseline's state at the latest kept
+        month before its first change (``safetynet.resume``), so it steps only the months
+        from there. A baseline never waits (no deadlock on the worker pool: whatever a worker
+        waits for was queued before it)."""
         text, sc = self._build(levers)
         key = hashlib.sha256(text.encode()).hexdigest()
         with self._lock:
@@ -132,12 +182,21 @@ class Runs:
                 self._runs.move_to_end(key)
                 return hit
             run = Run(key, text, sc, float(sc.replicates * sc.months))
+            if base is None:
+                run.kept = Snapshots(kept_months(levers.budget_year))
 
             def work() -> xr.Dataset:
                 def advance(k: float) -> None:
                     run.done += k
 
-                return self._simulate(sc, advance)
+                start = None
+                if base is not None and base.future is not None and base.kept is not None:
+                    try:
+                        base.future.result()
+                        start = base.kept
+                    except Exception:  # a failed baseline: this run starts from month one
+                        start = None
+                return self._simulate(sc, advance, keep=run.kept, start_from=start)
 
             run.future = self.pool.submit(work)
             self.simulations += 1
@@ -150,8 +209,12 @@ class Runs:
         """Validate and start (or reuse) the runs of ``levers`` and of its baseline.
 
         Raises the scenario loader's ``ScenarioError`` / ``InputError`` for a refused lever."""
-        run = self._run(levers)
-        base = self._run(levers.baseline()) if levers.changed() else run
+        if levers.changed():
+            self._build(levers)  # a refused lever stops here, before the baseline starts
+            base = self._run(levers.baseline())
+            run = self._run(levers, base)
+        else:
+            run = base = self._run(levers)
         jk = (run.key, base.key, levers.budget_year)
         with self._lock:
             job = self._jobs.get(jk)
@@ -161,6 +224,27 @@ class Runs:
                 while len(self._jobs) > CACHE_RUNS:
                     self._jobs.popitem(last=False)
             return job
+
+    def finished(self, levers: Levers) -> Job | None:
+        """The job of ``levers`` if it has run and its tables are made, else None: no work,
+        nothing started (the page shows a cached result in the same render)."""
+        with self._lock:
+            hit = self._built.get(levers.key())
+        if hit is None:
+            return None
+        run_key = hashlib.sha256(hit[0].encode()).hexdigest()
+        if levers.changed():
+            base = self._built.get(levers.baseline().key())
+            if base is None:
+                return None
+            base_key = hashlib.sha256(base[0].encode()).hexdigest()
+        else:
+            base_key = run_key
+        with self._lock:
+            job = self._jobs.get((run_key, base_key, levers.budget_year))
+        if job is None or not job.done() or job._results is None:
+            return None
+        return job
 
     def report_file(self, job: Job, kind: str, lang: str) -> Path:
         """Write (once) the Excel workbook (``kind="xlsx"``) or PDF report (``"pdf"``) of a
