@@ -120,7 +120,8 @@ def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.nd
     blocks, index = [], []
     for m, da in parts.items():
         lv = by_level(da, level).transpose("replicate", "area", "year")
-        lv = lv.sel(area=[a for a in order if a in set(np.asarray(lv["area"].values).astype(str))])
+        present = set(np.asarray(lv["area"].values).astype(str))
+        lv = lv.sel(area=[a for a in order if a in present])
         years = np.asarray(lv["year"].values, dtype=np.int64)
         blocks.append(np.asarray(lv.values, dtype=np.float64).reshape(lv.shape[0], -1))
         index += [(str(a), int(y), m) for a in np.asarray(lv["area"].values) for y in years]
@@ -176,7 +177,8 @@ def compare_runs(
         and bool(np.array_equal(a1["county"].values, b1["county"].values))
         and bool(np.array_equal(a1["month"].values, b1["month"].values))
     )
-    a1, b1 = align(a1, b1)
+    if not same:  # same counties and months: keep the objects (their tables are cached)
+        a1, b1 = align(a1, b1)
     out: dict[str, pd.DataFrame] = {}
     for level in LEVELS:
         la, lb = _long(a1, level), _long(b1, level)

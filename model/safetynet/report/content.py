@@ -155,3 +155,29 @@ def failing_counties(data: ReportData) -> tuple[int, int]:
     """(counties failing at least one check, counties) in the reporting year."""
     rows = year_rows(data.checks, data.reporting_year)
     return int(np.count_nonzero(rows["failed"].to_numpy() > 0)), len(rows)
+
+
+#: the sign on every number resting on an estimated input (no Latin letter: zh and en alike)
+ESTIMATED_MARK = "※"
+
+
+def estimated_areas(ds1: xr.Dataset) -> frozenset[str]:
+    """Area codes whose numbers rest on estimated inputs: counties with
+    ``input_estimated_share`` > 0 (their standards or caseloads are estimated, any year or
+    replicate), their prefectures and the province (sums including such a county).
+    Empty when the run does not record it (the report says so on page 1)."""
+    if "input_estimated_share" not in ds1.data_vars:
+        return frozenset()
+    s = ds1["input_estimated_share"]
+    other = [d for d in s.dims if d != "county"]
+    flag = (s.fillna(0) > 0).any(other) if other else s.fillna(0) > 0
+    codes = np.asarray(ds1["county"].values).astype(str)
+    hit = codes[np.asarray(flag.sel(county=codes).values, dtype=bool)]
+    if not hit.size:
+        return frozenset()
+    out = set(hit.tolist())
+    if "prefecture" in ds1.coords:
+        pref = dict(zip(codes, np.asarray(ds1["prefecture"].values).astype(str), strict=True))
+        out |= {pref[c] for c in hit}
+    out.add(tb.PROVINCE)
+    return frozenset(out)

@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from safetynet.report import budget as bd
 from safetynet.report import fonts, maps
@@ -17,7 +18,8 @@ from safetynet.report import formatting as fm
 from safetynet.report import references as rf
 from safetynet.report.content import ReportData, year_rows
 from safetynet.report.i18n import STRINGS, t, unit
-from safetynet.report.view import Chart, Section, Table
+from safetynet.report.tables import PROVINCE
+from safetynet.report.view import ESTIMATED, Chart, Section, Table, mark_rows
 
 
 class _Row:
@@ -60,22 +62,27 @@ def _table(
     note: str = "",
     emphasis: Sequence[int] = (),
     in_pdf: bool = True,
+    areas: Sequence[str] | None = None,
+    markable: Sequence[bool] | None = None,
+    lang: str = "zh",
 ) -> Table:
-    return Table(
-        key,
-        title,
-        tuple(columns),
-        tuple(tuple(r) for r in rows),
-        tuple(numeric),
-        note,
-        in_pdf,
-        tuple(emphasis),
-    )
+    """``areas``: the area code of each row (province, prefecture or county): the numbers
+    (``markable`` columns, default the numeric ones) of rows resting on estimated inputs get
+    the estimated mark and the table its footnote."""
+    body = tuple(tuple(r) for r in rows)
+    marked = ESTIMATED.get()
+    if areas is not None and marked and body:
+        flags = [a in marked for a in areas]
+        body, any_mark = mark_rows(body, flags, list(markable or numeric))
+        if any_mark:
+            note = f"{note} {t('estimated_note', lang)}".strip()
+    return Table(key, title, tuple(columns), body, tuple(numeric), note, in_pdf, tuple(emphasis))
 
 
 def _band_rows(
-    df: pd.DataFrame, labels: dict[str, str], lang: str
+    df: pd.DataFrame, labels: dict[str, str], lang: str, single: bool = False
 ) -> tuple[list[str], list[list[str]]]:
+    """Rows of a page-1 table; ``single`` (one replicate): the band cells show "—"."""
     has_base = "baseline" in df
     cols = [
         t("item", lang),
@@ -95,14 +102,17 @@ def _band_rows(
     for rec in df.to_dict("records"):
         r = _Row(rec)
         m = str(r.measure)
-        row = [labels.get(m, m), fm.wan(r.value), f"{fm.wan(r.p10)}—{fm.wan(r.p90)}"]
+        band = fm.MISSING if single else f"{fm.wan(r.p10)}—{fm.wan(r.p90)}"
+        row = [labels.get(m, m), fm.wan(r.value), band]
         if has_base:
             pct = r.change_pct
             row += [
                 fm.wan(r.baseline),
                 fm.signed(r.change / fm.WAN, 1),
                 fm.MISSING if pd.isna(pct) else f"{pct:+.1f}%",
-                f"{fm.signed(r.change_p10 / fm.WAN, 1)}—{fm.signed(r.change_p90 / fm.WAN, 1)}",
+                fm.MISSING
+                if single
+                else f"{fm.signed(r.change_p10 / fm.WAN, 1)}—{fm.signed(r.change_p90 / fm.WAN, 1)}",
             ]
         rows.append(row)
     return cols, rows
@@ -188,7 +198,9 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         t("basis", lang),
     ]
     rows = []
-    for (_pcode, side), g in df.groupby(["prefecture", "side"], sort=True):
+    row_areas: list[str] = []
+    for (pcode, side), g in df.groupby(["prefecture", "side"], sort=True):
+        row_areas.append(str(pcode))
         lo_c, hi_c = g["current"].min(), g["current"].max()
         lo_p, hi_p = g["proposed"].min(), g["proposed"].max()
         lo_r, hi_r = g["rise"].min(), g["rise"].max()
@@ -220,6 +232,9 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         rows,
         (False, False, True, True, True, True, False)[: len(head)],
         note=note if one else "",
+        areas=row_areas,
+        markable=(False, False, False, True, True, False, False)[: len(head)],
+        lang=lang,
     )
     chead = [
         t("prefecture", lang),
@@ -233,8 +248,10 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
     ]
     crow: list[list[str]] = []
     emph: list[int] = []
-    for _pcode, g in df.groupby("prefecture", sort=True):
+    careas: list[str] = []
+    for pcode, g in df.groupby("prefecture", sort=True):
         emph.append(len(crow))
+        careas.append(str(pcode))
         crow.append(
             [
                 str(g["prefecture_name"].iloc[0]),
@@ -249,6 +266,7 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         )
         for rec in g.to_dict("records"):
             r = _Row(rec)
+            careas.append(str(r.area))
             crow.append(
                 [
                     str(r.prefecture_name),
@@ -271,6 +289,9 @@ def proposal_tables(data: ReportData, lang: str) -> tuple[Table | None, Table | 
         (False, False, False, False, True, True, True, False)[: len(chead)],
         emphasis=emph,
         note=note if one else "",
+        areas=careas,
+        markable=(False, False, False, False, True, True, False, False)[: len(chead)],
+        lang=lang,
     )
     return summary, detail
 
@@ -301,9 +322,9 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
     need = b.need.set_index("measure")
     tot: dict[str, Any] = {str(k): v for k, v in need.loc["budget_need"].to_dict().items()}
     lo, hi = _range(float(tot["p10"]), float(tot["p90"]), lang)
-    paras = [
-        t("decision_need", lang, year=year, need=_money(float(tot["value"]), lang), lo=lo, hi=hi)
-    ]
+    single = b.replicates < 2  # one replicate: no band to print
+    need_key = "decision_need_single" if single else "decision_need"
+    paras = [t(need_key, lang, year=year, need=_money(float(tot["value"]), lang), lo=lo, hi=hi)]
     warnings = []
     if b.replicates < bd.MIN_BAND_REPLICATES:
         warnings.append(t("few_replicates", lang, n=b.replicates, min=bd.MIN_BAND_REPLICATES))
@@ -319,7 +340,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
         pct = tot["change_pct"]
         paras.append(
             t(
-                "decision_change",
+                "decision_change_single" if single else "decision_change",
                 lang,
                 what=what,
                 pct=fm.MISSING if pd.isna(pct) else f"{pct:+.1f}%",
@@ -327,7 +348,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
                 hi=_signed_money(chi, lang),
             )
         )
-        if _within(clo, chi):
+        if _within(clo, chi) and not single:
             paras.append(t("decision_change_noise", lang))
         if not b.paired:
             warnings.append(t("not_paired", lang))
@@ -345,7 +366,7 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
         paras.append(t("decision_year_note", lang, last=last))
     labels = {p: t(p, lang) for p in need.index}
     labels["budget_need"] = t("budget_need", lang)
-    cols, rows = _band_rows(b.need, labels, lang)
+    cols, rows = _band_rows(b.need, labels, lang, single)
     blocks: list[Table | Chart] = [
         _table(
             "need_programme",
@@ -354,10 +375,12 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
             rows,
             [False] + [True] * (len(cols) - 1),
             emphasis=[len(rows) - 1],
+            areas=[PROVINCE] * len(rows),
+            lang=lang,
         )
     ]
     flabels = {m: t(f"source_{m}", lang) for m in b.funding["measure"]}
-    cols, rows = _band_rows(b.funding, flabels, lang)
+    cols, rows = _band_rows(b.funding, flabels, lang, single)
     note = "" if b.sources_available else t("no_sources", lang)
     blocks.append(
         _table(
@@ -367,6 +390,8 @@ def decision_section(data: ReportData, lang: str) -> tuple[Section, Section | No
             rows,
             [False] + [True] * (len(cols) - 1),
             note=note,
+            areas=[PROVINCE] * len(rows),
+            lang=lang,
         )
     )
     summary, detail = proposal_tables(data, lang)
@@ -457,6 +482,7 @@ def county_section(data: ReportData, lang: str) -> Section:
     cci = cc.set_index("area")
     rows: list[list[str]] = []
     emph: list[int] = []
+    row_areas: list[str] = []
 
     def line(
         label0: str,
@@ -488,6 +514,7 @@ def county_section(data: ReportData, lang: str) -> Section:
     for pcode in mp.index:
         name = str(mp.loc[pcode, f"name_{lang}"])
         emph.append(len(rows))
+        row_areas.append(str(pcode))
         rows.append(
             line(
                 name,
@@ -501,6 +528,7 @@ def county_section(data: ReportData, lang: str) -> Section:
         for code in mc["area"]:
             if pref.get(code) != pcode:
                 continue
+            row_areas.append(str(code))
             rows.append(
                 line(
                     name,
@@ -519,6 +547,8 @@ def county_section(data: ReportData, lang: str) -> Section:
         [False, False] + [True] * (len(cols) - 2),
         note=t("units_note", lang),
         emphasis=emph,
+        areas=row_areas,
+        lang=lang,
     )
     return Section("counties", t("sec_counties", lang), (), (tab,), newpage=True)
 
@@ -584,3 +614,79 @@ def references_section(texts: Sequence[str], lang: str) -> Section:
         [False, False, False, False],
     )
     return Section("references", t("sec_references", lang), (), (tab,))
+
+
+# --------------------------------------------------------------------------- other outputs
+
+#: county outputs of other modules shown when a run has them: name -> "flow" (summed over the
+#: year) or "stock" (the year's last month). #12r: institution places, township-approved and
+#: case-by-case temporary cases, advance payments (S3 二(二), S4 四(九), S3 二(三)); #16c:
+#: tuopin and monitored population (S2 二(二), S3 一(二)).
+OTHER_OUTPUTS: dict[str, str] = {
+    "tekun_institution_places": "stock",
+    "temporary_township_cases": "flow",
+    "temporary_case_by_case_cases": "flow",
+    "temporary_advance": "flow",
+    "tuopin_households": "stock",
+    "tuopin_at_risk_households": "stock",
+    "tuopin_at_risk_persons": "stock",
+    "monitored_households": "stock",
+    "monitored_persons": "stock",
+}
+
+
+def _province_year(da: xr.DataArray, kind: str, year: int) -> float:
+    """Province value of one output in ``year`` (replicate mean)."""
+    months = np.flatnonzero(np.asarray(da["month"].dt.year.values) == year)
+    if not months.size:
+        return float("nan")
+    sel = da.isel(month=months) if kind == "flow" else da.isel(month=months[-1:])
+    rest = [d for d in sel.dims if d != "replicate"]
+    total = sel.sum(rest)
+    return float(total.mean()) if "replicate" in total.dims else float(total)
+
+
+def other_outputs_section(data: ReportData, lang: str) -> Section | None:
+    """A short table of the other modules' county outputs in the budget year (None when the
+    run has none of them)."""
+    names = [n for n in OTHER_OUTPUTS if n in data.ds1.data_vars]
+    if not names:
+        return None
+    year = data.reporting_year
+    base = data.base1
+    has_base = base is not None and all(n in base.data_vars for n in names)
+    cols = [t("item", lang), t("unit", lang), f"{t('value', lang)} · {year}"]
+    if has_base:
+        cols += [t("baseline_value", lang), t("change", lang)]
+    rows = []
+    for n in names:
+        da = data.ds1[n]
+        u = str(da.attrs.get("units", ""))
+        label = str(da.attrs.get("long_name_zh" if lang == "zh" else "long_name", n))
+        money = u == "yuan"
+        shown_u = "10k yuan" if money else u
+        if n.endswith("_cases") and u == "households":
+            shown_u = "household-cases"
+        v = _province_year(da, OTHER_OUTPUTS[n], year)
+
+        def f(x: float, money: bool = money) -> str:
+            return fm.wan(x) if money else fm.number(x, 0)
+
+        row = [label, unit(shown_u, lang), f(v)]
+        if has_base:
+            assert base is not None
+            b = _province_year(base[n], OTHER_OUTPUTS[n], year)
+            d = v - b
+            row += [f(b), fm.signed(d / fm.WAN, 1) if money else fm.signed(d, 0)]
+        rows.append(row)
+    tab = _table(
+        "other_outputs",
+        t("tab_other_outputs", lang),
+        cols,
+        rows,
+        [False, False] + [True] * (len(cols) - 2),
+        note=t("other_outputs_note", lang),
+        areas=[PROVINCE] * len(rows),
+        lang=lang,
+    )
+    return Section("other_outputs", t("sec_other_outputs", lang), (), (tab,))

@@ -23,7 +23,7 @@ import xlsxwriter
 from safetynet import guard
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report.compare import MEASURES, Comparison
-from safetynet.report.content import ReportData
+from safetynet.report.content import ESTIMATED_MARK, ReportData, estimated_areas
 from safetynet.report.i18n import STRINGS, column, t, unit
 from safetynet.report.tables import FUNDING, PROVINCE
 from safetynet.report.view import run_items
@@ -236,19 +236,16 @@ def sheets(data: ReportData, lang: str, source: str = "") -> list[Sheet]:
     out.append(Sheet("sheet_checks_summary", s, tuple(XCol(c) for c in s.columns), 1))
     if data.calibration is not None:
         cal = data.calibration
+        other = "label_en" if lang == "zh" else "label_zh"
         ccols = tuple(
-            XCol(
-                c,
-                label=t("pass_col" if c == "pass" else c, lang)
-                if c in ("target", "model", "error", "tolerance", "pass")
-                else c,
-            )
+            XCol(c, label=t(CALIBRATION_HEADERS.get(c, c), lang) if c in CALIBRATION_HEADERS else c)
             for c in cal.columns
+            if c != other  # each language its own labels
         )
         out.append(Sheet("sheet_calibration", cal, ccols, 1))
     if data.comparison is not None:
         out.extend(compare_sheets(data.comparison, lang))
-    items = run_items(data, source)
+    items = run_items(data, source, lang)
     run = pd.DataFrame({"key": [t(k, lang) for k, _ in items], "value": [v for _, v in items]})
     out.append(
         Sheet(
@@ -315,6 +312,37 @@ def _with_prefecture(frame: pd.DataFrame, prefectures: dict[str, tuple[str, str]
     return out
 
 
+class _Formats:
+    """The workbook's formats, each created once (not once per sheet and column)."""
+
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.head = wb.add_format(
+            {"bold": True, "bg_color": HEADER_COLOUR, "text_wrap": True, "valign": "vcenter"}
+        )
+        self.fail = wb.add_format({"font_color": FAIL_COLOUR, "bold": True})
+        self.quote = wb.add_format({"quote_prefix": True})
+        self._num: dict[str, Any] = {}
+
+    def number(self, fmt: str) -> Any:
+        if fmt not in self._num:
+            self._num[fmt] = self.wb.add_format({"num_format": fmt})
+        return self._num[fmt]
+
+
+def _formats(wb: Any) -> _Formats:
+    got = getattr(wb, "_safetynet_formats", None)
+    if got is None:
+        got = _Formats(wb)
+        wb._safetynet_formats = got
+    return got
+
+
+def _column_width(head: str, col: Sequence[object]) -> float:
+    sample = [str(x) for x in col[:60] if x is not None]
+    return min(max([_width(head) / 2 + 2, 8] + [_width(x) + 2 for x in sample]), 48)
+
+
 def write_sheet(
     wb: Any,
     title: str,
@@ -322,56 +350,61 @@ def write_sheet(
     lang: str,
     prefectures: dict[str, tuple[str, str]] | None = None,
 ) -> None:
-    """One sheet as an Excel table named after the sheet (units converted as in the PDF)."""
+    """One sheet as an Excel table named after the sheet (units converted as in the PDF).
+
+    Cells are written a column at a time with the typed writers (numbers with
+    ``write_number``, text with ``write_string``; empty values are left empty), then the table
+    is laid over them: no per-cell type detection, formats shared by the whole workbook.
+    """
     ws = wb.add_worksheet(title)
+    fmts = _formats(wb)
     frame = _with_prefecture(sheet.frame, prefectures or {})
     cols = [c for c in sheet.cols if c.key in frame or not c.key.startswith("prefecture_")]
     heads = _unique([header(c, lang) for c in cols])
     fail = t("fail", lang)
-    fail_fmt = wb.add_format({"font_color": FAIL_COLOUR, "bold": True})
-    head_fmt = wb.add_format(
-        {"bold": True, "bg_color": HEADER_COLOUR, "text_wrap": True, "valign": "vcenter"}
-    )
     columns = []
-    col_values: list[list[object]] = []
     statuses = {k: t(k, lang) for k in ("pass", "fail", "n/a", "within_noise")}
+    n = len(frame)
     for j, c in enumerate(cols):
         _shown, div, fmt = SHOWN.get(c.unit, (c.unit, 1.0, c.number_format))
         if c.number_format == PCT or c.unit == "percent":
             fmt = c.number_format
-        values = frame[c.key].to_numpy() if c.key in frame else np.full(len(frame), None)
-        if values.dtype.kind in "iu" and div == 1.0:
-            col: list[object] = [int(x) for x in values]
-        elif values.dtype.kind in "fiu":  # numbers: whole-column conversion
+        cell_fmt = fmts.number(fmt) if fmt else None
+        values = frame[c.key].to_numpy() if c.key in frame else np.full(n, None)
+        col: list[object]
+        if values.dtype.kind in "fiu" and not (values.dtype.kind in "iu" and div == 1.0):
             v = values.astype(np.float64) / div
             if fmt == INT:
                 v = np.round(v)
             ok = np.isfinite(v)
-            col = [float(x) if good else None for x, good in zip(v, ok, strict=True)]
+            col = [float(x) if good else None for x, good in zip(v.tolist(), ok, strict=True)]
+        elif values.dtype.kind in "iu":
+            col = [int(x) for x in values.tolist()]
         else:
             col = [_value(x) for x in values]
             if c.key.endswith("_status"):
                 col = [statuses.get(x, x) if isinstance(x, str) else x for x in col]
-        col_values.append(col)
-        spec: dict[str, object] = {"header": heads[j], "header_format": head_fmt}
-        if fmt:
-            spec["format"] = wb.add_format({"num_format": fmt})
+        write_number, write_string, write = ws.write_number, ws.write_string, ws.write
+        quote = fmts.quote
+        for i, x in enumerate(col, start=1):
+            if x is None:
+                continue
+            if type(x) is float or type(x) is int:
+                write_number(i, j, x, cell_fmt)
+            elif isinstance(x, str):
+                # text like "=…" is text, shown as typed (issue #13)
+                write_string(i, j, x, quote if x.startswith(guard.FORMULA_PREFIXES) else cell_fmt)
+            else:
+                write(i, j, x, cell_fmt)
+        spec: dict[str, object] = {"header": heads[j], "header_format": fmts.head}
+        if cell_fmt is not None:
+            spec["format"] = cell_fmt
         columns.append(spec)
-        sample = [str(x) for x in col[:200]]
-        width = max([_width(heads[j]) / 2 + 2, 8] + [_width(x) + 2 for x in sample])
-        ws.set_column(j, j, min(width, 48))
-    data = [list(r) for r in zip(*col_values, strict=True)] if len(frame) else []
-    last_row = max(len(frame), 1)
+        ws.set_column(j, j, _column_width(heads[j], col))
     name = "T_" + "".join(ch if ch.isalnum() else "_" for ch in sheet.key)
     options: dict[str, object] = {"name": name, "columns": columns, "style": "Table Style Light 9"}
-    if data:
-        options["data"] = data
-    ws.add_table(0, 0, last_row, len(cols) - 1, options)
-    quote = wb.add_format({"quote_prefix": True})
-    for j, col_ in enumerate(col_values):  # text like "=…" is text, shown as typed (issue #13)
-        for i, text in enumerate(col_):
-            if isinstance(text, str) and text.startswith(guard.FORMULA_PREFIXES):
-                ws.write_string(i + 1, j, text, quote)
+    ws.add_table(0, 0, max(n, 1), len(cols) - 1, options)
+    fail_fmt = fmts.fail
     for j, c in enumerate(cols):
         if c.key.endswith("_status") and len(frame):
             ws.conditional_format(
@@ -396,6 +429,7 @@ def _readme(wb: Any, data: ReportData, lang: str, names: Sequence[tuple[str, str
         [t("period", lang), f"{data.first_month:%Y-%m} – {data.last_month:%Y-%m}"],
         [],
         [t("readme_text", lang)],
+        [t("estimated_note", lang)],
         [],
         *[[n, tt] for n, tt in names],
     ]
@@ -414,6 +448,23 @@ def prefecture_names(data: ReportData) -> dict[str, tuple[str, str]]:
     en = np.asarray(ds["prefecture_name_en"].values).astype(str)
     return {c: (z, e) for c, z, e in zip(codes, zh, en, strict=True)}
 
+
+#: calibration-sheet columns -> header string key (i18n)
+CALIBRATION_HEADERS: dict[str, str] = {
+    "key": "cal_key",
+    "group": "cal_group",
+    "label_zh": "target_name",
+    "label_en": "target_name",
+    "unit": "unit",
+    "target": "target",
+    "model": "model",
+    "error": "error",
+    "tolerance": "tolerance",
+    "pass": "pass_col",
+    "error_kind": "error_kind",
+    "target_status": "status",
+    "source": "cal_source",
+}
 
 SHEET_TITLES: dict[str, str] = {
     "sheet_headline": "tab_headline",
@@ -446,6 +497,19 @@ def write_excel(data: ReportData, lang: str, path: Path, source: str = "") -> No
     names = [(t(s.key, lang), t(SHEET_TITLES[s.key], lang)) for s in all_sheets]
     _readme(wb, data, lang, names)
     prefs = prefecture_names(data)
+    estimated = estimated_areas(data.ds1)
     for s, (name, _) in zip(all_sheets, names, strict=True):
-        write_sheet(wb, name, s, lang, prefs)
+        write_sheet(wb, name, with_estimated_mark(s, estimated, lang), lang, prefs)
     wb.close()
+
+
+def with_estimated_mark(sheet: Sheet, estimated: frozenset[str], lang: str) -> Sheet:
+    """The sheet with a last column "依据估计值" holding ※ on the rows of areas whose numbers
+    rest on estimated inputs (sheets by area only; unchanged when nothing is estimated)."""
+    if not estimated or "area" not in sheet.frame:
+        return sheet
+    frame = sheet.frame.copy()
+    hit = frame["area"].astype(str).isin(estimated).to_numpy()
+    frame["estimated_mark"] = np.where(hit, ESTIMATED_MARK, "")
+    col = XCol("estimated_mark", label=t("estimated_col", lang))
+    return Sheet(sheet.key, frame, (*sheet.cols, col), sheet.frozen_cols)

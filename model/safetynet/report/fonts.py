@@ -4,8 +4,13 @@
   the glyphs it uses.
 - Charts (PNG): matplotlib reads the same collection (FreeType renders its CFF outlines) and
   draws with its simplified-Chinese face.
-- HTML: the same kind of subset, with only the characters of the page, embedded as a WOFF2 web
-  font (``woff2_base64``), so that Chinese shows on a machine without any CJK font.
+- HTML: subsets of the same face embedded as WOFF2 web fonts (``web_fonts``), so that Chinese
+  shows on a machine without any CJK font: a prebuilt subset shipped with the package
+  (``fonts/base.woff2``, every character of the package's texts: labels, county names,
+  references, parameter names, shipped scenarios; built by ``scripts/build_report_font.py``)
+  plus, only when the page has characters outside it (a user's scenario title), a second small
+  subset of exactly those. Cutting a subset out of the 19 MB collection takes seconds, so the
+  common case does none at run time.
 """
 
 from __future__ import annotations
@@ -35,6 +40,14 @@ BASE_CHARS = (
     + "−–—‐·…‘’“”％（）【】《》〈〉「」『』，。；：、？！～·①②③④⑤⑥⑦⑧⑨⑩≥≤×÷±→←↑↓°µ■□●○▲△"
     + "０１２３４５６７８９〔〕"
 )
+#: the prebuilt web-font subset and the characters it holds (scripts/build_report_font.py)
+BASE_DIR = Path(__file__).resolve().parent / "fonts"
+BASE_WOFF2 = BASE_DIR / "base.woff2"
+BASE_TEXT = BASE_DIR / "base_chars.txt"
+#: the CSS family of the run-time subset of characters outside the prebuilt one
+EXTRA_FAMILY = WEB_FAMILY + "Extra"
+#: OpenType tables the web subset never needs (dropped before subsetting: reading them is slow)
+DROP_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG", "vhea", "vmtx", "DSIG")
 
 
 def cjk_font_path() -> Path:
@@ -82,7 +95,10 @@ def subset(chars: str, family: str, flavor: str | None = None) -> bytes:
     from fontTools.ttLib import TTFont
 
     path = cjk_font_path()
-    font = TTFont(str(path), fontNumber=_face_index(path), lazy=False)
+    font = TTFont(str(path), fontNumber=_face_index(path), recalcBBoxes=False)
+    for tag in DROP_TABLES:
+        if tag in font:
+            del font[tag]
     opts = Options()
     opts.name_IDs = ["*"]
     opts.notdef_outline = True
@@ -130,6 +146,28 @@ def _woff2(chars: str) -> str:
 def woff2_base64(texts: Iterable[str]) -> str:
     """A WOFF2 web font (base64) with exactly the glyphs of ``texts`` (plus ASCII)."""
     return _woff2(_chars(texts))
+
+
+@functools.cache
+def base_chars() -> frozenset[str]:
+    """The characters of the prebuilt web-font subset."""
+    return frozenset(BASE_TEXT.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _base_woff2() -> str:
+    return base64.b64encode(BASE_WOFF2.read_bytes()).decode("ascii")
+
+
+def web_fonts(texts: Iterable[str]) -> list[tuple[str, str]]:
+    """The web fonts of a page showing ``texts``: [(CSS family, WOFF2 base64)], the prebuilt
+    subset first, then (only if some character is not in it) a subset of the missing ones."""
+    base = base_chars()
+    extra = "".join(sorted(c for c in set(_chars(texts)) - base if c.isprintable()))
+    out = [(WEB_FAMILY, _base_woff2())]
+    if extra:
+        out.append((EXTRA_FAMILY, _woff2(extra)))
+    return out
 
 
 def rc_params(family: str) -> dict[RcKeyType, Any]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from safetynet.report.i18n import t
 
 #: 万 (10k): display unit for yuan, persons and households (not a policy number)
@@ -58,7 +60,10 @@ def significant(x: float | None, digits: int = 4) -> str:
     v = float(x)  # type: ignore[arg-type]
     if abs(v) >= 10**digits:
         return f"{v:,.0f}"
-    return f"{v:.{digits}g}"
+    if v == 0:
+        return "0"
+    # positional, never "5.5e-05" (no Latin letters in the Chinese report)
+    return np.format_float_positional(v, precision=digits, unique=True, fractional=False, trim="-")
 
 
 def percent(share: float | None, decimals: int = 1) -> str:

@@ -1,7 +1,7 @@
 """Self-contained HTML report: one file, CSS inline, the CJK web font and the charts embedded.
 
-The font is a WOFF2 subset of Noto Sans CJK SC holding exactly the characters of the page
-(:func:`safetynet.report.fonts.woff2_base64`), so Chinese shows on a machine without any CJK
+The font is Noto Sans CJK SC as WOFF2 subsets holding the characters of the page
+(:func:`safetynet.report.fonts.web_fonts`), so Chinese shows on a machine without any CJK
 font; charts are PNG images (base64).
 """
 
@@ -22,6 +22,8 @@ from safetynet.report.view import Chart, Report, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PNG_DPI = 110
+#: zlib level of the PNG charts: 1 is several times faster than the default 6 for ~10% more bytes
+PNG_COMPRESSION = 1
 
 
 def png_bytes(fig: Figure, family: str, dpi: int = PNG_DPI) -> bytes:
@@ -30,7 +32,7 @@ def png_bytes(fig: Figure, family: str, dpi: int = PNG_DPI) -> bytes:
 
     buf = io.BytesIO()
     with matplotlib.rc_context(fonts.rc_params(family)):
-        fig.savefig(buf, format="png", dpi=dpi)
+        fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESSION})
     return buf.getvalue()
 
 
@@ -100,8 +102,7 @@ def render_html(report: Report, pngs: Mapping[str, bytes] | None = None) -> str:
     return template.render(
         report=report,
         images=images,
-        font_family=fonts.WEB_FAMILY,
-        font_woff2=fonts.woff2_base64(page_texts(report)),
+        web_fonts=fonts.web_fonts(page_texts(report)),
         is_table=lambda b: isinstance(b, Table),
         table_html=lambda b: markupsafe.Markup(table_html(b)),
         html_lang="zh-CN" if report.lang == "zh" else "en",

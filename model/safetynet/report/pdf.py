@@ -97,7 +97,7 @@ def document(report: Report, images: Mapping[str, str]) -> dict[str, Any]:
         "font": fonts.FACE,
         "title": report.title,
         "subtitle": list(report.subtitle),
-        "footer": f"{report.title} · {report.meta.get('scenario', '')}",
+        "footer": f"{report.title} · {report.meta.get('scenario_title', '')}",
         "page_label": t("page", report.lang, n=""),
         "see_html": t("see_excel", report.lang),
         "sections": sections,

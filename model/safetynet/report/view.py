@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,13 @@ from matplotlib.figure import Figure
 from safetynet.outputs import GROUPS, PROGRAMMES
 from safetynet.report import charts, fonts
 from safetynet.report import formatting as fm
-from safetynet.report.content import ReportData, failing_counties, year_rows
+from safetynet.report.content import (
+    ESTIMATED_MARK,
+    ReportData,
+    estimated_areas,
+    failing_counties,
+    year_rows,
+)
 from safetynet.report.i18n import STRINGS, column, t, unit
 from safetynet.report.tables import FUNDING, PROVINCE, county_by_year
 
@@ -32,6 +39,8 @@ class Col:
     fmt: str = "text"  # text | year | int | wan | count | pct | yuan | num2 | status
     unit: str = ""
     label: str = ""
+    #: carries the estimated mark (None: the numeric formats do, see _markable)
+    mark: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,24 @@ def cell(value: object, fmt: str, lang: str) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+#: formats done a whole column at a time: fmt -> (divisor, decimals); same text as :func:`cell`
+_FAST: dict[str, tuple[float, int]] = {"wan": (fm.WAN, 1), "count": (1.0, 0), "yuan": (1.0, 0)}
+_FAST["num2"] = (1.0, 2)
+
+
+def column_cells(values: np.ndarray, fmt: str, lang: str) -> list[str]:
+    """:func:`cell` for every value of a column (numbers formatted in one pass)."""
+    if fmt in _FAST and values.dtype.kind in "fiu":
+        div, dec = _FAST[fmt]
+        v = values.astype(np.float64) / div
+        ok = np.isfinite(v).tolist()
+        spec = f",.{dec}f"
+        return [
+            format(x, spec) if good else fm.MISSING for x, good in zip(v.tolist(), ok, strict=True)
+        ]
+    return [cell(x, fmt, lang) for x in values]
+
+
 def _shown_unit(col: Col) -> str:
     return "10k yuan" if col.fmt == "wan" else col.unit
 
@@ -150,19 +177,57 @@ def make_table(
     title: str,
     note: str = "",
     in_pdf: bool = True,
+    area: str | None = None,
 ) -> Table:
-    """Format the columns ``cols`` of ``df`` into a :class:`Table`."""
+    """Format the columns ``cols`` of ``df`` into a :class:`Table`. Rows of areas resting on
+    estimated inputs (``df["area"]``, else every row is of ``area``) get the estimated mark."""
     header = tuple(
         c.label
         or column("name" if c.key.startswith("name_") else c.key, lang, _shown_unit(c), "\n")
         for c in cols
     )
-    data = [df[c.key].to_numpy() for c in cols]
-    rows = tuple(
-        tuple(cell(data[j][i], c.fmt, lang) for j, c in enumerate(cols)) for i in range(len(df))
-    )
+    cells = [column_cells(df[c.key].to_numpy(), c.fmt, lang) for c in cols]
+    rows = tuple(zip(*cells, strict=True)) if cols else tuple(() for _ in range(len(df)))
     numeric = tuple(c.fmt not in ("text", "status") for c in cols)
+    marked = ESTIMATED.get()
+    if marked and ("area" in df or area is not None) and len(df):
+        if "area" in df:
+            flags = df["area"].astype(str).isin(marked).tolist()
+        else:
+            flags = [area in marked] * len(df)
+        rows, any_mark = mark_rows(rows, flags, [_markable(c) for c in cols])
+        if any_mark:
+            note = f"{note} {t('estimated_note', lang)}".strip()
     return Table(key, title, header, rows, numeric, note, in_pdf)
+
+
+#: area codes whose numbers rest on estimated inputs, while :func:`build_report` runs
+ESTIMATED: ContextVar[frozenset[str]] = ContextVar("estimated_areas", default=frozenset())
+
+
+def _markable(col: Col) -> bool:
+    """Columns whose numbers rest on the inputs (not names, years, months, statuses)."""
+    if col.mark is not None:
+        return col.mark
+    return col.fmt not in ("text", "status", "year") and col.key not in ("months", "replicates")
+
+
+def mark_rows(
+    rows: Sequence[Sequence[str]], flags: Sequence[bool], columns: Sequence[bool]
+) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    """Append :data:`ESTIMATED_MARK` to the numbers (cells of ``columns``, not empty or "—")
+    of the rows flagged; also says whether any cell was marked."""
+    out = []
+    any_mark = False
+    for row, flag in zip(rows, flags, strict=True):
+        if flag:
+            row = tuple(
+                f"{v}{ESTIMATED_MARK}" if m and v and v != fm.MISSING else v
+                for v, m in zip(row, columns, strict=True)
+            )
+            any_mark = any_mark or any(columns)
+        out.append(tuple(row))
+    return tuple(out), any_mark
 
 
 # --------------------------------------------------------------------------- column sets
@@ -218,7 +283,7 @@ def band_cols(lang: str, name: bool = True) -> list[Col]:
         *cols,
         Col("year", "year"),
         Col("measure", label=t("metric", lang)),
-        *(Col(q, label=q.upper()) for q in ("p10", "p50", "p90")),
+        *(Col(q, label=q.upper(), mark=True) for q in ("p10", "p50", "p90")),
     ]
 
 
@@ -407,15 +472,15 @@ def headline_table(data: ReportData, lang: str) -> Table:
                 for x, is_money, s in zip(data.headline["change"], money, h[c], strict=True)
             ]
     cols = [Col("metric_label", label=t("metric", lang)), Col("unit_label", label=t("unit", lang))]
-    cols += [Col("value", label=t("value", lang))]
+    cols += [Col("value", label=t("value", lang), mark=True)]
     if "baseline" in h:
         h["change_pct_text"] = [fm.MISSING if pd.isna(x) else f"{x:+.1f}%" for x in h["change_pct"]]
         cols += [
-            Col("baseline", label=t("baseline_value", lang)),
-            Col("change", label=t("change", lang)),
-            Col("change_pct_text", label=t("change_pct", lang)),
+            Col("baseline", label=t("baseline_value", lang), mark=True),
+            Col("change", label=t("change", lang), mark=True),
+            Col("change_pct_text", label=t("change_pct", lang), mark=True),
         ]
-    tab = make_table(h, cols, lang, "headline", t("tab_headline", lang))
+    tab = make_table(h, cols, lang, "headline", t("tab_headline", lang), area=PROVINCE)
     numeric = tuple(i >= 2 for i in range(len(cols)))
     return Table(tab.key, tab.title, tab.columns, tab.rows, numeric)
 
@@ -442,7 +507,8 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     )
     cols = [
         Col("label", label=t("label", lang)),
-        Col("path", label=t("path", lang)),
+        # the machine path is English: in the Chinese report the label names the parameter
+        *([Col("path", label=t("path", lang))] if lang == "en" else []),
         Col("where", label=t("where", lang)),
         Col("start", label=t("start", lang)),
         Col("old", label=t("old", lang)),
@@ -453,6 +519,11 @@ def parameters_section(data: ReportData, lang: str) -> Section:
     ]
     p = collapse_parameters(p, lang)
     tab = make_table(p, cols, lang, "parameters", t("tab_parameters", lang))
+    est = (p["status"].astype(str) == "estimated").tolist()
+    if any(est):  # values of estimated parameters carry the mark
+        rows, _ = mark_rows(tab.rows, est, [c.key in ("old", "new") for c in cols])
+        note = f"{tab.note} {t('estimated_note', lang)}".strip()
+        tab = Table(tab.key, tab.title, tab.columns, rows, tab.numeric, note, tab.in_pdf)
     return Section("parameters", t("sec_parameters", lang), (), (tab,))
 
 
@@ -539,7 +610,38 @@ def _compare_year_table(data: ReportData, lang: str) -> Table | None:
                 row += [fm.number(a), fm.number(b), fm.signed(d)]
         rows.append(tuple(row))
     numeric = tuple(True for _ in columns)
-    return Table("compare_year", t("tab_compare_year", lang), tuple(columns), tuple(rows), numeric)
+    body: tuple[tuple[str, ...], ...] = tuple(rows)
+    note = ""
+    if PROVINCE in ESTIMATED.get():
+        body, _ = mark_rows(body, [True] * len(body), [False] + [True] * (len(columns) - 1))
+        note = t("estimated_note", lang)
+    return Table("compare_year", t("tab_compare_year", lang), tuple(columns), body, numeric, note)
+
+
+def detail_years(data: ReportData) -> list[int]:
+    """Years of the detail tables by county and prefecture in HTML and PDF: the budget year and
+    the last data year (the workbook has every year)."""
+    from safetynet.report.budget import last_data_year
+
+    years = {data.reporting_year}
+    last = last_data_year()
+    if last is not None and last in set(data.money[PROVINCE]["year"].astype(int)):
+        years.add(last)
+    return sorted(years)
+
+
+def _detail(table: pd.DataFrame, data: ReportData) -> pd.DataFrame:
+    return table[table["year"].isin(detail_years(data))].reset_index(drop=True)
+
+
+def _detail_title(title: str, data: ReportData, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return f"{title} · {sep.join(str(y) for y in detail_years(data))}"
+
+
+def _detail_note(data: ReportData, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return t("detail_years_note", lang, years=sep.join(str(y) for y in detail_years(data)))
 
 
 def money_section(data: ReportData, lang: str) -> Section:
@@ -567,11 +669,12 @@ def money_section(data: ReportData, lang: str) -> Section:
     )
     blocks.append(
         make_table(
-            m["prefecture"],
+            _detail(m["prefecture"], data),
             money_cols(lang),
             lang,
             "money_prefecture",
-            t("tab_money_prefecture", lang),
+            _detail_title(t("tab_money_prefecture", lang), data, lang),
+            note=_detail_note(data, lang),
         )
     )
     blocks.append(
@@ -594,11 +697,12 @@ def money_section(data: ReportData, lang: str) -> Section:
     )
     blocks.append(
         make_table(
-            m["county"],
+            _detail(m["county"], data),
             money_cols(lang),
             lang,
             "money_county",
-            t("tab_money_county", lang),
+            _detail_title(t("tab_money_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         )
     )
@@ -617,11 +721,12 @@ def caseload_section(data: ReportData, lang: str) -> Section:
             t("tab_cases_province", lang),
         ),
         make_table(
-            c["prefecture"],
+            _detail(c["prefecture"], data),
             caseload_cols(lang),
             lang,
             "cases_prefecture",
-            t("tab_cases_prefecture", lang),
+            _detail_title(t("tab_cases_prefecture", lang), data, lang),
+            note=_detail_note(data, lang),
         ),
         make_table(
             year_rows(c["county"], year),
@@ -632,19 +737,21 @@ def caseload_section(data: ReportData, lang: str) -> Section:
             note=t("reporting_year_note", lang, year=year),
         ),
         make_table(
-            c["county"],
+            _detail(c["county"], data),
             caseload_cols(lang),
             lang,
             "cases_county",
-            t("tab_cases_county", lang),
+            _detail_title(t("tab_cases_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         ),
         make_table(
-            data.households_county,
+            _detail(data.households_county, data),
             caseload_cols(lang, u="households"),
             lang,
             "households_county",
-            t("tab_households_county", lang),
+            _detail_title(t("tab_households_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         ),
     ]
@@ -773,11 +880,12 @@ def checks_section(data: ReportData, lang: str) -> Section:
             f"{t('tab_checks_county', lang)} · {year} · ③④",
         ),
         make_table(
-            data.checks,
+            _detail(data.checks, data),
             check_cols(lang, CHECK_STANDARD_COLS + CHECK_MONEY_COLS, True),
             lang,
             "checks_county",
-            t("tab_checks_county", lang),
+            _detail_title(t("tab_checks_county", lang), data, lang),
+            note=_detail_note(data, lang),
             in_pdf=False,
         ),
     )
@@ -822,8 +930,32 @@ def calibration_section(data: ReportData, lang: str) -> Section:
     return Section("calibration", title, (), (tab,))
 
 
-def run_items(data: ReportData, source: str) -> list[tuple[str, str]]:
-    """(key, value) pairs of the run record for the run-record table."""
+def seeds_text(seeds: object, lang: str) -> str:
+    """The run's seeds in words: '种子 20190501；模拟 0、1' / 'seed 20190501; replicates 0, 1'."""
+    if not isinstance(seeds, dict) or "seed" not in seeds:
+        return fm.MISSING if seeds is None else json.dumps(seeds, ensure_ascii=False)
+    reps = seeds.get("replicates")
+    sep = "、" if lang == "zh" else ", "
+    out = t("seed_text", lang, seed=seeds["seed"])
+    if isinstance(reps, list):
+        out += t("seed_replicates", lang, reps=sep.join(str(r) for r in reps))
+    return out
+
+
+def created_text(created: object) -> str:
+    """'2026-12-01T23:27:42+00:00' -> '2026-12-01 23:27:42 +00:00'."""
+    if not isinstance(created, str) or not created:
+        return fm.MISSING
+    try:
+        stamp = pd.Timestamp(created)
+    except ValueError:
+        return created
+    return stamp.strftime("%Y-%m-%d %H:%M:%S %z").strip().replace("+0000", "+00:00")
+
+
+def run_items(data: ReportData, source: str, lang: str = "en") -> list[tuple[str, str]]:
+    """(key, value) pairs of the run record for the run-record table (names, hashes, paths and
+    versions as recorded; the scenario by its title in ``lang``, seeds and time in words)."""
     r = data.record
     scen = r.get("scenario") if isinstance(r.get("scenario"), dict) else {}
     assert isinstance(scen, dict)
@@ -833,17 +965,18 @@ def run_items(data: ReportData, source: str) -> list[tuple[str, str]]:
             return fm.MISSING
         return x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)
 
+    name = scen.get("name", data.scenario)
     items = [
-        ("scenario_name", s(scen.get("name", data.scenario))),
+        ("scenario_name", s(_title(r, lang, str(name)) if lang == "zh" else name)),
         ("scenario_file", s(scen.get("file"))),
         ("scenario_sha256", s(scen.get("sha256"))),
         ("code_version", s(r.get("code_version"))),
         ("data_version", s(r.get("data_version"))),
-        ("seeds", s(r.get("seeds"))),
+        ("seeds", seeds_text(r.get("seeds"), lang)),
         ("replicates_rec", s(r.get("replicates", data.ds1.sizes.get("replicate")))),
         ("sample_fraction", s(r.get("sample_fraction"))),
         ("wall_time_s", s(r.get("wall_time_s"))),
-        ("created", s(r.get("created"))),
+        ("created", created_text(r.get("created"))),
     ]
     if source:
         items.append(("source_file", source))
@@ -851,7 +984,7 @@ def run_items(data: ReportData, source: str) -> list[tuple[str, str]]:
 
 
 def run_section(data: ReportData, lang: str, source: str) -> Section:
-    items = run_items(data, source)
+    items = run_items(data, source, lang)
     df = pd.DataFrame({"k": [t(k, lang) for k, _ in items], "v": [v for _, v in items]})
     cols = [Col("k", label=t("key", lang)), Col("v", label=t("value", lang))]
     tab = make_table(df, cols, lang, "run", t("tab_run", lang))
@@ -864,7 +997,16 @@ def run_section(data: ReportData, lang: str, source: str) -> Section:
 
 
 def build_report(data: ReportData, lang: str, source: str = "") -> Report:
-    """The report in ``lang`` (zh or en)."""
+    """The report in ``lang`` (zh or en). Numbers resting on estimated inputs carry
+    :data:`ESTIMATED_MARK` and their table a footnote (:func:`estimated_areas`)."""
+    token = ESTIMATED.set(estimated_areas(data.ds1))
+    try:
+        return _build_report(data, lang, source)
+    finally:
+        ESTIMATED.reset(token)
+
+
+def _build_report(data: ReportData, lang: str, source: str) -> Report:
     title = t("title", lang)
     scen_title = _title(data.record, lang, data.scenario)
     subtitle = [
@@ -895,6 +1037,7 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
         bands_section(data, lang),
         charts_section,
         checks_section(data, lang),
+        *((other,) if (other := dc.other_outputs_section(data, lang)) is not None else ()),
         calibration_section(data, lang),
         run_section(data, lang, source),
     ]
@@ -903,12 +1046,21 @@ def build_report(data: ReportData, lang: str, source: str = "") -> Report:
     body.append(dc.references_section(texts, lang))
     sections = tuple(body)
     created = str(data.record.get("created", ""))
-    meta = {"created": created, "scenario": data.scenario, "font_family": family}
+    meta = {
+        "created": created,
+        "scenario": data.scenario,
+        "scenario_title": scen_title,
+        "font_family": family,
+    }
     return Report(lang, title, tuple(subtitle), sections, meta)
 
 
 #: the legal basis of the five checks (module docstring of safetynet.report.checks)
 CHECK_BASIS = "S3 三(二); S4 二(二); S4 五(十四); S3 二(三)"
+
+
+#: the map charts of every report (written as PNG files beside it)
+MAP_KEYS: tuple[str, ...] = ("map_counties",)
 
 
 def map_keys(report: Report) -> list[str]:
