@@ -48,27 +48,36 @@ from safetynet import assessment, outputs, refdata
 from safetynet.behaviour import initial
 from safetynet.behaviour.initial import initial_state
 from safetynet.constants import (
+    ABLE,
+    AGE_MAX,
+    BAND_16_17_HIGH,
+    BAND_16_17_LOW,
+    BAND_60_LOW,
+    BAND_65_LOW,
     DIBAO,
     DIBAO_SINGLE,
     DRAW_PURPOSES,
     JOB_GAIN_WINDOW,
     MAX_JOB_GAIN_MONTHS,
+    MENTAL_DISABILITY,
+    MENTAL_GRADE_TOP,
     MONEY_LINES,
-    MONTHS_IN_0_15,
-    MONTHS_IN_16_17,
-    MONTHS_IN_18_59,
+    NO_DISABILITY,
     NONE,
+    OTHER_DISABILITY,
+    SEVERE_GRADE_TOP,
     TEKUN_DISPERSED,
     TEKUN_INSTITUTIONAL,
 )
 from safetynet.cpi_path import CpiPath
+from safetynet.household_month import MAX_BIRTH_SIZE
 from safetynet.model import SafetyNetModel, ShockEvent
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import plain
 from safetynet.rules.parameters import MonthParameters, RuleParams, month_parameters
-from safetynet.schema import COLUMN_BY_NAME, COLUMNS, Households
+from safetynet.schema import COLUMN_BY_NAME, COLUMNS, PERSON_COLUMN_BY_NAME, Households
 from safetynet.simulation import RunSpec, replicate_setup
 from safetynet.streams import stream
 from scipy import special
@@ -89,6 +98,19 @@ care_mode = plain(tekun.care_mode)
 dependants = plain(services.dependants)
 
 _F32 = struct.Struct("<f")
+#: ages at which a member moves to another count column
+_BAND_STARTS = (BAND_16_17_LOW, BAND_16_17_HIGH + 1, BAND_60_LOW, BAND_65_LOW)
+#: the member lists of a HouseholdAgent
+_MEMBER_LISTS = ("age", "birth_month", "disability", "disability_grade", "ill", "member_care",
+                 "works")  # fmt: skip
+#: person-table column -> HouseholdAgent member list (compared by the oracle)
+_MEMBER_STATE = dict(zip(("age", "birth_month", "disability", "disability_grade", "ill",
+                          "care_level", "works"), _MEMBER_LISTS, strict=True))  # fmt: skip
+
+
+def _severe(disability: int, grade: int) -> bool:
+    """Grade 1–2 disability of any kind (n_disabled_severe)."""
+    return disability != NO_DISABILITY and 1 <= grade <= SEVERE_GRADE_TOP
 
 
 def f32(x: float) -> float:
@@ -233,12 +255,24 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
     """One household: its columns as Python scalars and one month of every phase in ``step``."""
 
     def __init__(
-        self, model: ReferenceModel, county: ReferenceCounty, values: dict[str, Any]
+        self,
+        model: ReferenceModel,
+        county: ReferenceCounty,
+        values: dict[str, Any],
+        people: dict[str, list[Any]],
     ) -> None:
         super().__init__(model)
         self.county_agent = county
         for name in COLUMNS:
             setattr(self, name, values[name])
+        # the members, one list element per member (person-table columns)
+        self.age: list[int] = people["age"]
+        self.birth_month: list[int] = people["birth_month"]
+        self.disability: list[int] = people["disability"]
+        self.disability_grade: list[int] = people["disability_grade"]
+        self.ill: list[bool] = people["ill"]
+        self.member_care: list[int] = people["care_level"]
+        self.works: list[bool] = people["works"]
         # engine-side state (SafetyNetModel attributes)
         self.shock_left = 0
         self.shock_new = 0  # months of a shock that hits this month (set by the county)
@@ -276,28 +310,49 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ life events
     def life_events(self, m: MonthRules) -> None:
-        """Income growth, one demographic/health event at most, job loss or gain."""
+        """Income growth, ageing, one demographic/health event at most, job loss or gain."""
         self.income_wage = f32(self.income_wage * m.growth32)
         self.income_farm = f32(self.income_farm * m.growth32)
+        moved = False
+        for k in range(self.size):
+            if self.birth_month[k] == m.date.month and self.age[k] < AGE_MAX:
+                self.age[k] += 1
+                moved = moved or self.age[k] in _BAND_STARTS
+        if moved:
+            self.recount()
         if self.size > 0:
             self.demography_and_health(m)
-        self.drop_excess_workers()
         self.months_since_job_gain = min(self.months_since_job_gain + 1, MAX_JOB_GAIN_MONTHS)
         if self.work(m):
             self.months_since_job_gain = 0
 
+    def recount(self) -> None:
+        """The count columns from the members (schema: derived from the person table)."""
+        ages = self.age
+        self.n_0_15 = sum(a < BAND_16_17_LOW for a in ages)
+        self.n_16_17 = sum(BAND_16_17_LOW <= a <= BAND_16_17_HIGH for a in ages)
+        self.n_18_59 = sum(BAND_16_17_HIGH < a < BAND_60_LOW for a in ages)
+        self.n_60p = sum(a >= BAND_60_LOW for a in ages)
+        self.n_65p = sum(a >= BAND_65_LOW for a in ages)
+        self.n_workers = sum(self.works)
+        pairs = list(zip(self.disability, self.disability_grade, strict=True))
+        self.n_disabled_severe = sum(_severe(d, g) for d, g in pairs)
+        self.n_disabled_mental = sum(
+            d == MENTAL_DISABILITY and SEVERE_GRADE_TOP < g <= MENTAL_GRADE_TOP for d, g in pairs
+        )
+        self.n_ill = sum(self.ill)
+        self.care_level = max(self.member_care, default=0)
+
     def demography_and_health(self, m: MonthRules) -> None:
         """Competing risks on one draw: the first interval [lo, hi) that holds ``u_health``."""
-        size, n60, n18, n16, n0 = self.size, self.n_60p, self.n_18_59, self.n_16_17, self.n_0_15
+        size, n60, n18 = self.size, self.n_60p, self.n_18_59
         ill, dis = self.n_ill, self.n_disabled_severe
         mort_old, mort_young, birth, ill_on, ill_off, disabled = m.hazards32
+        room = size < MAX_BIRTH_SIZE and size < self.member_slots
         hazards = (
             f32(mort_old * n60),
             f32(mort_young * (size - n60)),
-            f32(birth * n18) if size < 10 else 0.0,
-            f32(n0 / MONTHS_IN_0_15),
-            f32(n16 / MONTHS_IN_16_17),
-            f32(n18 / MONTHS_IN_18_59),
+            f32(birth * n18) if room else 0.0,
             f32(ill_on * (size - ill)),
             f32(ill_off * ill),
             f32(disabled * (size - dis)),
@@ -314,68 +369,76 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         if event < 0:
             return
         if event <= 1:
-            self.die(old=event == 0)
-        elif event == 2:
-            self.n_0_15 += 1
+            self.die(old=event == 0, m=m)
+        elif event == 2:  # a baby, born this month
+            for name, v in (("age", 0), ("birth_month", m.date.month),
+                            ("disability", NO_DISABILITY), ("disability_grade", 0),
+                            ("ill", False), ("member_care", ABLE), ("works", False)):  # fmt: skip
+                getattr(self, name).append(v)
             self.size += 1
         elif event == 3:
-            self.n_0_15 -= 1
-            self.n_16_17 += 1
-        elif event == 4:
-            self.n_16_17 -= 1
-            self.n_18_59 += 1
-        elif event == 5:
-            self.n_18_59 -= 1
-            self.n_60p += 1
-        elif event == 6:
-            self.n_ill += 1
+            self.ill[self.ill.index(False)] = True
             self.exp_medical = f32(self.exp_medical + m.medical_cost32)
-        elif event == 7:
-            self.n_ill -= 1
+        elif event == 4:
+            self.ill[self.ill.index(True)] = False
             self.exp_medical = max(f32(self.exp_medical - m.medical_cost32), 0.0)
         else:
-            self.n_disabled_severe += 1
+            k = next(
+                j
+                for j in range(self.size)
+                if not _severe(self.disability[j], self.disability_grade[j])
+            )
+            if self.disability[k] == NO_DISABILITY:
+                self.disability[k] = OTHER_DISABILITY
+            self.disability_grade[k] = SEVERE_GRADE_TOP
             self.exp_disability = f32(self.exp_disability + m.disability_cost32)
+        self.recount()
 
-    def die(self, old: bool) -> None:
-        """One member dies: transfers fall pro rata; an empty household loses its money."""
+    def die(self, old: bool, m: MonthRules) -> None:
+        """One member dies (the first aged 60+, or the first of 18–59, 16–17, 0–15):
+        transfers fall pro rata, their wage, medical and disability spending go; the last
+        member takes their place in the member order; an empty household loses its money."""
         size = self.size
+        if old:
+            bands = ((BAND_60_LOW, 127),)
+        else:
+            bands = ((BAND_16_17_HIGH + 1, BAND_60_LOW - 1), (BAND_16_17_LOW, BAND_16_17_HIGH),
+                     (0, BAND_16_17_LOW - 1))  # fmt: skip
+        k = next((j for lo, hi in bands for j in range(size) if lo <= self.age[j] <= hi), 0)
         share_left = f32((size - 1) / size) if size > 1 else 0.0
         self.income_transfer = f32(self.income_transfer * share_left)
-        if old:
-            self.n_60p -= 1
-        elif self.n_18_59 > 0:
-            self.n_18_59 -= 1
-        elif self.n_16_17 > 0:
-            self.n_16_17 -= 1
-        elif self.n_0_15 > 0:
-            self.n_0_15 -= 1
-        elif self.n_60p > 0:
-            self.n_60p -= 1
+        w = self.n_workers
+        if self.works[k] and w > 0:
+            self.income_wage = f32(self.income_wage * f32((w - 1) / w))
+        if self.ill[k]:
+            self.exp_medical = max(f32(self.exp_medical - m.medical_cost32), 0.0)
+        if _severe(self.disability[k], self.disability_grade[k]):
+            self.exp_disability = max(f32(self.exp_disability - m.disability_cost32), 0.0)
+        for name in _MEMBER_LISTS:
+            values = getattr(self, name)
+            values[k] = values[-1]
+            values.pop()
         self.size = size = size - 1
-        self.n_ill = min(self.n_ill, size)
-        self.n_disabled_severe = min(self.n_disabled_severe, size)
-        self.n_disabled_mental = min(self.n_disabled_mental, size)
         if size == 0:
             self.income_wage = self.income_farm = self.income_transfer = 0.0
             self.exp_medical = self.exp_schooling = self.exp_disability = self.assets = 0.0
 
-    def drop_excess_workers(self) -> None:
-        """A worker who died or turned 60 stops working: wages fall pro rata."""
-        if self.n_workers > self.n_18_59:
-            w = self.n_workers
-            self.income_wage = f32(self.income_wage * f32(self.n_18_59 / w))
-            self.n_workers = self.n_18_59
-
     def work(self, m: MonthRules) -> bool:
-        """Job loss (one worker) or gain (one idle adult); returns True on a gain."""
+        """Job loss (the first worker) or gain (the first idle member aged 18–59); returns True
+        on a gain."""
         w = self.n_workers
+        idle = [
+            j
+            for j in range(self.size)
+            if not self.works[j] and BAND_16_17_HIGH < self.age[j] < BAND_60_LOW
+        ]
         p_loss = f32(m.job_loss32 * w)
-        p_gain = f32(self.county_agent.job_gain_rate[self.urban] * max(self.n_18_59 - w, 0))
+        p_gain = f32(self.county_agent.job_gain_rate[self.urban] * len(idle))
         u = self.u_work
         if u < p_loss:
             per_worker = f32(self.income_wage / w)
             self.income_wage = max(f32(self.income_wage - per_worker), 0.0)
+            self.works[self.works.index(True)] = False
             self.n_workers = w - 1
             return False
         if u < f32(p_loss + p_gain):
@@ -384,6 +447,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             else:
                 per_worker = self.county_agent.reference_wage[self.urban]
             self.income_wage = f32(self.income_wage + per_worker)
+            self.works[idle[0]] = True
             self.n_workers = w + 1
             return True
         return False
@@ -419,12 +483,11 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             r,
             self.urban,
             size,
-            self.n_16_17,
-            self.n_18_59,
-            self.n_60p,
-            self.n_disabled_severe,
-            self.n_disabled_mental,
-            self.n_ill,
+            0,
+            self.age,
+            self.disability,
+            self.disability_grade,
+            self.ill,
             self.assets,
         )
         pci = per_capita_income(
@@ -553,7 +616,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         persons = covered_persons(prog, self.size, a.single_persons)
         self.last_benefit = f32(money)
         basic, care, price, once = payments(
-            r, prog, self.urban, a.edge, self.size, persons, self.care_level
+            r, prog, self.urban, a.edge, self.size, persons, 0, self.member_care
         )
         self.persons_now = persons
         self.covered_persons = persons
@@ -683,7 +746,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
             w = hh.weight
             if hh.programme != NONE:
                 on_programme += w
-                asked += w * dependants(hh.programme, hh.care_level)
+                asked += w * dependants(hh.programme, 0, hh.size, hh.member_care)
             for i, v in enumerate(hh.money):
                 lines[i] += w * v
         self.month_lines = lines
@@ -786,12 +849,15 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         ]
         by_index = {c.index: c for c in self.counties}
         columns = {name: households[name].tolist() for name in COLUMNS}
+        people = {name: households.persons[name].tolist() for name in PERSON_COLUMN_BY_NAME}
         self.households: list[HouseholdAgent] = []
         rules0 = month_rules(params, self.months[0])
         self.rules = rules0
         for row in range(households.n):
             county = by_index[columns["county"][row]]
-            hh = HouseholdAgent(self, county, {k: v[row] for k, v in columns.items()})
+            f, size = columns["first_member"][row], columns["size"][row]
+            own = {k: v[f : f + size] for k, v in people.items()}
+            hh = HouseholdAgent(self, county, {k: v[row] for k, v in columns.items()}, own)
             std = rules0.std_urban if hh.urban else rules0.std_rural
             hh.standard_at_start = std[county.index]
             hh.groups = hh.group_mask()
@@ -885,6 +951,9 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
             [h.months_since_job_gain for h in hhs], dtype=np.int8
         )
         out["temp_case"] = np.array([h.temp_case for h in hhs], dtype=bool)
+        for name, attr in _MEMBER_STATE.items():
+            values = [v for h in hhs for v in getattr(h, attr)]
+            out["member_" + name] = np.array(values, dtype=PERSON_COLUMN_BY_NAME[name].np_dtype)
         money = np.array([h.money for h in hhs], dtype=np.float64).reshape(len(hhs), -1)
         for i, name in enumerate(MONEY_LINES):
             out["money_" + name] = money[:, i]
@@ -898,6 +967,16 @@ def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:
     out["last_benefit"] = model.last_benefit.copy()
     out["months_since_job_gain"] = model.months_since_job_gain.copy()
     out["temp_case"] = model.temp_case.copy()
+    hh = model.hh
+    rows = np.concatenate(
+        [
+            np.arange(f, f + k)
+            for f, k in zip(hh["first_member"].tolist(), hh["size"].tolist(), strict=True)
+        ]
+        or [np.zeros(0, np.int64)]
+    )
+    for name in _MEMBER_STATE:
+        out["member_" + name] = hh.persons[name][rows.astype(np.int64)].copy()
     money = model.household_money
     for name in MONEY_LINES:
         out["money_" + name] = np.asarray(money[name], dtype=np.float64).copy()

@@ -184,7 +184,7 @@ def test_targets_from_the_monthly_report() -> None:
 
 @pytest.fixture(scope="module")
 def ci_fit() -> calibration.CalibrationResult:
-    return calibration.calibrate(sample_fraction=0.004, seed=2, search_fraction=0.004,
+    return calibration.calibrate(sample_fraction=0.01, seed=2, search_fraction=0.004,
                                  max_evaluations=10)  # fmt: skip
 
 
@@ -242,7 +242,7 @@ def test_writing_results(ci_fit: calibration.CalibrationResult, tmp_path: Path) 
 def test_fit_table_reproduces_the_calibration(ci_fit: calibration.CalibrationResult) -> None:
     """The fitted values, put into the parameters, give the same fit table from scratch."""
     ps = calibration.fitted_parameters(load_parameters(), ci_fit.values)
-    hh = population.generate(sample_fraction=0.004, seed=2, params=ps)
+    hh = population.generate(sample_fraction=ci_fit.sample_fraction, seed=2, params=ps)
     initial.initial_state(hh, ps, WHEN, 2, 0)
     rows = calibration.fit_table(hh, ps)
     assert [r.key for r in rows] == [r.key for r in ci_fit.rows]

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetynet import household_month as hm
+from safetynet import members, refdata
 from safetynet import model as model_module
-from safetynet import refdata
 from safetynet.constants import MONEY_LINES
 from safetynet.model import SafetyNetModel, default_threads
 from safetynet.params import Override, load_parameters
@@ -300,3 +300,51 @@ def test_cli_run_refuses_zero_threads(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err.strip()
     assert "--threads" in err and "1..256" in err and "got 0" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_parameter_records_read_like_the_named_tuples() -> None:
+    """The kernel's per-county records (``MonthParameters.table``) give back, field by field,
+    the ``RuleParams`` every other caller gets from ``MonthParameters.county``."""
+    from safetynet.rules.parameters import month_parameters, rule_params_of
+
+    month = month_parameters(load_parameters(), dt.date(2022, 8, 1))
+    positions = [0, 5, 128]
+    table = month.table(positions).view(np.recarray)
+    for k, c in enumerate(positions):
+        got = plain(rule_params_of)(table[k])
+        want = month.county(c)
+        for name in want._fields:
+            a, b = getattr(got, name), getattr(want, name)
+            assert np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), name
+
+
+def test_member_tests_follow_monthly_ageing() -> None:
+    """A 59-year-old turns 60 (the tekun elderly age) in their birth month: from then on the
+    household has no able-bodied member (the kept member tests are redone)."""
+    ps = load_parameters()
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml")
+    spec = make_specs(sc, 1, sample_fraction=0.0002, months=3)[0]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import reference_mesa as rm
+
+    inputs = rm.prepare(spec, sc.parameters(ps))
+    hh = inputs.households
+    i = 0
+    f = int(hh["first_member"][i])
+    size = int(hh["size"][i])
+    persons = hh.persons
+    persons["age"][f : f + size] = 70
+    persons["disability"][f : f + size] = 0
+    persons["disability_grade"][f : f + size] = 0
+    persons["works"][f : f + size] = False
+    persons["age"][f] = 59
+    month = inputs.months[1].month
+    persons["birth_month"][f] = month
+    members.derive_counts(hh)
+    model = inputs.engine(copy=False)
+    model.step()  # first month: still 59, one able-bodied member
+    assert int(model.tests_able[i]) == 1 and int(hh.persons["age"][f]) == 59
+    model.step()  # the birth month: 60
+    assert int(hh.persons["age"][f]) == 60
+    assert int(hh["n_18_59"][i]) == 0 and int(hh["n_60p"][i]) == size
+    assert int(model.tests_able[i]) == 0

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from rulekit import each, params
+from safetynet import assessment
 from safetynet.rules import dibao
-from safetynet.rules.parameters import TIERED_BANDS, TIERED_CLASSES, tiered_layout
+from safetynet.rules.parameters import TIERED_BANDS, TIERED_CLASSES, RuleParams, tiered_layout
 
 P = params()  # urban 700 / rural 500
 
@@ -88,11 +89,20 @@ def test_edge_family() -> None:
     assert_array_equal(edge, [True, False, False, False])
 
 
-def test_single_person_candidates_by_band_and_date() -> None:
-    args = ([3, 3, 1], [1, 0, 1], [0, 1, 1], [1, 0, 1])
-    assert_array_equal(each(dibao.single_person_candidates)(P, *args), [2, 1, 1])  # capped
+def test_single_person_candidates_count_persons_by_date() -> None:
+    # members: grade-1 physical and ill; grade-3 mental; ill; none
+    kind = np.array([1, 2, 0, 0])
+    grade = np.array([1, 3, 0, 0])
+    ill = np.array([True, False, True, False])
+    age = np.full(4, 30)
+
+    def candidates(p: RuleParams, size: int) -> int:
+        return assessment.household_tests(p, True, size, 0, age, kind, grade, ill, 0.0)[3]
+
+    assert candidates(P, 4) == 3  # the first member once
+    assert candidates(P, 1) == 1
     before = params(single_person_mental_grade_max=2, single_person_serious_illness=False)
-    assert_array_equal(each(dibao.single_person_candidates)(before, *args), [1, 0, 1])
+    assert candidates(before, 4) == 1
 
 
 def test_qualifies_alone_once_whatever_the_conditions() -> None:

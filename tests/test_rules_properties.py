@@ -4,7 +4,9 @@
 - benefits are never negative;
 - the price subsidy is zero when no trigger holds;
 - purchased services never exceed the cap;
-- the schema's age and disability bands agree with the member-level rules.
+- household counts of the person rules count persons: a member qualifies alone once whatever
+  the number of conditions, and a working-age member without disability is able-bodied
+  whoever else lives in the household.
 
 Examples are derandomised so that a run is reproducible.
 """
@@ -30,30 +32,27 @@ money = st.floats(min_value=0.0, max_value=5000.0, allow_nan=False)
 
 @st.composite
 def households(draw: st.DrawFn) -> dict[str, np.ndarray]:
-    """N households with consistent member counts (vectorised columns of the schema)."""
+    """N households with their members (person arrays, members of household i from
+    ``first[i]``; ages, disabilities, illness and self-care drawn per person)."""
     seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
     rng = np.random.default_rng(seed)
-    bands = rng.integers(0, 3, size=(4, N))
-    bands[2] = np.where(bands.sum(axis=0) == 0, 1, bands[2])
-    n_0_15, n_16_17, n_18_59, n_60p = bands
-    size = bands.sum(axis=0)
-    severe = rng.integers(0, 2, size=N) * (rng.random(N) < 0.3)
-    mental = rng.integers(0, 2, size=N) * (rng.random(N) < 0.2)
+    size = rng.integers(1, 7, size=N)
+    first = np.cumsum(size) - size
+    n_p = int(size.sum())
+    kind = np.where(rng.random(n_p) < 0.3, rng.integers(1, 3, size=n_p), 0)
     zero_income = rng.random(N) < 0.3
     scale = draw(st.floats(min_value=100.0, max_value=3000.0))
     return {
         "county": rng.integers(0, 2, size=N),
         "urban": rng.random(N) < 0.5,
         "size": size,
-        "n_0_15": n_0_15,
-        "n_16_17": n_16_17,
-        "n_18_59": n_18_59,
-        "n_60p": n_60p,
-        "n_workers": rng.integers(0, 2, size=N) * (n_18_59 > 0),
-        "n_disabled_severe": np.minimum(severe, size),
-        "n_disabled_mental": np.minimum(mental, size),
-        "n_ill": (rng.random(N) < 0.2).astype(int),
-        "care_level": rng.integers(0, 3, size=N),
+        "first": first,
+        "age": rng.integers(0, 95, size=n_p),
+        "disability": kind,
+        "grade": np.where(kind > 0, rng.integers(1, 5, size=n_p), 0),
+        "ill": rng.random(n_p) < 0.2,
+        "care": rng.integers(0, 3, size=n_p),
+        "n_workers": rng.integers(0, 2, size=N),
         "income_wage": np.where(zero_income, 0.0, rng.random(N) * scale * size),
         "income_farm": rng.random(N) * scale * 0.5,
         "income_transfer": rng.random(N) * 300.0,
@@ -95,10 +94,10 @@ def assess(rules: list[RuleParams], h: dict[str, Any], rise: float, minimum: flo
         rate = max(std * rise / 100.0, minimum) if rise > 0 else 0.0
         r = r._replace(price_rate_urban=rate, price_rate_rural=rate)
         size = int(h["size"][i])
+        f0 = int(h["first"][i])
         std, ok, able, cand, cat = assessment.household_tests(
-            r, bool(h["urban"][i]), size, int(h["n_16_17"][i]), int(h["n_18_59"][i]),
-            int(h["n_60p"][i]), int(h["n_disabled_severe"][i]), int(h["n_disabled_mental"][i]),
-            int(h["n_ill"][i]), float(h["assets"][i]),
+            r, bool(h["urban"][i]), size, f0, h["age"], h["disability"], h["grade"], h["ill"],
+            float(h["assets"][i]),
         )  # fmt: skip
         pci = assessment.per_capita_income(
             r, float(h["income_wage"][i]), float(h["income_farm"][i]),
@@ -112,7 +111,7 @@ def assess(rules: list[RuleParams], h: dict[str, Any], rise: float, minimum: flo
         persons = assessment.covered_persons(programme, size, n_single)
         paid = assessment.dibao_benefit(r, programme, 0, 0.0, pci, std, size, cat, cand, n_single)
         basic, care, price, _once = assessment.payments(
-            r, programme, bool(h["urban"][i]), edge, size, persons, int(h["care_level"][i])
+            r, programme, bool(h["urban"][i]), edge, size, persons, f0, h["care"]
         )
         out["covered"].append(programme > 0)
         out["edge_or_covered"].append(programme > 0 or edge)
@@ -262,29 +261,56 @@ def test_factor_shares_sum_to_one_and_transfers_to_the_pool(
     ),
     mental_max=st.sampled_from([2, 4]),
 )
-def test_schema_bands_agree_with_member_rules(
+def test_single_person_candidates_count_each_person_once(
     members: list[tuple[int, int, bool]], mental_max: int
 ) -> None:
     d = params(single_person_mental_grade_max=mental_max)
     kind = np.array([m[0] for m in members])
-    grade = np.array([m[1] for m in members])
-    ill = np.array([m[2] and m[0] == 0 for m in members])  # the schema cannot tell overlaps
-    severe = int(((kind > 0) & (grade <= 2)).sum())
-    mental = int(((kind == 2) & (grade >= 3)).sum())
-    bands = dibao.single_person_candidates(d, len(members), severe, mental, int(ill.sum()))
+    grade = np.where(kind > 0, np.array([m[1] for m in members]), 0)
+    ill = np.array([m[2] for m in members])
+    n = len(members)
+    age = np.full(n, 30)
+
+    def candidates(kind: Any, grade: Any, ill: Any) -> int:
+        return int(assessment.household_tests(d, True, n, 0, age, kind, grade, ill, 0.0)[3])
+
+    count = candidates(kind, grade, ill)
     exact = sum(
         dibao.qualifies_alone(d, int(k), int(g), bool(i))
         for k, g, i in zip(kind, grade, ill, strict=True)
     )
-    assert bands == exact
+    assert count == exact <= n
+    # a second condition on a member who already qualifies adds no one
+    sick = np.ones(n, dtype=bool)
+    severe_kind, severe_grade = np.ones(n, dtype=int), np.ones(n, dtype=int)
+    assert candidates(severe_kind, severe_grade, sick) == n
 
 
 @SETTINGS
-@given(age=st.integers(min_value=0, max_value=100), limit=st.sampled_from([16, 18]))
-def test_age_bands_agree_with_the_minor_rule(age: int, limit: int) -> None:
+@given(
+    ages=st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=8),
+    disabled=st.lists(st.booleans(), min_size=8, max_size=8),
+    limit=st.sampled_from([16, 18]),
+)
+def test_able_bodied_members_are_counted_one_by_one(
+    ages: list[int], disabled: list[bool], limit: int
+) -> None:
     t = params(minor_age_limit=limit)
-    n_16_17 = int(16 <= age <= 17)
-    n_18_59 = int(18 <= age <= 59)
-    able = tekun.able_bodied(t, n_16_17, n_18_59, 0, 0)
-    expected = not tekun.is_minor(t, age) and not tekun.is_elderly(t, age)
-    assert bool(able) == expected
+    n = len(ages)
+    kind = np.array([1 if x else 0 for x in disabled[:n]])
+    grade = np.where(kind > 0, 1, 0)
+    age = np.array(ages)
+
+    def able_bodied(age: Any, kind: Any, grade: Any) -> int:
+        ill = np.zeros(age.size, dtype=bool)
+        return int(assessment.household_tests(t, True, age.size, 0, age, kind, grade, ill, 0.0)[2])
+
+    able = able_bodied(age, kind, grade)
+    expected = sum(
+        not tekun.is_minor(t, a) and not tekun.is_elderly(t, a) and k == 0
+        for a, k in zip(ages, kind.tolist(), strict=True)
+    )
+    assert able == expected
+    # a working-age member without disability is able-bodied whoever else lives there
+    with_adult = able_bodied(np.append(age, 40), np.append(kind, 0), np.append(grade, 0))
+    assert with_adult == able + 1

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.testing import assert_allclose, assert_array_equal
-from rulekit import each
+from numpy.testing import assert_allclose
 from safetynet.params import Branch
 from safetynet.rules import DIBAO, NONE, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, services
 
@@ -15,8 +14,11 @@ P = Branch(
 
 
 def test_dependants_in_assistance_households() -> None:
-    prog = [DIBAO, DIBAO, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, NONE]
-    assert_array_equal(each(services.dependants)(prog, [2, 0, 1, 2, 2]), [1, 0, 1, 0, 0])
+    levels = np.array([2, 0, 1, 2, 2, 2, 1])
+    prog = [DIBAO, DIBAO, TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, NONE, DIBAO]
+    first, size = [0, 1, 2, 3, 4, 5], [1, 1, 1, 1, 1, 2]
+    deps = [services.dependants(g, f, k, levels) for g, f, k in zip(prog, first, size, strict=True)]
+    assert deps == [1, 0, 1, 0, 0, 2]  # each member who cannot look after themselves
     assert_allclose(services.demand(P, [1, 0, 3]), [100.0, 0.0, 300.0])
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from rulekit import each, params
+from safetynet import assessment
 from safetynet.rules import TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, tekun
 from safetynet.rules.parameters import RuleParams
 
@@ -25,10 +27,26 @@ def test_is_elderly() -> None:
 
 
 def test_able_bodied_by_date() -> None:
-    # n_16_17, n_18_59, n_disabled_severe, n_disabled_mental
-    args = ([1, 0, 0, 2], [0, 1, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1])
-    assert_array_equal(each(tekun.able_bodied)(BEFORE, *args), [1, 0, 1, 1])
-    assert_array_equal(each(tekun.able_bodied)(AFTER, *args), [0, 0, 1, 0])
+    # members: 16-year-old; 40 grade-1 physical; 40; 17 grade-3 mental; 70; 10 grade-1 + 40
+    age = np.array([16, 40, 40, 17, 70, 10, 40])
+    kind = np.array([0, 1, 0, 2, 0, 1, 0])
+    grade = np.array([0, 1, 0, 3, 0, 1, 0])
+    first, size = [0, 1, 2, 3, 4, 5], [1, 1, 1, 1, 1, 2]
+
+    ill = np.zeros(age.size, dtype=bool)
+
+    def able(p: RuleParams) -> list[int]:
+        tests = assessment.household_tests
+        return [
+            tests(p, False, k, f, age, kind, grade, ill, 0.0)[2]
+            for f, k in zip(first, size, strict=True)
+        ]
+
+    assert able(BEFORE) == [1, 0, 1, 0, 0, 1]
+    # the parent of a severely disabled child stays able-bodied (counted per person)
+    assert able(AFTER) == [0, 0, 1, 0, 0, 1]
+    assert_array_equal(each(tekun.is_able_bodied)(AFTER, age, kind, grade),
+                       [False, False, True, False, False, False, True])  # fmt: skip
 
 
 def test_eligible_needs_every_condition() -> None:
@@ -48,9 +66,12 @@ def test_basic_living_and_floor() -> None:
     assert tekun.standard_floor(params(standard_urban=640.0)) == pytest.approx(832.0)
 
 
-def test_care_subsidy_most_dependent_member_and_others_able() -> None:
-    care = each(tekun.care_subsidy)(AFTER, [2, 1, 0, 2, 2], [1, 1, 1, 3, 0])
-    assert_allclose(care, [500.0, 250.0, 50.0, 600.0, 0.0])
+def test_care_subsidy_by_each_members_level() -> None:
+    levels = np.array([2, 1, 0, 2, 0, 0, 2, 2])
+    first, size = [0, 1, 2, 3, 6, 0], [1, 1, 1, 3, 2, 0]
+    care = [tekun.care_subsidy(AFTER, f, k, levels) for f, k in zip(first, size, strict=True)]
+    # a couple both unable to look after themselves: two "unable" rates
+    assert_allclose(care, [500.0, 250.0, 50.0, 600.0, 1000.0, 0.0])
     assert_allclose(each(tekun.care_rate)(AFTER, [0, 1, 2]), [50.0, 250.0, 500.0])
 
 

@@ -38,6 +38,7 @@ def _valid(n: int = 4) -> Households:
     hh["programme"] = [3, 0, 1, 0][:n]
     hh["covered_persons"] = [1, 0, 3, 0][:n]
     hh["weight"] = [10.0, 10.0, 12.5, 12.5][:n]
+    hh.members_from_counts()
     return hh
 
 
@@ -58,10 +59,13 @@ def test_every_column_declared_once_with_known_dtype() -> None:
 
 def test_row_fits_the_memory_budget() -> None:
     per_row = schema.bytes_per_household()
+    per_person = schema.bytes_per_person()
     assert per_row == sum(np.dtype(c.dtype).itemsize for c in SCHEMA)
-    assert per_row <= 200
-    hh = empty(1000)
-    assert hh.nbytes == 1000 * per_row
+    assert per_person == sum(np.dtype(c.dtype).itemsize for c in schema.PERSON_SCHEMA)
+    # members included: Yunnan's mean family household has about 3 members, + 1 free slot
+    assert per_row + 5 * per_person <= 200
+    hh = empty(1000)  # one slot each
+    assert hh.nbytes == 1000 * (per_row + per_person)
 
 
 def test_empty_has_declared_dtypes_and_defaults() -> None:
@@ -72,8 +76,8 @@ def test_empty_has_declared_dtypes_and_defaults() -> None:
         assert hh[c.name].dtype == np.dtype(c.dtype), c.name
     assert (hh["pending_months"] == -1).all()
     assert (hh["size"] == 1).all() and (hh["weight"] == 1.0).all()
-    with pytest.raises(InputError, match="size = n_0_15"):
-        hh.validate()  # size 1 but no member in any age band
+    with pytest.raises(InputError, match="n_0_15 = count over the members"):
+        hh.validate()  # one member (aged 0) but no count in any age band
     empty(0).validate()
 
 
@@ -161,7 +165,8 @@ def test_take_copy_concat() -> None:
 def test_to_xarray_uses_declared_attrs_and_round_trips() -> None:
     hh = _valid()
     ds = hh.to_xarray()
-    assert list(ds.data_vars) == list(hh.columns)
+    persons = [f"person_{c}" for c in schema.PERSON_COLUMNS]
+    assert list(ds.data_vars) == [*hh.columns, *persons]
     assert ds.sizes["household"] == 4
     for c in SCHEMA:
         attrs = ds[c.name].attrs
@@ -173,6 +178,9 @@ def test_to_xarray_uses_declared_attrs_and_round_trips() -> None:
     back = Households.from_xarray(ds)
     for name in hh.columns:
         np.testing.assert_array_equal(back[name], hh[name])
+    for name in schema.PERSON_COLUMNS:
+        np.testing.assert_array_equal(back.persons[name], hh.persons[name])
+    back.validate()
 
 
 def test_allowed_values_text() -> None:
@@ -188,8 +196,9 @@ def test_docs_table_is_generated_from_the_schema() -> None:
     """docs/population.md carries schema_markdown() verbatim (one declaration, two uses)."""
     text = (REPO / "docs" / "population.md").read_text(encoding="utf-8")
     assert schema.schema_markdown() in text
+    assert schema.schema_markdown(schema.PERSON_SCHEMA) in text
     documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", text, flags=re.M))
-    assert documented == {c.name for c in SCHEMA}
+    assert documented == {c.name for c in (*SCHEMA, *schema.PERSON_SCHEMA)}
 
 
 @settings(max_examples=60, deadline=None)
@@ -215,6 +224,7 @@ def test_households_built_from_age_counts_validate(rows: list[tuple[int, ...]]) 
     hh["n_65p"] = np.minimum(a[:, 3], a[:, 4])
     hh["n_workers"] = np.minimum(a[:, 1] + a[:, 2], a[:, 4])
     hh["weight"] = a[:, 5]
+    hh.members_from_counts()
     hh.validate()
     mask = np.arange(n) % 2 == 0
     total = hh.take(mask).total_persons() + hh.take(~mask).total_persons()

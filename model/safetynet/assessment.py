@@ -7,7 +7,8 @@ rule cases (:mod:`safetynet.cases`) and the per-household Mesa reference (both t
 :func:`safetynet.rules.compiled.plain`).
 
 - :func:`household_tests`: what does not depend on income (standard, asset test, able-bodied
-  members, single-person candidates, benefit class);
+  members, single-person candidates, benefit class), per member where the rule book states a
+  rule per person (the household's members are contiguous rows of the person table);
 - :func:`per_capita_income`: one view of income (true, or as the administration assesses it);
 - :func:`eligibility`: the eligibility order, tekun → whole-household dibao → edge family →
   single-person inclusion;
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from safetynet import members
 from safetynet.rules import (
     DIBAO,
     DIBAO_SINGLE,
@@ -43,27 +45,51 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @rule
+def standard_and_assets(p: RuleParams, urban: bool, size: int, assets: float) -> tuple[float, bool]:
+    """(dibao standard for the residence, yuan/person/month; assets within the limit)."""
+    std = dibao.local_standard(p, urban)
+    return std, dibao.assets_ok(p, assets, size, std)
+
+
+@rule
+def member_tests(
+    p: RuleParams, first: int, size: int, age: Any, disability: Any, grade: Any, ill: Any
+) -> tuple[int, int, int]:
+    """What the rules say about the members, person by person: (able-bodied members,
+    members who may be covered alone, benefit class). The household's members are rows
+    ``first`` .. ``first + size - 1`` of the person arrays; each per-person rule reads one
+    member (``tekun.is_able_bodied``, ``dibao.qualifies_alone``, ``tekun.is_elderly``), so a
+    person counts once whatever number of conditions they meet."""
+    able = candidates = n_severe = n_mental = n_ill = n_elderly = 0
+    for k in range(first, first + size):
+        a, d, g, sick = int(age[k]), int(disability[k]), int(grade[k]), bool(ill[k])
+        able += tekun.is_able_bodied(p, a, d, g)
+        candidates += dibao.qualifies_alone(p, d, g, sick)
+        n_severe += members.is_severe(d, g)
+        n_mental += members.is_mental_3_4(d, g)
+        n_ill += sick
+        n_elderly += tekun.is_elderly(p, a)
+    category = dibao.benefit_category(able, n_severe, n_ill, n_mental, n_elderly)
+    return able, candidates, category
+
+
+@rule
 def household_tests(
     p: RuleParams,
     urban: bool,
     size: int,
-    n_16_17: int,
-    n_18_59: int,
-    n_60p: int,
-    n_disabled_severe: int,
-    n_disabled_mental: int,
-    n_ill: int,
+    first: int,
+    age: Any,
+    disability: Any,
+    grade: Any,
+    ill: Any,
     assets: float,
 ) -> tuple[float, bool, int, int, int]:
     """The rule results that do not depend on income: (dibao standard yuan/person/month,
-    assets within the limit, able-bodied members, single-person candidates, benefit class)."""
-    std = dibao.local_standard(p, urban)
-    ok = dibao.assets_ok(p, assets, size, std)
-    able = tekun.able_bodied(p, n_16_17, n_18_59, n_disabled_severe, n_disabled_mental)
-    candidates = dibao.single_person_candidates(
-        p, size, n_disabled_severe, n_disabled_mental, n_ill
-    )
-    category = dibao.benefit_category(able, n_disabled_severe, n_ill, n_disabled_mental, n_60p)
+    assets within the limit, able-bodied members, single-person candidates, benefit class):
+    :func:`standard_and_assets` and :func:`member_tests`."""
+    std, ok = standard_and_assets(p, urban, size, assets)
+    able, candidates, category = member_tests(p, first, size, age, disability, grade, ill)
     return std, ok, able, candidates, category
 
 
@@ -154,15 +180,17 @@ def payments(
     edge: bool,
     size: int,
     persons: int,
-    care_level: int,
+    first: int,
+    care_level: Any,
 ) -> tuple[float, float, float, float]:
     """The money lines other than dibao and temporary assistance, yuan/household/month:
-    (tekun basic living, tekun care subsidy, price subsidy, one-time subsidy)."""
+    (tekun basic living, tekun care subsidy, price subsidy, one-time subsidy).
+    ``care_level``: the person array of self-care levels (members from ``first``)."""
     basic = 0.0
     care = 0.0
     if programme >= TEKUN_DISPERSED:
         basic = tekun.basic_living(p, persons)
-        care = tekun.care_subsidy(p, care_level, persons)
+        care = tekun.care_subsidy(p, first, size, care_level)
     price_persons = price_subsidy.covered_persons(p, programme, edge, persons, size)
     price = price_subsidy.household_subsidy(price_subsidy.rate(p, urban), price_persons)
     once = price_subsidy.one_time_subsidy(p, programme, persons)
@@ -209,14 +237,8 @@ def take(a: Assessment, rows: np.ndarray) -> Assessment:
 ASSESS_COLUMNS = (
     "urban",
     "size",
-    "n_16_17",
-    "n_18_59",
-    "n_60p",
+    "first_member",
     "n_workers",
-    "n_disabled_severe",
-    "n_disabled_mental",
-    "n_ill",
-    "care_level",
     "income_wage",
     "income_farm",
     "income_transfer",
@@ -226,6 +248,8 @@ ASSESS_COLUMNS = (
     "exp_disability",
     "has_supporter",
 )
+#: person columns :func:`assess` reads, after the household columns
+ASSESS_PERSON_COLUMNS = ("age", "disability", "disability_grade", "ill", "care_level")
 
 
 @rule
@@ -235,14 +259,8 @@ def _assess_rows(
     factor: Any,
     urban: Any,
     size: Any,
-    n_16_17: Any,
-    n_18_59: Any,
-    n_60p: Any,
+    first: Any,
     n_workers: Any,
-    severe: Any,
-    mental: Any,
-    ill: Any,
-    care_level: Any,
     wage: Any,
     farm: Any,
     transfer: Any,
@@ -251,6 +269,11 @@ def _assess_rows(
     schooling: Any,
     disability: Any,
     supporter: Any,
+    age: Any,
+    kind: Any,
+    grade: Any,
+    ill: Any,
+    care_level: Any,
     out_f: Any,
     out_b: Any,
     out_i: Any,
@@ -258,17 +281,9 @@ def _assess_rows(
     for j in range(rows.shape[0]):
         i = rows[j]
         sz = int(size[i])
+        f0 = int(first[i])
         std, ok, able, cand, category = household_tests(
-            p,
-            urban[i],
-            sz,
-            int(n_16_17[i]),
-            int(n_18_59[i]),
-            int(n_60p[i]),
-            int(severe[i]),
-            int(mental[i]),
-            int(ill[i]),
-            float(assets[i]),
+            p, urban[i], sz, f0, age, kind, grade, ill, float(assets[i])
         )
         f = factor[i]
         pci = per_capita_income(
@@ -288,7 +303,7 @@ def _assess_rows(
         b_one = dibao.single_person_benefit(p, pci, std, max(n_single, 1))
         b_single = b_one if n_single > 0 else 0.0
         basic = tekun.basic_living(p, sz)
-        care = tekun.care_subsidy(p, int(care_level[i]), sz)
+        care = tekun.care_subsidy(p, f0, sz, care_level)
         if tk:
             expected = (basic + care) / max(sz, 1)
         elif whole:
@@ -312,9 +327,9 @@ def _assess_rows(
 def assess(
     hh: Any, month: MonthParameters, income_factor: npt.ArrayLike | None = None
 ) -> Assessment:
-    """The rules on every household of ``hh`` (any household columns store) with the month's
-    parameters; ``income_factor`` (float32, per household or one value) scales wage and farm
-    income as the administration sees it (None: true income)."""
+    """The rules on every household of ``hh`` (``schema.Households``, members included) with
+    the month's parameters; ``income_factor`` (float32, per household or one value) scales
+    wage and farm income as the administration sees it (None: true income)."""
     n = int(hh["size"].shape[0])
     factor = np.broadcast_to(
         np.asarray(1.0 if income_factor is None else income_factor, dtype=np.float32), (n,)
@@ -324,6 +339,7 @@ def assess(
     out_i = np.zeros(n, dtype=np.int64)
     county = np.asarray(hh["county"])
     columns = [np.asarray(hh[c]) for c in ASSESS_COLUMNS]
+    columns += [np.asarray(hh.persons[c]) for c in ASSESS_PERSON_COLUMNS]
     order = np.argsort(county, kind="stable")
     values, starts = np.unique(county[order], return_index=True)
     ends = [*starts[1:].tolist(), n]

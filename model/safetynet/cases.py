@@ -27,12 +27,13 @@ import numpy.typing as npt
 
 from safetynet import assessment, guard, refdata
 from safetynet.constants import (
-    BAND_16_17_HIGH,
-    BAND_16_17_LOW,
     CARE_LEVELS,
     DIBAO,
     DIBAO_SINGLE,
+    MENTAL_DISABILITY,
+    NO_DISABILITY,
     NONE,
+    OTHER_DISABILITY,
     PROGRAMME_NAMES,
     PROGRAMMES,
 )
@@ -41,6 +42,7 @@ from safetynet.params import CountyParameter, Override, Parameter, ParameterSet,
 from safetynet.rules import checks, dibao, funding, price_subsidy, services, tekun, temporary
 from safetynet.rules.compiled import plain
 from safetynet.rules.parameters import TIERS, month_parameters
+from safetynet.schema import PERSON_COLUMN_BY_NAME
 
 DEFAULT_MARGIN = 0.01
 #: overrides in a case replace the parameter at every date from this day on
@@ -174,7 +176,6 @@ exp_schooling | number | yuan/month | 0 | 教育支出 | Schooling spending
 exp_disability | number | yuan/month | 0 | 残疾支出 | Disability-related spending
 has_supporter | bool | - | false | 有法定赡养人 | A legally obliged supporter able to support
 tuopin | bool | - | false | 脱贫户 | Out-of-poverty household (not used by the rules)
-care_level | label | - | | 自理能力 | Most dependent member (default: from the members)
 programme | label | - | none | 上月救助类别 | Programme last month
 covered_persons | integer | persons | | 上月保障人数 | Persons covered last month (default: size)
 exit_months_left | integer | months | 0 | 渐退剩余月数 | Gradual-exit months left last month
@@ -757,39 +758,43 @@ def _arr(x: Any, dtype: Any = np.float64) -> npt.NDArray[Any]:
     return np.array([x], dtype=dtype)
 
 
-def household_columns(household: Mapping[str, Any], elderly_age: int) -> dict[str, Any]:
-    """The schema columns (docs/architecture.md "Households") of one case household, as
-    Python scalars: counts by age band and disability band derived from the members."""
+#: person-table disability kind of each case disability label
+_KIND = {label: (NO_DISABILITY if label == "none" else
+                 MENTAL_DISABILITY if label in ("intellectual", "mental") else OTHER_DISABILITY)
+         for label in DISABILITIES}  # fmt: skip
+
+
+def person_arrays(household: Mapping[str, Any]) -> dict[str, npt.NDArray[Any]]:
+    """The case household's members as person-table arrays (schema.PERSON_SCHEMA dtypes),
+    one row per member in the order given; the rules read them member by member."""
+    m = household["members"]
+    values = {
+        "age": [x["age"] for x in m],
+        "disability": [_KIND[x["disability"]] for x in m],
+        "disability_grade": [x["disability_grade"] for x in m],
+        "ill": [bool(x["serious_illness"]) for x in m],
+        "care_level": [CARE_LEVELS.index(x["care_level"]) for x in m],
+        "works": [bool(x["works"]) for x in m],
+    }
+    return {name: np.array(v, dtype=PERSON_COLUMN_BY_NAME[name].np_dtype)
+            for name, v in values.items()}  # fmt: skip
+
+
+def household_columns(household: Mapping[str, Any]) -> dict[str, Any]:
+    """The household columns of one case household, as Python scalars; counts (workers) from
+    the members, everything a rule reads per person stays in :func:`person_arrays`."""
     table = refdata.counties()
     m = household["members"]
-    ages = [x["age"] for x in m]
-    severe = [
-        x["disability"] != "none" and 1 <= x["disability_grade"] <= dibao.SEVERE_BAND_TOP for x in m
-    ]
-    mental = [
-        x["disability"] in ("intellectual", "mental")
-        and dibao.SEVERE_BAND_TOP < x["disability_grade"] <= dibao.MENTAL_BAND_TOP
-        for x in m
-    ]
-    care = household["care_level"] or max((x["care_level"] for x in m), key=CARE_LEVELS.index)
     covered = household["covered_persons"]
     h: dict[str, Any] = {
         "county": int(table.index_of([household["county"] or str(table.code[0])])[0]),
         "urban": bool(household["urban"]),
         "size": len(m),
-        "n_0_15": sum(a < BAND_16_17_LOW for a in ages),
-        "n_16_17": sum(BAND_16_17_LOW <= a <= BAND_16_17_HIGH for a in ages),
-        "n_60p": sum(a >= elderly_age for a in ages),
         "n_workers": sum(bool(x["works"]) for x in m),
-        "n_disabled_severe": sum(severe),
-        "n_disabled_mental": sum(mental),
-        "n_ill": sum(bool(x["serious_illness"]) for x in m),
-        "care_level": CARE_LEVELS.index(care),
         "programme": PROGRAMME_LABELS.index(household["programme"]),
         "covered_persons": len(m) if covered is None else int(covered),
         "exit_months_left": int(household["exit_months_left"]),
     }
-    h["n_18_59"] = h["size"] - h["n_0_15"] - h["n_16_17"] - h["n_60p"]
     for col in ("income_wage", "income_farm", "income_transfer"):
         h[col] = float(household[col] + sum(x[col] for x in m))
     for col in ("assets", "exp_medical", "exp_schooling", "exp_disability"):
@@ -827,21 +832,21 @@ def evaluate_household(
     temporary assistance, price subsidy, services.
     """
     ps = params.at(period)
-    k, ps_p, sv = ps.tekun, ps.price_subsidy, ps.services
-    h = household_columns(household, int(k.elderly_age))
+    ps_p, sv = ps.price_subsidy, ps.services
+    h = household_columns(household)
+    pa = person_arrays(household)
     month = month_parameters(params, period)
     r = month.county(h["county"])
-    size, care = h["size"], h["care_level"]
+    size, care = h["size"], pa["care_level"]
     std, ok, able, cand, category = _r.household_tests(
         r,
         h["urban"],
         size,
-        h["n_16_17"],
-        h["n_18_59"],
-        h["n_60p"],
-        h["n_disabled_severe"],
-        h["n_disabled_mental"],
-        h["n_ill"],
+        0,
+        pa["age"],
+        pa["disability"],
+        pa["disability_grade"],
+        pa["ill"],
         h["assets"],
     )
     income = (h["income_wage"], h["income_farm"], h["income_transfer"])
@@ -894,12 +899,12 @@ def evaluate_household(
     rate_urban, rate_rural = (rate, 0.0) if h["urban"] else (0.0, rate)
     r = r._replace(price_rate_urban=rate_urban, price_rate_rural=rate_rural)
     tekun_basic, tekun_care, price, one_time = _r.payments(
-        r, programme, h["urban"], edge, size, persons, care
+        r, programme, h["urban"], edge, size, persons, 0, care
     )
     price_n = _r.price_covered_persons(r, programme, edge, persons, size)
     index_m = price_subsidy.index_month(period, int(ps_p.index_lag_months))
     # purchased services against the county's year-to-date cap
-    deps = _r.dependants(programme, care)
+    deps = _r.dependants(programme, 0, size, care)
     demand = services.demand(sv, _arr(deps))
     spent = context["assistance_spending_ytd"]
     if math.isnan(spent):

@@ -72,10 +72,26 @@ MAX_JOB_GAIN_MONTHS: Final = 99
 BAND_16_17_LOW: Final = 16
 BAND_16_17_HIGH: Final = 17
 BAND_60_LOW: Final = 60
+BAND_65_LOW: Final = 65
+#: oldest age a person can reach (int8 ``age`` column of the person table)
+AGE_MAX: Final = 120
 #: width of each age band in months, for the monthly hazard of leaving it by ageing
 MONTHS_IN_0_15: Final = BAND_16_17_LOW * 12
 MONTHS_IN_16_17: Final = (BAND_16_17_HIGH + 1 - BAND_16_17_LOW) * 12
 MONTHS_IN_18_59: Final = (BAND_60_LOW - BAND_16_17_HIGH - 1) * 12
+
+#: person ``disability`` codes: none, physical or other kind, intellectual or mental
+NO_DISABILITY: Final = 0
+OTHER_DISABILITY: Final = 1
+MENTAL_DISABILITY: Final = 2
+#: disability grades (1 = most severe): grades 1–2 are 重度残疾 (``n_disabled_severe``);
+#: intellectual/mental grades 3–4 are ``n_disabled_mental``
+SEVERE_GRADE_TOP: Final = 2
+MENTAL_GRADE_TOP: Final = 4
+#: person ``care_level`` codes (index into CARE_LEVELS)
+ABLE: Final = 0
+PARTLY: Final = 1
+UNABLE: Final = 2
 
 #: draws per household and month, one stream each (in this order)
 DRAW_PURPOSES: Final = ("work", "health", "apply", "review", "temporary")

@@ -33,19 +33,22 @@ import numpy as np
 import numpy.typing as npt
 
 from safetynet import assessment as asm
+from safetynet import members
 from safetynet.behaviour import initial
 from safetynet.constants import (
+    ABLE,
+    AGE_MAX,
     DIBAO,
     DIBAO_SINGLE,
     EDGE_GROUP,
     GRADUAL_EXIT_GROUP,
     JOB_GAIN_WINDOW,
     MAX_JOB_GAIN_MONTHS,
-    MONTHS_IN_0_15,
-    MONTHS_IN_16_17,
-    MONTHS_IN_18_59,
+    NO_DISABILITY,
     NO_GROUP,
     NONE,
+    OTHER_DISABILITY,
+    SEVERE_GRADE_TOP,
     TEKUN_DISPERSED,
     TEKUN_DISPERSED_GROUP,
     TEKUN_INSTITUTIONAL,
@@ -54,9 +57,11 @@ from safetynet.constants import (
 )
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import rule
-from safetynet.rules.parameters import RuleParams
+from safetynet.rules.parameters import RuleParams, record_dtype, rule_params_of
 
 FloatArray = npt.NDArray[np.float64]
+#: no birth in a household of this size or more
+MAX_BIRTH_SIZE = 10
 
 
 def _f32(x: float) -> float:
@@ -97,6 +102,7 @@ class BehaviourParams(NamedTuple):
     incidence_div32: float
     urgent32: float
     severe32: float
+    month: int  # calendar month (1-12): members born in it are one year older
     # this county
     standard_start_urban: float  # dibao standard in the first month (take-up responds)
     standard_start_rural: float
@@ -104,11 +110,6 @@ class BehaviourParams(NamedTuple):
     new_wage_rural32: float
     job_gain_urban32: float  # job-finding rate per idle adult
     job_gain_rural32: float
-
-
-_BEHAVIOUR_KINDS = {
-    k: v for k, v in typing.get_type_hints(BehaviourParams).items() if v in (float, int)
-}
 
 
 def behaviour_values(p: Any) -> dict[str, Any]:
@@ -151,11 +152,53 @@ def behaviour_values(p: Any) -> dict[str, Any]:
     }
 
 
-def behaviour_params(province: dict[str, Any], **county: Any) -> BehaviourParams:
-    """:class:`BehaviourParams` of one county: the month's province-wide values
-    (:func:`behaviour_values`) and the county's own (keyword arguments)."""
-    values = {**province, **county}
-    return BehaviourParams(**{k: _BEHAVIOUR_KINDS[k](values[k]) for k in BehaviourParams._fields})
+#: one county's BehaviourParams as a numpy record (what the monthly kernel reads)
+BEHAVIOUR_DTYPE = record_dtype(typing.get_type_hints(BehaviourParams), {})
+
+
+@rule
+def behaviour_params_of(b: Any) -> BehaviourParams:
+    """The :class:`BehaviourParams` of one record of :data:`BEHAVIOUR_DTYPE`, inside compiled code
+    (the kernel reads the county's values as values, not from the table's memory)."""
+    return BehaviourParams(
+        b.growth32,
+        b.death_old32,
+        b.death_young32,
+        b.birth32,
+        b.ill_on32,
+        b.ill_off32,
+        b.disabled32,
+        b.medical_cost32,
+        b.disability_cost32,
+        b.job_loss32,
+        b.shock_keep32,
+        b.takeup_urban,
+        b.takeup_rural,
+        b.size_slope,
+        b.tekun_takeup_urban,
+        b.tekun_takeup_rural,
+        b.elasticity,
+        b.discovery,
+        b.apply32,
+        b.delay,
+        b.institution_able32,
+        b.institution_partly32,
+        b.institution_unable32,
+        b.review32,
+        b.caught32,
+        b.by_work32,
+        b.incidence32,
+        b.incidence_div32,
+        b.urgent32,
+        b.severe32,
+        b.month,
+        b.standard_start_urban,
+        b.standard_start_rural,
+        b.new_wage_urban32,
+        b.new_wage_rural32,
+        b.job_gain_urban32,
+        b.job_gain_rural32,
+    )
 
 
 class Columns(NamedTuple):
@@ -165,10 +208,13 @@ class Columns(NamedTuple):
     urban: Any
     weight: Any
     size: Any
+    first_member: Any
+    member_slots: Any
     n_0_15: Any
     n_16_17: Any
     n_18_59: Any
     n_60p: Any
+    n_65p: Any
     n_workers: Any
     n_disabled_severe: Any
     n_disabled_mental: Any
@@ -188,6 +234,14 @@ class Columns(NamedTuple):
     exit_months_left: Any
     edge: Any
     pending_months: Any
+    # the whole person table (first_member indexes it; schema.PERSON_SCHEMA)
+    age: Any
+    birth_month: Any
+    disability: Any
+    disability_grade: Any
+    ill: Any
+    person_care_level: Any
+    works: Any
     # engine state
     factor: Any  # assessed / true wage and farm income (float32)
     shock_left: Any  # months of a shock left (int8)
@@ -195,11 +249,29 @@ class Columns(NamedTuple):
     months_since_job_gain: Any  # int8, capped at MAX_JOB_GAIN_MONTHS
     temp_case: Any  # temporary case last month (bool)
     prev_code: Any  # caseload group last month (int8; NO_GROUP = none)
+    # assessment.member_tests of last month, kept while the members and their rules stand
+    tests_valid: Any  # bool
+    tests_able: Any  # int8
+    tests_candidates: Any  # int8
+    tests_category: Any  # int8
 
 
-#: household columns of :class:`Columns` (the rest is engine state)
-COLUMNS = Columns._fields[: Columns._fields.index("factor")]
-ENGINE_STATE = Columns._fields[len(COLUMNS) :]
+#: rule parameters that :func:`assessment.member_tests` reads: when one changes in a county,
+#: its households' member tests are redone (else they are kept while the members stand)
+MEMBER_RULE_FIELDS = (
+    "minor_age_limit",
+    "elderly_age",
+    "single_person_disability_grade_max",
+    "single_person_mental_grade_max",
+    "single_person_serious_illness",
+)
+
+#: household columns of :class:`Columns`, then the person columns, then engine state
+COLUMNS = Columns._fields[: Columns._fields.index("age")]
+PERSON_FIELDS = Columns._fields[len(COLUMNS) : Columns._fields.index("factor")]
+#: person-table column of each person field of :class:`Columns`
+PERSON_COLUMNS = {f: ("care_level" if f == "person_care_level" else f) for f in PERSON_FIELDS}
+ENGINE_STATE = Columns._fields[Columns._fields.index("factor") :]
 
 
 class Sums(NamedTuple):
@@ -274,23 +346,62 @@ def _take_up_probability(
 
 
 @rule
-def step_county(
-    h: Columns, u: Any, r: RuleParams, b: BehaviourParams, sums: Sums, pos: int, money: Any
+def step_counties(
+    h: Columns,
+    u: Any,
+    rules: Any,
+    behaviour: Any,
+    sums: Sums,
+    positions: Any,
+    lo: Any,
+    hi: Any,
+    u0: Any,
+    money: Any,
+    fresh: Any,
 ) -> None:
-    """One month of the household phases for the households of one county (``h``: that
-    county's slices); adds the county's weighted sums to row ``pos`` of ``sums`` and, when
-    ``money`` has a row per household, writes each household's money lines there."""
+    """One month of the household phases for a group of counties, one compiled call: county
+    ``k`` of the group is position ``positions[k]`` of the run, households ``lo[k]`` ..
+    ``hi[k] - 1`` of ``h`` (the whole columns and person table), draws from column ``u0[k]`` of
+    ``u``; ``rules`` / ``behaviour``: the month's parameter records of every county of the run
+    (``RULE_DTYPE`` / ``BEHAVIOUR_DTYPE``, read by name like the NamedTuples); ``fresh[c]``:
+    the rules on members changed since last month in county ``c`` (their results are redone)."""
+    for k in range(positions.shape[0]):
+        c = positions[k]
+        r = rule_params_of(rules[c])
+        b = behaviour_params_of(behaviour[c])
+        step_county(h, u, r, b, sums, c, money, lo[k], hi[k], u0[k], bool(fresh[c]))
+
+
+@rule
+def step_county(
+    h: Columns,
+    u: Any,
+    r: RuleParams,
+    b: BehaviourParams,
+    sums: Sums,
+    pos: int,
+    money: Any,
+    row_start: int,
+    row_stop: int,
+    u0: int,
+    fresh: bool,
+) -> None:
+    """One month of the household phases for households ``row_start`` .. ``row_stop - 1``
+    of ``h`` (one county; its draws are columns ``u0`` .. of ``u``); adds the county's
+    weighted sums to row ``pos`` of ``sums`` and, when ``money`` has rows (one per household
+    of ``h``), writes each household's money lines there. ``r`` / ``b``: the county's
+    parameters. ``fresh``: a rule parameter of the member tests changed since last month
+    (``MEMBER_RULE_FIELDS``), so no household keeps last month's results."""
     # the arrays once per call (read inside the loop as plain local arrays)
     c_urban = h.urban
     c_weight = h.weight
     c_size = h.size
-    c_n_0_15 = h.n_0_15
-    c_n_16_17 = h.n_16_17
+    c_first = h.first_member
+    c_slots = h.member_slots
     c_n_18_59 = h.n_18_59
     c_n_60p = h.n_60p
     c_n_workers = h.n_workers
     c_n_disabled_severe = h.n_disabled_severe
-    c_n_disabled_mental = h.n_disabled_mental
     c_n_ill = h.n_ill
     c_care_level = h.care_level
     c_income_wage = h.income_wage
@@ -313,6 +424,17 @@ def step_county(
     c_months_since_job_gain = h.months_since_job_gain
     c_temp_case = h.temp_case
     c_prev_code = h.prev_code
+    c_tests_valid = h.tests_valid
+    c_tests_able = h.tests_able
+    c_tests_candidates = h.tests_candidates
+    c_tests_category = h.tests_category
+    p_age = h.age
+    p_birth = h.birth_month
+    p_dis = h.disability
+    p_grade = h.disability_grade
+    p_ill = h.ill
+    p_care = h.person_care_level
+    p_works = h.works
     s_money = sums.money
     s_asked = sums.asked
     s_on_programme = sums.on_programme
@@ -325,9 +447,9 @@ def step_county(
     s_ineligible_covered = sums.ineligible_covered
     s_population_households = sums.population_households
     s_population_persons = sums.population_persons
-    n = c_size.shape[0]
-    keep_money = money.shape[0] == n
-    for i in range(n):
+    keep_money = money.shape[0] > 0
+    for i in range(row_start, row_stop):
+        j = u0 + i - row_start  # this household's column of the draws
         is_urban = c_urban[i]
         # ------------------------------------------------------------- life events
         # income growth, one demographic or health event at most (competing risks on one
@@ -335,11 +457,26 @@ def step_county(
         c_income_wage[i] = _r32(c_income_wage[i] * b.growth32)
         c_income_farm[i] = _r32(c_income_farm[i] * b.growth32)
         sz = int(c_size[i])
+        f0 = int(c_first[i])
+        # ageing: members born in this calendar month are one year older
+        changed = False
+        # the members' rule results of last month stand unless a member or a rule changes:
+        # a birthday at the tekun minor limit or the elderly age, any life event below
+        valid = c_tests_valid[i] and not fresh
+        for k in range(f0, f0 + sz):
+            if p_birth[k] == b.month and p_age[k] < AGE_MAX:
+                a = int(p_age[k]) + 1
+                p_age[k] = a
+                changed = changed or members.starts_band(a)
+                if a == r.minor_age_limit or a == r.elderly_age:
+                    valid = False
+        if changed:
+            _recount(h, i, f0, sz)
         if sz > 0:
             n60, n18 = int(c_n_60p[i]), int(c_n_18_59[i])
-            n16, n0 = int(c_n_16_17[i]), int(c_n_0_15[i])
             ill, dis = int(c_n_ill[i]), int(c_n_disabled_severe[i])
-            uh = float(u[1, i])
+            room = sz < MAX_BIRTH_SIZE and sz < int(c_slots[i])
+            uh = float(u[1, j])
             # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
             hi = _r32(b.death_old32 * n60)
             event = 0
@@ -347,47 +484,42 @@ def step_county(
                 hi = _r32(hi + _r32(b.death_young32 * (sz - n60)))
                 event = 1
             if event == 1 and not uh < hi:
-                hi = _r32(hi + (_r32(b.birth32 * n18) if sz < 10 else 0.0))
+                hi = _r32(hi + (_r32(b.birth32 * n18) if room else 0.0))
                 event = 2
             if event == 2 and not uh < hi:
-                hi = _r32(hi + _r32(n0 / MONTHS_IN_0_15))
+                hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
                 event = 3
             if event == 3 and not uh < hi:
-                hi = _r32(hi + _r32(n16 / MONTHS_IN_16_17))
+                hi = _r32(hi + _r32(b.ill_off32 * ill))
                 event = 4
             if event == 4 and not uh < hi:
-                hi = _r32(hi + _r32(n18 / MONTHS_IN_18_59))
+                hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
                 event = 5
             if event == 5 and not uh < hi:
-                hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
-                event = 6
-            if event == 6 and not uh < hi:
-                hi = _r32(hi + _r32(b.ill_off32 * ill))
-                event = 7
-            if event == 7 and not uh < hi:
-                hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
-                event = 8
-            if event == 8 and not uh < hi:
                 event = -1
             if event == 0 or event == 1:
-                # one member dies: transfers fall pro rata; an empty household loses its money
+                # one member dies: transfers fall pro rata, their wage, medical and disability
+                # spending go; an empty household loses its money
+                k = members.dying_member(f0, sz, p_age, event == 0)
                 share_left = _r32((sz - 1) / sz) if sz > 1 else 0.0
                 c_income_transfer[i] = _r32(c_income_transfer[i] * share_left)
-                if event == 0:
-                    c_n_60p[i] -= 1
-                elif c_n_18_59[i] > 0:
-                    c_n_18_59[i] -= 1
-                elif c_n_16_17[i] > 0:
-                    c_n_16_17[i] -= 1
-                elif c_n_0_15[i] > 0:
-                    c_n_0_15[i] -= 1
-                elif c_n_60p[i] > 0:
-                    c_n_60p[i] -= 1
+                w = int(c_n_workers[i])
+                if p_works[k] and w > 0:
+                    c_income_wage[i] = _r32(c_income_wage[i] * _r32((w - 1) / w))
+                if p_ill[k]:
+                    c_exp_medical[i] = max(_r32(c_exp_medical[i] - b.medical_cost32), 0.0)
+                if members.is_severe(int(p_dis[k]), int(p_grade[k])):
+                    c_exp_disability[i] = max(_r32(c_exp_disability[i] - b.disability_cost32), 0.0)
+                last = f0 + sz - 1
+                p_age[k] = p_age[last]
+                p_birth[k] = p_birth[last]
+                p_dis[k] = p_dis[last]
+                p_grade[k] = p_grade[last]
+                p_ill[k] = p_ill[last]
+                p_care[k] = p_care[last]
+                p_works[k] = p_works[last]
                 sz -= 1
                 c_size[i] = sz
-                c_n_ill[i] = min(int(c_n_ill[i]), sz)
-                c_n_disabled_severe[i] = min(int(c_n_disabled_severe[i]), sz)
-                c_n_disabled_mental[i] = min(int(c_n_disabled_mental[i]), sz)
                 if sz == 0:
                     c_income_wage[i] = 0.0
                     c_income_farm[i] = 0.0
@@ -397,46 +529,53 @@ def step_county(
                     c_exp_disability[i] = 0.0
                     c_assets[i] = 0.0
             elif event == 2:
-                c_n_0_15[i] += 1
-                c_size[i] = sz + 1
+                k = f0 + sz  # a free slot of the household
+                p_age[k] = 0
+                p_birth[k] = b.month
+                p_dis[k] = NO_DISABILITY
+                p_grade[k] = 0
+                p_ill[k] = False
+                p_care[k] = ABLE
+                p_works[k] = False
+                sz += 1
+                c_size[i] = sz
             elif event == 3:
-                c_n_0_15[i] -= 1
-                c_n_16_17[i] += 1
-            elif event == 4:
-                c_n_16_17[i] -= 1
-                c_n_18_59[i] += 1
-            elif event == 5:
-                c_n_18_59[i] -= 1
-                c_n_60p[i] += 1
-            elif event == 6:
-                c_n_ill[i] += 1
+                p_ill[members.first_ill(f0, sz, p_ill, False)] = True
                 c_exp_medical[i] = _r32(c_exp_medical[i] + b.medical_cost32)
-            elif event == 7:
-                c_n_ill[i] -= 1
+            elif event == 4:
+                p_ill[members.first_ill(f0, sz, p_ill, True)] = False
                 c_exp_medical[i] = max(_r32(c_exp_medical[i] - b.medical_cost32), 0.0)
-            elif event == 8:
-                c_n_disabled_severe[i] += 1
+            elif event == 5:
+                k = members.first_not_severe(f0, sz, p_dis, p_grade)
+                if p_dis[k] == NO_DISABILITY:
+                    p_dis[k] = OTHER_DISABILITY
+                p_grade[k] = SEVERE_GRADE_TOP
                 c_exp_disability[i] = _r32(c_exp_disability[i] + b.disability_cost32)
-        # a worker who died or turned 60 stops working: wages fall pro rata
-        if c_n_workers[i] > c_n_18_59[i]:
-            c_income_wage[i] = _r32(c_income_wage[i] * _r32(c_n_18_59[i] / c_n_workers[i]))
-            c_n_workers[i] = c_n_18_59[i]
+            if event >= 0:
+                _recount(h, i, f0, sz)
+                valid = False
         msjg = min(int(c_months_since_job_gain[i]) + 1, MAX_JOB_GAIN_MONTHS)
-        # work: job loss (one worker) or gain (one idle adult), competing on one draw
+        # work: job loss (one worker) or gain (one idle adult aged 18-59), competing on one draw
         w = int(c_n_workers[i])
         p_loss = _r32(b.job_loss32 * w)
         gain = b.job_gain_urban32 if is_urban else b.job_gain_rural32
-        p_gain = _r32(gain * max(int(c_n_18_59[i]) - w, 0))
-        if float(u[0, i]) < p_loss:
+        uw = float(u[0, j])
+        # idle adults are at most n_18_59: count them only when the draw may be a gain
+        p_gain = 0.0
+        if uw >= p_loss and uw < _r32(p_loss + _r32(gain * int(c_n_18_59[i]))):
+            p_gain = _r32(gain * members.idle_adults(f0, sz, p_age, p_works))
+        if uw < p_loss:
             per_worker = _r32(c_income_wage[i] / w)
             c_income_wage[i] = max(_r32(c_income_wage[i] - per_worker), 0.0)
+            p_works[members.first_worker(f0, sz, p_works)] = False
             c_n_workers[i] = w - 1
-        elif float(u[0, i]) < _r32(p_loss + p_gain):
+        elif uw < _r32(p_loss + p_gain):
             if w > 0:
                 per_worker = _r32(c_income_wage[i] / w)
             else:
                 per_worker = b.new_wage_urban32 if is_urban else b.new_wage_rural32
             c_income_wage[i] = _r32(c_income_wage[i] + per_worker)
+            p_works[members.first_idle_adult(f0, sz, p_age, p_works)] = True
             c_n_workers[i] = w + 1
             msjg = 0
         c_months_since_job_gain[i] = msjg
@@ -448,18 +587,17 @@ def step_county(
         sz = int(c_size[i])
         alive = sz > 0
         size_f = float(sz)
-        std, assets_ok, able, candidates, category = asm.household_tests(
-            r,
-            is_urban,
-            sz,
-            int(c_n_16_17[i]),
-            int(c_n_18_59[i]),
-            int(c_n_60p[i]),
-            int(c_n_disabled_severe[i]),
-            int(c_n_disabled_mental[i]),
-            int(c_n_ill[i]),
-            float(c_assets[i]),
-        )
+        std, assets_ok = asm.standard_and_assets(r, is_urban, sz, float(c_assets[i]))
+        if valid:
+            able = int(c_tests_able[i])
+            candidates = int(c_tests_candidates[i])
+            category = int(c_tests_category[i])
+        else:
+            able, candidates, category = asm.member_tests(r, f0, sz, p_age, p_dis, p_grade, p_ill)
+            c_tests_able[i] = able
+            c_tests_candidates[i] = candidates
+            c_tests_category[i] = category
+            c_tests_valid[i] = True
         wage, farm = float(c_income_wage[i]), float(c_income_farm[i])
         transfer = float(c_income_transfer[i])
         medical, schooling = float(c_exp_medical[i]), float(c_exp_schooling[i])
@@ -485,7 +623,7 @@ def step_county(
             r, pci_true, std, assets_ok, able, workers, supporter, sz, candidates
         )
         # ------------------------------------------------------------- applications
-        ua = float(u[2, i])
+        ua = float(u[2, j])
         prog = int(c_programme[i])
         pending = int(c_pending_months[i])
         if pending == 0:
@@ -519,7 +657,7 @@ def step_county(
         if prog == NONE:
             left = 0
         else:
-            ur = float(u[3, i])
+            ur = float(u[3, j])
             reviewed = ur < b.review32
             caught = (not reviewed) and ur < b.caught32
             if prog == DIBAO_SINGLE:
@@ -550,7 +688,7 @@ def step_county(
         c_programme[i] = prog
         c_exit_months_left[i] = left
         # ------------------------------------------------------------- temporary_assistance
-        ut = float(u[4, i])
+        ut = float(u[4, j])
         low = edge or whole or prog != NONE
         crisis = low and (ut < b.incidence32 or shocked) and alive
         temp_amount = 0.0
@@ -573,7 +711,7 @@ def step_county(
         c_last_benefit[i] = _r32(dibao_paid)
         c_covered_persons[i] = persons
         tekun_basic, tekun_care, price, one_time = asm.payments(
-            r, prog, is_urban, edge, sz, persons, int(c_care_level[i])
+            r, prog, is_urban, edge, sz, persons, f0, p_care
         )
         # ------------------------------------------------------------- county sums
         wt = float(c_weight[i])
@@ -592,7 +730,7 @@ def step_county(
             money[i, 5] = one_time
         if prog != NONE:
             s_on_programme[pos] += wt
-            s_asked[pos] += wt * services.dependants(prog, int(c_care_level[i]))
+            s_asked[pos] += wt * services.dependants(prog, f0, sz, p_care)
         # record: caseload groups, flows, targeting, population
         edge_now = edge and prog == NONE
         c_edge[i] = edge_now
@@ -625,6 +763,24 @@ def step_county(
         if alive:
             s_population_households[pos] += wt
         s_population_persons[pos] += wt * size_f
+
+
+@rule
+def _recount(h: Columns, i: int, first: int, size: int) -> None:
+    """Household ``i``'s count columns again from its members (after they changed)."""
+    c = members.member_counts(
+        first, size, h.age, h.disability, h.disability_grade, h.ill, h.person_care_level, h.works
+    )
+    h.n_0_15[i] = c[0]
+    h.n_16_17[i] = c[1]
+    h.n_18_59[i] = c[2]
+    h.n_60p[i] = c[3]
+    h.n_65p[i] = c[4]
+    h.n_workers[i] = c[5]
+    h.n_disabled_severe[i] = c[6]
+    h.n_disabled_mental[i] = c[7]
+    h.n_ill[i] = c[8]
+    h.care_level[i] = c[9]
 
 
 @rule

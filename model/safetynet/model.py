@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONE
 from safetynet.cpi_path import CpiPath
 from safetynet.params import ParameterSet
 from safetynet.rules import price_subsidy, services
-from safetynet.rules.parameters import RuleParams, month_parameters
+from safetynet.rules.parameters import RULE_DTYPE, month_parameters
 from safetynet.schema import Households
 from safetynet.streams import stream
 
@@ -73,9 +72,37 @@ def balanced_groups(agents: Sequence[CountyAgent], k: int) -> list[list[CountyAg
     return [g for g in groups if g]
 
 
-def _step_group(agents: Sequence[CountyAgent]) -> None:
-    for agent in agents:
-        agent.step_households()
+class CountyGroup:
+    """The counties one thread steps each month, in one compiled call: their positions, their
+    household ranges and the block of the month's draws of each (columns of one buffer)."""
+
+    def __init__(self, agents: Sequence[CountyAgent]) -> None:
+        self.agents = list(agents)
+        self.positions = np.array([a.position for a in agents], dtype=np.int64)
+        self.lo = np.array([a.slice.start for a in agents], dtype=np.int64)
+        self.hi = np.array([a.slice.stop for a in agents], dtype=np.int64)
+        sizes = self.hi - self.lo
+        self.u0 = (np.cumsum(sizes) - sizes).astype(np.int64)
+        self.u = np.empty((len(DRAW_PURPOSES), int(sizes.sum())), dtype=np.float32)
+
+    def step(self, model: SafetyNetModel) -> None:
+        """Shocks and draws county by county (each on its own streams), then the compiled
+        household phases of all the group's counties in one call."""
+        for agent, start in zip(self.agents, self.u0.tolist(), strict=True):
+            agent.draw(model, self.u[:, start : start + agent.n])
+        hm.step_counties(
+            model.views(),
+            self.u,
+            model.rule_table,
+            model.behaviour_table,
+            model.sums,
+            self.positions,
+            self.lo,
+            self.hi,
+            self.u0,
+            model.money_lines if model.keep_money else model.no_money,
+            model.member_rules_changed,
+        )
 
 
 @dataclass(frozen=True)
@@ -104,60 +131,31 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         }
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
-        self._views: hm.Columns | None = None
-        self._views_key: tuple[int, int] | None = None
 
     def new_year(self) -> None:
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
 
-    def step_households(self) -> None:
-        """This county's households through the month's household phases (compiled):
-        shocks count down and hit, the month's uniforms are drawn, then
-        :func:`safetynet.household_month.step_county` runs life events to benefits and adds the
-        county's sums to its row of ``model.sums``."""
-        model: SafetyNetModel = self.model
-        views = self._household_views()
-        left = views.shock_left
+    def draw(self, model: SafetyNetModel, u: np.ndarray) -> None:
+        """This county's shocks count down and hit, and the month's uniforms are drawn into
+        ``u`` (one row per draw purpose, one column per household)."""
+        left = model.shock_left[self.slice]
         np.subtract(left, 1, out=left, where=left > 0)
         for s in model.shocks:
             if s.start == model.date and self.index in s.county_indices:
                 hit = self.streams["shocks"].random(self.n) < s.severity
                 left[hit] = s.months
-        u = model.draw_buffer(self.n)
         for k, purpose in enumerate(DRAW_PURPOSES):
             self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
-        hm.step_county(
-            views,
-            u,
-            model.rule_params[self.position],
-            model.behaviour_params[self.position],
-            model.sums,
-            self.position,
-            model.money_lines[self.slice] if model.keep_money else model.no_money,
-        )
-
-    def _household_views(self) -> hm.Columns:
-        """This county's slices of the columns and engine state the compiled step works on,
-        taken again only when a column or the assessment factors have been replaced."""
-        model: SafetyNetModel = self.model
-        key = (model.hh.version, id(model.factor))
-        if self._views is None or self._views_key != key:
-            sl = self.slice
-            self._views = hm.Columns(
-                *(model.hh[name][sl] for name in hm.COLUMNS),
-                *(getattr(model, name)[sl] for name in hm.ENGINE_STATE),
-            )
-            self._views_key = key
-        return self._views
 
 
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]
     """Province model for one scenario and replicate.
 
-    Engine state per household besides the columns (12 bytes): ``factor`` (assessed / true
+    Engine state per household besides the columns (16 bytes): ``factor`` (assessed / true
     market income), ``shock_left``, ``last_benefit``, ``months_since_job_gain``,
-    ``temp_case``, ``prev_code`` (caseload group last month).
+    ``temp_case``, ``prev_code`` (caseload group last month), and last month's member tests
+    (``tests_*``, kept while the members and the rules on them stand).
     """
 
     def __init__(
@@ -210,6 +208,10 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.last_benefit = np.zeros(n, dtype=np.float32)
         self.months_since_job_gain = np.full(n, MAX_JOB_GAIN_MONTHS, dtype=np.int8)
         self.temp_case = np.zeros(n, dtype=bool)
+        self.tests_valid = np.zeros(n, dtype=bool)  # member tests kept from last month
+        self.tests_able = np.zeros(n, dtype=np.int8)
+        self.tests_candidates = np.zeros(n, dtype=np.int8)
+        self.tests_category = np.zeros(n, dtype=np.int8)
         # county position of each household: needed once, for the employment tables
         local = np.repeat(np.arange(n_c, dtype=np.int64), ends - bounds)
         loss = float(self.p.behaviour.job_loss_rate)
@@ -235,15 +237,16 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.standard_at_start_urban = np.asarray(p0.standard.urban, dtype=np.float64)
         self.standard_at_start_rural = np.asarray(p0.standard.rural, dtype=np.float64)
         self.sums = hm.new_sums(n_c, len(MONEY_LINES), len(GROUPS))
-        self.rule_params: list[RuleParams] = []
-        self.behaviour_params: list[hm.BehaviourParams] = []
+        self.rule_table = np.zeros(0, dtype=RULE_DTYPE)
+        self.behaviour_table = np.zeros(0, dtype=hm.BEHAVIOUR_DTYPE)
+        self._views: hm.Columns | None = None
+        self._views_key: tuple[int, int] | None = None
         self._factor_takeup: initial.TakeUp | None = None
         self.factor = np.empty(0, dtype=np.float32)
-        self._tls = threading.local()
         self._pool: ThreadPoolExecutor | None = None
         # one group of counties per thread, balanced by households (largest first, each
         # to the least loaded thread): one task per thread and month
-        self._groups = balanced_groups(self.county_agents, self.threads)
+        self._groups = [CountyGroup(g) for g in balanced_groups(self.county_agents, self.threads)]
         self.phases: tuple[tuple[str, Callable[[], None]], ...] = (
             ("prices", self.prices),
             ("households", self.households_step),
@@ -292,80 +295,83 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
 
     def _load_compiled(self) -> None:
         """Load (or compile, the first time on a machine) the compiled household step now, so
-        that it counts as model setup: a call on no households with arguments of the types
-        the run will use."""
-        none = slice(0, 0)
+        that it counts as model setup: a call on no county with arguments of the types the
+        run will use."""
         self._month_parameters()
-        views = hm.Columns(
-            *(self.hh[name][none] for name in hm.COLUMNS),
-            *(np.zeros(0, dtype=getattr(self, name).dtype) for name in hm.ENGINE_STATE),
-        )
-        hm.step_county(
-            views,
+        none = np.zeros(0, dtype=np.int64)
+        hm.step_counties(
+            self.views(),
             np.empty((len(DRAW_PURPOSES), 0), dtype=np.float32),
-            self.rule_params[0],
-            self.behaviour_params[0],
+            self.rule_table,
+            self.behaviour_table,
             hm.new_sums(1, len(MONEY_LINES), len(GROUPS)),
-            0,
+            none,
+            none,
+            none,
+            none,
             self.no_money,
+            self.member_rules_changed,
         )
 
-    def draw_buffer(self, n: int) -> np.ndarray:
-        """This thread's buffer for ``n`` households' uniforms (one row per draw purpose),
-        reused month after month so that no fresh memory is touched."""
-        size = len(DRAW_PURPOSES) * n
-        buf: np.ndarray | None = getattr(self._tls, "u", None)
-        if buf is None or buf.size < size:
-            buf = np.empty(len(DRAW_PURPOSES) * max(a.n for a in self.county_agents), np.float32)
-            self._tls.u = buf
-        return buf[:size].reshape(len(DRAW_PURPOSES), n)
+    def views(self) -> hm.Columns:
+        """The columns, the person table and the engine state the compiled step works on,
+        taken again only when a column or the assessment factors have been replaced."""
+        key = (self.hh.version, id(self.factor))
+        if self._views is None or self._views_key != key:
+            persons = self.hh.persons
+            self._views = hm.Columns(
+                *(self.hh[name] for name in hm.COLUMNS),
+                *(persons[hm.PERSON_COLUMNS[f]] for f in hm.PERSON_FIELDS),
+                *(getattr(self, name) for name in hm.ENGINE_STATE),
+            )
+            self._views_key = key
+            self.tests_valid[:] = False  # the members may have been replaced
+        return self._views
 
     def _month_parameters(self, rate_urban: Any = 0.0, rate_rural: Any = 0.0) -> None:
-        """The month's rule and behaviour parameters of every county (by name)."""
+        """The month's rule and behaviour parameters of every county (by name), as one record
+        per county (``RULE_DTYPE``, ``hm.BEHAVIOUR_DTYPE``), built field by field."""
         n_all = len(self.standard_at_start_urban)
+        ci = self.county_index
         rates = []
         for r in (rate_urban, rate_rural):
             full = np.zeros(n_all)
-            full[self.county_index] = r
+            full[ci] = r
             rates.append(full)
-        month = month_parameters(self.params, self.date, rates[0], rates[1])
-        province = hm.behaviour_values(self.p)
+        p = self.p
+        month = month_parameters(self.params, self.date, rates[0], rates[1], snapshot=p)
+        table_before = self.rule_table
+        self.rule_table = month.table(ci.tolist())
+        changed = np.ones(len(ci), dtype=bool)
+        if table_before.shape == self.rule_table.shape:
+            changed[:] = False
+            for name in hm.MEMBER_RULE_FIELDS:
+                changed |= table_before[name] != self.rule_table[name]
+        self.member_rules_changed = changed
+        table = np.zeros(len(ci), dtype=hm.BEHAVIOUR_DTYPE)
+        for name, value in hm.behaviour_values(p).items():
+            table[name] = value
         wage, gain = self.reference_wage_table, self.job_gain_table
-        self.rule_params = month.counties(self.county_index.tolist())
-        base = hm.behaviour_params(
-            province,
-            standard_start_urban=0.0,
-            standard_start_rural=0.0,
-            new_wage_urban32=0.0,
-            new_wage_rural32=0.0,
-            job_gain_urban32=0.0,
-            job_gain_rural32=0.0,
-        )
-        ci = self.county_index
-        own = zip(
-            self.standard_at_start_urban[ci].tolist(),
-            self.standard_at_start_rural[ci].tolist(),
-            wage[1::2].tolist(),
-            wage[0::2].tolist(),
-            gain[1::2].tolist(),
-            gain[0::2].tolist(),
-            strict=True,
-        )
-        n_own = 6  # the county fields, last in BehaviourParams
-        rows = [hm.BehaviourParams._make((*base[:-n_own], *row)) for row in own]
-        # behaviour parameters that vary by county (issue 15)
-        b, cal = self.p.behaviour, self.p.calibrated
-        varying = {
-            "discovery": b.per_county("discovery_rate")[ci].tolist(),
-            "takeup_urban": cal.per_county("takeup_urban")[ci].tolist(),
-            "takeup_rural": cal.per_county("takeup_rural")[ci].tolist(),
-            "tekun_takeup_urban": cal.per_county("tekun_takeup_urban")[ci].tolist(),
-            "tekun_takeup_rural": cal.per_county("tekun_takeup_rural")[ci].tolist(),
-            "delay": [int(x) for x in b.per_county("processing_delay_months")[ci].tolist()],
+        b, cal = p.behaviour, p.calibrated
+        own = {
+            "month": self.date.month,
+            "standard_start_urban": self.standard_at_start_urban[ci],
+            "standard_start_rural": self.standard_at_start_rural[ci],
+            "new_wage_urban32": wage[1::2],
+            "new_wage_rural32": wage[0::2],
+            "job_gain_urban32": gain[1::2],
+            "job_gain_rural32": gain[0::2],
+            # behaviour parameters that vary by county (issue 15)
+            "discovery": b.per_county("discovery_rate")[ci],
+            "takeup_urban": cal.per_county("takeup_urban")[ci],
+            "takeup_rural": cal.per_county("takeup_rural")[ci],
+            "tekun_takeup_urban": cal.per_county("tekun_takeup_urban")[ci],
+            "tekun_takeup_rural": cal.per_county("tekun_takeup_rural")[ci],
+            "delay": b.per_county("processing_delay_months")[ci].astype(np.int64),
         }
-        self.behaviour_params = [
-            r._replace(**{k: v[k_] for k, v in varying.items()}) for k_, r in enumerate(rows)
-        ]
+        for name, value in own.items():
+            table[name] = value
+        self.behaviour_table = table
 
     def households_step(self) -> None:
         """Life events, shocks, assessment, applications, reviews, temporary assistance and
@@ -381,11 +387,11 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self._month_parameters(self.price_rate_urban, self.price_rate_rural)
         hm.clear(self.sums)
         if len(self._groups) == 1:
-            _step_group(self._groups[0])
+            self._groups[0].step(self)
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(len(self._groups), thread_name_prefix="safetynet")
-        for _ in self._pool.map(_step_group, self._groups):
+        for _ in self._pool.map(lambda g: g.step(self), self._groups):
             pass
 
     # ------------------------------------------------------------------ phases

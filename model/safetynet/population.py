@@ -33,10 +33,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, special, stats
 
-from safetynet import refdata
+from safetynet import members, refdata
+from safetynet.constants import AGE_MAX, MENTAL_DISABILITY, NO_DISABILITY, OTHER_DISABILITY
 from safetynet.errors import InputError
 from safetynet.params import ParameterSet, load_parameters
-from safetynet.schema import Households, empty
+from safetynet.schema import MAX_MEMBERS, PERSON_SCHEMA, Households, Persons, empty, first_members
 from safetynet.streams import stream
 
 __all__ = [
@@ -118,6 +119,7 @@ class PopulationParams:
     schooling_16_17: float
     tuopin_rural_share: float
     tuopin_corr: float
+    age_65p_mean_years: float  # mean years over 65 of members 65+ (exponential)
     illness_cost: float  # behaviour.illness_medical_cost
     disability_cost: float  # behaviour.disability_cost
 
@@ -201,6 +203,7 @@ def population_params(params: ParameterSet, when: dt.date) -> PopulationParams:
         schooling_16_17=_m(p.schooling_cost, "age_16_17", "population.schooling_cost"),
         tuopin_rural_share=_m(p.tuopin, "rural_share", "population.tuopin"),
         tuopin_corr=_m(p.tuopin, "earning_correlation", "population.tuopin"),
+        age_65p_mean_years=float(p.age_65p_mean_years),
         illness_cost=float(b.behaviour.illness_medical_cost),
         disability_cost=float(b.behaviour.disability_cost),
     )  # fmt: skip
@@ -539,31 +542,37 @@ def _member_ages(
 def _person_states(
     p_hh: IntArray, p_age: npt.NDArray[np.int8], urban: BoolArray, pp: PopulationParams,
     rng: np.random.Generator,
-) -> dict[str, IntArray]:  # fmt: skip
-    """Step 4: per person grade 1–2 disability, grade 3–4 intellectual/mental disability,
-    serious illness and work; returned as counts per household."""
-    n = urban.shape[0]
+) -> dict[str, npt.NDArray[Any]]:  # fmt: skip
+    """Step 4: per person a grade 1–2 disability (any kind; grade 1 or 2 in equal shares,
+    recorded as physical/other), a grade 3–4 intellectual/mental disability (grade 3 or 4 in
+    equal shares), serious illness and work, by age band and residence."""
     u = rng.random((4, p_hh.size), dtype=np.float32)
-    severe = u[0] < pp.disability_severe[p_age]
-    mental = ~severe & (u[1] < pp.disability_mental[p_age])
+    p_severe = pp.disability_severe[p_age].astype(np.float32)
+    p_mental = pp.disability_mental[p_age].astype(np.float32)
+    severe = u[0] < p_severe
+    mental = ~severe & (u[1] < p_mental)
     ill = u[2] < pp.illness[p_age]
     work = ~(severe | mental | ill) & (u[3] < pp.work_rate[urban[p_hh].astype(np.int64), p_age])
-    return {name: np.bincount(p_hh[mask], minlength=n)
-            for name, mask in (("severe", severe), ("mental", mental), ("ill", ill),
-                               ("work", work))}  # fmt: skip
+    kind = np.where(severe, OTHER_DISABILITY, np.where(mental, MENTAL_DISABILITY, NO_DISABILITY))
+    grade = np.where(severe, np.where(u[0] < p_severe / 2, 1, 2),
+                     np.where(mental, np.where(u[1] < p_mental / 2, 3, 4), 0))  # fmt: skip
+    return {"severe": severe, "mental": mental, "ill": ill, "works": work,
+            "disability": kind, "disability_grade": grade}  # fmt: skip
 
 
-def _care_level(
-    n_severe: IntArray, n_mental: IntArray, k65: IntArray, u: npt.NDArray[np.float32],
+def _care_levels(
+    severe: BoolArray, mental: BoolArray, p_age: npt.NDArray[np.int8], u: npt.NDArray[np.float32],
     care: Mapping[str, float],
 ) -> IntArray:  # fmt: skip
-    """Self-care level of the most dependent member (0 able, 1 partly, 2 unable)."""
+    """Self-care level of each person (0 able, 1 partly, 2 unable): grade 1–2 disabled persons
+    partly / unable with severe_partly / severe_unable, grade 3–4 intellectual/mental persons
+    partly with mental_partly, other persons 65+ partly / unable with elderly_*."""
 
     def tiers(unable: float, partly: float) -> IntArray:
         return np.where(u < unable, 2, np.where(u < unable + partly, 1, 0))
 
     level = np.select(
-        [n_severe > 0, n_mental > 0, k65 > 0],
+        [severe, mental, p_age == _A65P],
         [tiers(care["severe_unable"], care["severe_partly"]),
          tiers(0.0, care["mental_partly"]),
          tiers(care["elderly_unable"], care["elderly_partly"])],
@@ -572,19 +581,46 @@ def _care_level(
     return level.astype(np.int64)
 
 
+#: first year and number of single years of each generation age band (65+: drawn)
+_BAND_YEARS = ((0, _YEARS_0_15), (_YEARS_0_15, _YEARS_16_17), (18, 42), (60, 5), (65, 0))
+
+
+def _single_ages(p_age: npt.NDArray[np.int8], pp: PopulationParams, u: FloatArray) -> IntArray:
+    """Single-year ages from the generation bands: equal cohorts inside 0–15, 16–17, 18–59 and
+    60–64; 65 + floor(exponential with mean ``age_65p_mean_years``) for 65+ (at most 120)."""
+    lo = np.array([b[0] for b in _BAND_YEARS])[p_age]
+    width = np.array([b[1] for b in _BAND_YEARS])[p_age]
+    within = np.floor(u * width)
+    excess = np.floor(-pp.age_65p_mean_years * np.log1p(-u))
+    years = np.where(p_age == _A65P, np.minimum(excess, AGE_MAX - lo), within)
+    out: IntArray = (lo + years).astype(np.int64)
+    return out
+
+
 def _generate_county(
     f: _CountyFacts, n: int, pp: PopulationParams, rng: np.random.Generator, out: dict[str, Any]
-) -> None:
+) -> tuple[dict[str, npt.NDArray[Any]], IntArray]:
     """Fill ``out`` (column -> array slice of length n) with the households of one county
-    (earnings are added afterwards by :func:`assign_market_income`)."""
+    (earnings are added afterwards by :func:`assign_market_income`); returns the county's
+    person-table rows (members contiguous by household, one free slot after each household's
+    members) and the slots per household."""
     size, urban = _sizes_and_urban(f, n, pp, rng)
     k65 = _members_65(f, size, pp, rng)
     p_hh, p_age = _member_ages(f, size, k65, pp, rng)
     by_age = np.bincount(p_hh * 5 + p_age, minlength=5 * n).reshape(n, 5)
-    counts = _person_states(p_hh, p_age, urban, pp, rng)
+    states = _person_states(p_hh, p_age, urban, pp, rng)
+    counts = {name: np.bincount(p_hh[states[key]], minlength=n)
+              for name, key in (("severe", "severe"), ("mental", "mental"), ("ill", "ill"),
+                                ("work", "works"))}  # fmt: skip
     # step 5: per household
     hu = rng.random((3, n), dtype=np.float32)
     hz = rng.standard_normal((6, n), dtype=np.float32)
+    # per person: single-year age, birth month, self-care level
+    pu = rng.random((2, p_hh.size))
+    ages = _single_ages(p_age, pp, pu[0])
+    birth_month = rng.integers(1, 13, p_hh.size)
+    care = _care_levels(states["severe"], states["mental"], p_age,
+                        pu[1].astype(np.float32), pp.care)  # fmt: skip
     area = urban.astype(np.int64)
     n60 = by_age[:, _A6064] + by_age[:, _A65P]
     rho = pp.pension_earning_corr
@@ -602,16 +638,6 @@ def _generate_county(
     columns: dict[str, npt.ArrayLike] = {
         "urban": urban,
         "size": size,
-        "n_0_15": by_age[:, _A0015],
-        "n_16_17": by_age[:, _A1617],
-        "n_18_59": by_age[:, _A1859],
-        "n_60p": n60,
-        "n_65p": k65,
-        "n_workers": counts["work"],
-        "n_disabled_severe": counts["severe"],
-        "n_disabled_mental": counts["mental"],
-        "n_ill": counts["ill"],
-        "care_level": _care_level(counts["severe"], counts["mental"], k65, hu[0], pp.care),
         "income_transfer": pension + support,
         "assets": size * pp.assets_median[area] * wealth,
         "exp_medical": counts["ill"] * pp.illness_cost,
@@ -623,9 +649,27 @@ def _generate_county(
         "earning_z": hz[0],
         "assess_z": hz[1],
         "propensity": hu[2],
+        "n_workers": counts["work"],
     }
     for name, values in columns.items():
         out[name][:] = values
+    # the person table of the county: members by household, then one free slot
+    slots = np.minimum(size + 1, MAX_MEMBERS)
+    first = np.cumsum(slots) - slots
+    order = np.argsort(p_hh, kind="stable")
+    hh_sorted = p_hh[order]
+    start_sorted = np.cumsum(size) - size
+    rank = np.arange(p_hh.size) - start_sorted[hh_sorted]
+    rows = first[hh_sorted] + rank
+    persons = {c.name: np.full(int(slots.sum()), c.default, dtype=c.np_dtype)
+               for c in PERSON_SCHEMA}  # fmt: skip
+    person_values: dict[str, npt.NDArray[Any]] = {
+              "age": ages, "birth_month": birth_month, "disability": states["disability"],
+              "disability_grade": states["disability_grade"], "ill": states["ill"],
+              "care_level": care, "works": states["works"]}  # fmt: skip
+    for name, v in person_values.items():
+        persons[name][rows] = v[order]
+    return persons, slots
 
 
 # --------------------------------------------------------------------------- public entry
@@ -673,14 +717,23 @@ def generate(
     cols = {name: hh[name] for name in hh.columns}
     ratio = _ratio_60_65(ct)
     start = 0
+    people: list[Persons] = []
+    all_slots = []
     for c, n in zip(chosen, sizes, strict=True):
         f = _facts(ct, c, ratio)
         part = {name: a[start : start + n] for name, a in cols.items()}
         part["county"][:] = c
         part["weight"][:] = f.households / n
-        _generate_county(f, n, pp, stream(seed, "population", c, replicate), part)
-        assign_market_income(Households(part), pp, ct)  # views: writes into hh
+        persons, slots = _generate_county(f, n, pp, stream(seed, "population", c, replicate), part)
+        people.append(Persons(persons))
+        all_slots.append(slots)
+        # views: writes into hh (the earnings read only household columns)
+        assign_market_income(Households(part, Persons.empty(0)), pp, ct)
         start += n
+    slots = np.concatenate(all_slots) if all_slots else np.zeros(0, np.int64)
+    hh.set_members(Persons.concat(people) if people else Persons.empty(0),
+                   first_members(slots), slots)  # fmt: skip
+    members.derive_counts(hh)
     return hh
 
 

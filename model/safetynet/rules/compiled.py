@@ -42,7 +42,7 @@ class Compiled(Protocol, Generic[P, R_co]):
 
 
 #: sources whose compiled code is linked into other compiled functions (rules are inlined)
-_SOURCES = ("rules/*.py", "assessment.py", "household_month.py")
+_SOURCES = ("rules/*.py", "assessment.py", "household_month.py", "members.py")
 
 
 def _refresh_cache() -> None:

@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from safetynet.constants import MENTAL_DISABILITY as _MENTAL
+from safetynet.constants import NO_DISABILITY as _NONE
+from safetynet.constants import OTHER_DISABILITY as _OTHER
 from safetynet.rules.compiled import rule
 from safetynet.rules.parameters import GAP, TIERED_CLASSES, RuleParams
 
-#: highest grade in each disability band of the household schema (docs/architecture.md):
-#: ``n_disabled_severe`` = grades 1–2 of any kind, ``n_disabled_mental`` = intellectual or
-#: mental grades 3–4. A band counts for single-person inclusion when the parameter's grade
-#: limit reaches the band's highest grade (the schema cannot tell grades inside a band).
-SEVERE_BAND_TOP = 2
-MENTAL_BAND_TOP = 4
-
 #: disability kinds of a person (``persons`` table): none, physical or other, intellectual/mental
-NO_DISABILITY, OTHER_DISABILITY, MENTAL_DISABILITY = 0, 1, 2
+NO_DISABILITY, OTHER_DISABILITY, MENTAL_DISABILITY = _NONE, _OTHER, _MENTAL
 
 
 @rule
@@ -96,9 +92,10 @@ def benefit_category(
 ) -> int:
     """Household class for the class layout of ``tiered_shares``: 0 class_a, 1 class_b, 2 class_c.
 
-    class_a: nobody able to work (``able_bodied`` 0, see ``tekun.able_bodied``) or a
+    class_a: nobody able to work (``able_bodied`` 0: no member ``tekun.is_able_bodied``) or a
     member with grade 1–2 disability or serious illness; class_b (partly able): a member with
-    grade 3–4 intellectual/mental disability or aged 60+; class_c: other low-income households
+    grade 3–4 intellectual/mental disability or elderly (``n_60p``: members aged
+    ``tekun.elderly_age`` or older); class_c: other low-income households
     (``dibao.tiered_shares``; classing ASSUMED after the rural A/B/C practice).
     """
     if able_bodied == 0 or n_disabled_severe + n_ill > 0:
@@ -206,27 +203,6 @@ def qualifies_alone(
     ):
         return True
     return serious_illness and p.single_person_serious_illness
-
-
-@rule
-def single_person_candidates(
-    p: RuleParams, size: int, n_disabled_severe: int, n_disabled_mental: int, n_ill: int
-) -> int:
-    """Members who may be covered alone (参照单人户), persons, at most the household size.
-
-    Grade 1–2 disabled members count when ``single_person_disability_grade_max`` ≥ 2, grade
-    3–4 intellectual/mental members when ``single_person_mental_grade_max`` ≥ 4, seriously ill
-    members when ``single_person_serious_illness`` (S4 二(一), S3 二(一), S2 二(一)).
-    A person both disabled and ill may be counted twice by the schema; the total is capped.
-    """
-    total = 0
-    if p.single_person_disability_grade_max >= SEVERE_BAND_TOP:
-        total += n_disabled_severe
-    if p.single_person_mental_grade_max >= MENTAL_BAND_TOP:
-        total += n_disabled_mental
-    if p.single_person_serious_illness:
-        total += n_ill
-    return min(total, size)
 
 
 @rule

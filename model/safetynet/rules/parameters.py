@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safetynet.params import CountyValues, ParameterSet
+from safetynet.rules.compiled import rule
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -130,6 +131,78 @@ _KINDS: dict[str, Any] = {
 }
 
 
+_TUPLE_SHAPES = {"tier_classes": (len(TIERS),), "tier_bounds": (TIER_BANDS,),
+                 "tier_paid": (TIER_BANDS + 1,)}  # fmt: skip
+_NUMPY_KIND = {float: np.float64, int: np.int64, bool: np.bool_}
+
+
+def record_dtype(fields: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]]) -> np.dtype[Any]:
+    """A numpy structured dtype with one field per NamedTuple field (float64, int64, bool;
+    float64 sub-arrays of ``shapes``): the compiled kernel reads a record of it by the same
+    attribute names (``p.edge_multiple``)."""
+    spec: list[Any] = []
+    for name, hint in fields.items():
+        if name in shapes:
+            spec.append((name, np.float64, shapes[name]))
+        else:
+            spec.append((name, _NUMPY_KIND[hint]))
+    return np.dtype(spec, align=True)
+
+
+#: one county's RuleParams as a numpy record (MonthParameters.table)
+RULE_DTYPE = record_dtype(typing.get_type_hints(RuleParams), _TUPLE_SHAPES)
+
+
+@rule
+def rule_params_of(r: Any) -> RuleParams:
+    """The :class:`RuleParams` of one record of :data:`RULE_DTYPE` (``MonthParameters.table``),
+    inside compiled code: the kernel reads the county's parameters as values, not from the
+    table's memory (the tiered bands stay views of the record). Fields in declaration order."""
+    return RuleParams(
+        r.standard_urban,
+        r.standard_rural,
+        r.employment_cost_deduction_share,
+        r.transfer_income_disregard_share,
+        r.rigid_expenditure_deduction_share,
+        r.asset_limit_months,
+        r.edge_multiple,
+        r.min_benefit,
+        r.benefit_formula,
+        r.tier_classes,
+        r.tier_bounds,
+        r.tier_paid,
+        r.single_person_income_share,
+        r.single_person_disability_grade_max,
+        r.single_person_mental_grade_max,
+        r.single_person_serious_illness,
+        r.gradual_exit_months,
+        r.tekun_standard,
+        r.standard_multiple,
+        r.minor_age_limit,
+        r.elderly_age,
+        r.care_subsidy_able,
+        r.care_subsidy_partly,
+        r.care_subsidy_unable,
+        r.institution_share_willing,
+        r.base_months_urgent,
+        r.base_months_expenditure,
+        r.severity_moderate,
+        r.severity_severe,
+        r.severity_major,
+        r.max_persons_counted,
+        r.duration_months_max,
+        r.case_by_case_threshold_months,
+        r.township_approval_limit,
+        r.advance_hours,
+        r.covers_dibao,
+        r.covers_tekun,
+        r.covers_edge,
+        r.price_rate_urban,
+        r.price_rate_rural,
+        r.one_time_rate,
+    )
+
+
 def read(p: Any, path: str, key: str | None) -> Any:
     """The value of ``path`` (``key``) in the snapshot ``p = params.at(date)``: a scalar, or an
     array over the counties (county tables, per-county parameters)."""
@@ -198,17 +271,18 @@ class MonthParameters:
             out[name] = kind(v) if kind is not None else v
         return RuleParams(**out)
 
-    def counties(self, positions: Sequence[int]) -> list[RuleParams]:
-        """:meth:`county` of each of ``positions`` (built column by column: fast)."""
-        columns = []
+    def table(self, positions: Sequence[int]) -> npt.NDArray[np.void]:
+        """:meth:`county` of each of ``positions`` as one structured array (``RULE_DTYPE``),
+        built field by field: what the monthly kernel reads, one record per county."""
+        idx = np.asarray(positions, dtype=np.int64)
+        out = np.zeros(idx.size, dtype=RULE_DTYPE)
         for name in RuleParams._fields:
             v = self.values[name]
-            kind = _KINDS.get(name)
-            if isinstance(v, np.ndarray) and v.ndim == 1 and kind is not None:
-                columns.append([kind(x) for x in v[list(positions)].tolist()])
+            if isinstance(v, np.ndarray) and v.ndim == 1 and name in _KINDS:
+                out[name] = v[idx]
             else:
-                columns.append([kind(v) if kind is not None else v] * len(positions))
-        return [RuleParams._make(row) for row in zip(*columns, strict=True)]
+                out[name] = v
+        return out
 
 
 def month_parameters(
@@ -216,12 +290,14 @@ def month_parameters(
     date: dt.date,
     price_rate_urban: npt.ArrayLike = 0.0,
     price_rate_rural: npt.ArrayLike = 0.0,
+    snapshot: Any = None,
 ) -> MonthParameters:
     """Read the household-rule parameters in force at ``date``. ``price_rate_*``: the month's
-    price-subsidy rate per person (per county, from the model's prices phase; 0 otherwise)."""
+    price-subsidy rate per person (per county, from the model's prices phase; 0 otherwise).
+    ``snapshot``: ``params.at(date)`` when the caller has it already (read once a month)."""
     from safetynet.rules import price_subsidy  # price_subsidy imports this module
 
-    p = params.at(date)
+    p = params.at(date) if snapshot is None else snapshot
     values: dict[str, Any] = {name: read(p, path, key) for name, (path, key) in SOURCES.items()}
     formula, classes, bounds, paid = tiered_layout(
         str(p.dibao.benefit_formula), p.dibao.tiered_shares

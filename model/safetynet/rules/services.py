@@ -8,7 +8,7 @@ month's purchase may not exceed ``cap_share`` × total assistance spending so fa
 
 How the engine calls this (each month; ``p = params.at(m).services``)::
 
-    n = services.dependants(h.programme, h.care_level)                   # per household
+    n = services.dependants(programme, first, size, care_level)          # per household
     demand = county_sum(services.demand(p, n) * h.weight)                # per county
     room = services.headroom(p, paid_ytd, other_spending_ytd)            # per county
     bought = services.allowed(demand, room)
@@ -19,6 +19,8 @@ including this month's. Money is yuan.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,14 +34,19 @@ PARTLY = 1
 
 
 @rule
-def dependants(programme: int, care_level: int) -> int:
-    """Dependants needing visits and care, persons per household: 1 where a dibao or dispersed
-    tekun household's most dependent member cannot fully look after themselves (``care_level``
-    1 partly or 2 unable), else 0. Institutional tekun residents are cared for by the
-    institution (S4 五(十四) 生活不能自理的老年人、未成年人、残疾人). The engine applies the
-    share who actually ask for the service (``behaviour.services_demand_share``)."""
-    assisted = programme in (DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED)
-    return 1 if assisted and care_level >= PARTLY else 0
+def dependants(programme: int, first: int, size: int, care_level: Any) -> int:
+    """Dependants needing visits and care, persons per household: the members of a dibao or
+    dispersed tekun household who cannot fully look after themselves (their own
+    ``care_level`` 1 partly or 2 unable), each counted. Institutional tekun residents are cared
+    for by the institution (S4 五(十四) 生活不能自理的老年人、未成年人、残疾人). The engine
+    applies the share who actually ask for the service (``behaviour.services_demand_share``)."""
+    if programme not in (DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED):
+        return 0
+    n = 0
+    for k in range(first, first + size):
+        if care_level[k] >= PARTLY:
+            n += 1
+    return n
 
 
 def demand(p: Branch, n_dependants: npt.ArrayLike, cost: npt.ArrayLike | None = None) -> FloatArray:

@@ -11,15 +11,18 @@ composed in :mod:`safetynet.assessment`. All money is yuan per month.
 
 from __future__ import annotations
 
+from typing import Any
+
+from safetynet.constants import ABLE as _ABLE
+from safetynet.constants import PARTLY as _PARTLY
+from safetynet.constants import UNABLE as _UNABLE
+from safetynet.members import is_mental_3_4, is_severe
 from safetynet.rules import TEKUN_DISPERSED, TEKUN_INSTITUTIONAL
 from safetynet.rules.compiled import rule
 from safetynet.rules.parameters import RuleParams
 
-#: age bands of the household schema: ``n_0_15`` (ages 0–15) and ``n_16_17`` (ages 16–17)
-BAND_16_17_LOW = 16
-BAND_16_17_HIGH = 17
 #: ``care_level`` codes (keys able/partly/unable of ``tekun.care_subsidy``)
-ABLE, PARTLY, UNABLE = 0, 1, 2
+ABLE, PARTLY, UNABLE = _ABLE, _PARTLY, _UNABLE
 
 
 @rule
@@ -36,27 +39,14 @@ def is_elderly(p: RuleParams, age: int) -> bool:
 
 
 @rule
-def minors_16_17_covered(p: RuleParams) -> bool:
-    """Whether the schema band of ages 16–17 counts as minors under the limit in force.
-
-    True when ``minor_age_limit`` > 17 (18 after the change), False when it is 16.
-    """
-    return p.minor_age_limit > BAND_16_17_HIGH
-
-
-@rule
-def able_bodied(
-    p: RuleParams, n_16_17: int, n_18_59: int, n_disabled_severe: int, n_disabled_mental: int
-) -> int:
-    """Members presumed able to work, persons (S4 二(一) 无劳动能力).
-
-    Working-age members (18–59, and 16–17 when the minor age limit is 16) minus disabled
-    members; children under the limit and people aged 60+ are never able-bodied. The schema
-    does not cross age with disability, so disabled members are assumed to be of working
-    age first (ASSUMED; exact for one-person households, the usual tekun case).
-    """
-    working = n_18_59 + (0 if minors_16_17_covered(p) else n_16_17)
-    return max(working - (n_disabled_severe + n_disabled_mental), 0)
+def is_able_bodied(p: RuleParams, age: int, disability: int, grade: int) -> bool:
+    """Per person: presumed able to work (S4 二(一) 无劳动能力 read per person): neither a
+    minor under the limit, nor elderly, nor disabled (grade 1–2 of any kind, or an
+    intellectual/mental grade 3–4). Serious illness does not count here (ASSUMED: it is
+    treated through income and rigid spending)."""
+    if is_minor(p, age) or is_elderly(p, age):
+        return False
+    return not (is_severe(disability, grade) or is_mental_3_4(disability, grade))
 
 
 @rule
@@ -106,15 +96,14 @@ def care_rate(p: RuleParams, care_level: int) -> float:
 
 
 @rule
-def care_subsidy(p: RuleParams, care_level: int, persons: int) -> float:
-    """Care subsidy (照料护理补贴), yuan/household/month (S4 二(二); tiers ASSUMED).
-
-    The most dependent member gets the rate of the household's ``care_level`` (0 able,
-    1 partly, 2 unable); other covered persons get the ``able`` rate. 0 where nobody is covered.
-    """
-    if persons <= 0:
-        return 0.0
-    return care_rate(p, care_level) + max(float(persons) - 1.0, 0.0) * p.care_subsidy_able
+def care_subsidy(p: RuleParams, first: int, size: int, care_level: Any) -> float:
+    """Care subsidy (照料护理补贴) of a tekun household, yuan/household/month (S4 二(二);
+    tiers ASSUMED): each member's rate by their own self-care level (:func:`care_rate`;
+    ``care_level`` per person: 0 able, 1 partly, 2 unable). 0 for a household with no members."""
+    total = 0.0
+    for k in range(first, first + size):
+        total += care_rate(p, int(care_level[k]))
+    return total
 
 
 @rule
