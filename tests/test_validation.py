@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
+from safetynet import refdata
 from safetynet.simulation import simulate
 from safetynet.validation import compare_with_facts, to_markdown
 
@@ -25,7 +26,14 @@ def test_start_month_matches_the_calibration_targets(baseline: xr.Dataset) -> No
     # tekun is rare (~1,000 sampled persons), so its spending gets 15%
     for item in ("Urban dibao persons", "Rural dibao persons", "Urban dibao households"):
         assert rows[item].ratio == pytest.approx(1.0, abs=0.08), item
-    assert rows["Dibao spending per month"].ratio == pytest.approx(1.0, abs=0.08)
+    # dibao money: the start month against the Jan–May 2019 average (8%); the 2019-05..12 row
+    # includes the official 2019-07-01 floor rise (urban 557 -> 610, rural 3,500 -> 4,200/yr), so
+    # it must lie above the Jan–May average, but by less than the rural floor rise (+20%)
+    t = refdata.targets()["province_dibao_spending_2019_01_2019_05"].value / 5
+    spent = baseline["spending"].sum("county").median("replicate").isel(scenario=0)
+    start = float(spent.sel(programme="dibao").isel(month=0))
+    assert start / t == pytest.approx(1.0, abs=0.08)
+    assert 1.0 < rows["Dibao spending per month"].ratio < 1.2
     assert rows["Tekun spending per month"].ratio == pytest.approx(1.0, abs=0.15)
 
 
