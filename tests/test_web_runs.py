@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from safetynet.errors import ScenarioError
+from safetynet.rules.checks import CHECKS
 from safetynet.scenario import Scenario
 from safetynet.simulation import simulate
 from safetynet.web import levers as lv
@@ -100,4 +101,4 @@ def test_reform_resumes_from_its_baseline_and_is_shown_at_once(runs: Runs) -> No
     before = runs.simulations
     assert runs.finished(levers) is job and runs.simulations == before
     assert job.checked_now() is None and job.checked().checks is not None
-    assert job.checked_now() is not None and len(job.checked().checks) == 5
+    assert job.checked_now() is not None and len(job.checked().checks) == len(CHECKS)

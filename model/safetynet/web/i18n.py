@@ -110,6 +110,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Temporary assistance per case not below last year",
     ),
     "check_band": ("标准增幅在指导标准浮动范围内", "Standard within the band over the floor"),
+    "check_tekun_province": (
+        "特困标准不低于省定最低标准",
+        "Tekun standard at or above the provincial floor",
+    ),
+    "check_price": ("价格补贴启动月份均已发放", "Price subsidy paid in every trigger month"),
+    "check_local": (
+        "地方启动条件不高于国家规定",
+        "Local trigger threshold not above the national one",
+    ),
     "cpi": ("价格补贴启动月份", "CPI trigger months"),
     "month": ("月份", "Month"),
     "cpi_yoy": ("居民消费价格同比（%）", "CPI yoy (%)"),
