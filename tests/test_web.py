@@ -124,7 +124,7 @@ def test_lever_updates_table_and_map(server: str) -> None:
         # the planners' checks arrive a moment after the rest of the result
         now_key = page.locator(".run-status").get_attribute("data-key")
         page.wait_for_selector(f".checks-done[data-key='{now_key}']", state="attached")
-        assert page.locator("table.checks tr").count() == 1 + len(CHECKS)  # header + one row per check
+        assert page.locator("table.checks tr").count() == 1 + len(CHECKS)  # header + checks
         dibao = page.locator("table.programmes tr[data-line='dibao'] td").nth(3).inner_text()
         assert dibao.startswith("+")
         page.screenshot(path=str(ARTIFACTS / "web_zh.png"), full_page=True)
