@@ -40,58 +40,86 @@ MONTHS_PER_YEAR = 12.0
 
 
 @rule
-def _below_line(
+def _county_sums(
     table: Any,
     pos: int,
-    rows: Any,
+    start: int,
+    stop: int,
+    weight: Any,
+    size: Any,
+    tuopin: Any,
+    edge: Any,
+    programme: Any,
     factor: Any,
+    shock_left: Any,
     wage: Any,
     farm: Any,
     transfer: Any,
     medical: Any,
     schooling: Any,
     disability: Any,
-    size: Any,
     line_month: float,
+    keep_shocked: float,
     out: Any,
 ) -> None:
-    """``out[j]`` = the household at ``rows[j]`` has an assessed per-capita income below
-    ``line_month`` (yuan/person/month); the county's rule parameters are record ``pos`` of
-    ``table`` (``SafetyNetModel.rule_table``)."""
+    """The five sums of :data:`NAMES` over the households ``start:stop`` of one county, into
+    ``out[0:5]``; the county's rule parameters are record ``pos`` of ``table``
+    (``SafetyNetModel.rule_table``). Income as the administration sees it: the kernel's
+    assessment factor, times the shock's kept share while a shock lasts (as in
+    ``household_month``)."""
     p = rule_params_of(table[pos])
-    for j in range(rows.shape[0]):
-        i = rows[j]
-        f = factor[i]
-        pci = asm.per_capita_income(
-            p,
-            float(np.float32(wage[i] * f)),
-            float(np.float32(farm[i] * f)),
-            float(transfer[i]),
-            float(medical[i]),
-            float(schooling[i]),
-            float(disability[i]),
-            int(size[i]),
-        )
-        out[j] = pci < line_month
+    for i in range(start, stop):
+        sz = int(size[i])
+        if sz <= 0:
+            continue
+        w = np.float64(weight[i])
+        if tuopin[i]:
+            out[0] += w
+        if programme[i] != NONE:
+            continue
+        at_risk = False
+        if tuopin[i]:
+            keep = keep_shocked if shock_left[i] > 0 else 1.0
+            f = np.float32(factor[i] * np.float32(keep))
+            pci = asm.per_capita_income(
+                p,
+                float(np.float32(wage[i] * f)),
+                float(np.float32(farm[i] * f)),
+                float(transfer[i]),
+                float(medical[i]),
+                float(schooling[i]),
+                float(disability[i]),
+                sz,
+            )
+            at_risk = pci < line_month
+        if at_risk:
+            out[1] += w
+            out[2] += w * sz
+        if at_risk or edge[i]:
+            out[3] += w
+            out[4] += w * sz
 
 
 def county_sums(model: Any) -> dict[str, np.ndarray]:
     """The monitored population of each county of ``model`` (a ``SafetyNetModel`` after its
-    household step), weighted: {name in :data:`NAMES`: array over the model's counties}."""
+    household step), weighted: {name in :data:`NAMES`: array over the model's counties}. One
+    compiled pass per county, no household-length temporaries (it runs every month)."""
     hh = model.hh
-    n_c = len(model.county_agents)
-    out = {name: np.zeros(n_c) for name in NAMES}
-    weight = hh["weight"].astype(np.float64)
-    size = hh["size"]
-    alive = size > 0
-    tuopin = hh["tuopin"] & alive
-    free = alive & (hh["programme"] == NONE)
-    keep = np.where(
-        model.shock_left > 0, np.float32(1.0 - float(model.p.behaviour.shock_income_loss)), 1.0
-    ).astype(np.float32)
-    factor = (model.factor * keep).astype(np.float32)
+    sums = np.zeros((len(model.county_agents), len(NAMES)))
     line = float(model.p.monitoring.tuopin_risk_line) / MONTHS_PER_YEAR
-    cols = [
+    keep_shocked = float(np.float32(1.0 - float(model.p.behaviour.shock_income_loss)))
+    county_pass: Callable[..., None] = _county_sums
+    columns = [
+        hh[c]
+        for c in (
+            "weight",
+            "size",
+            "tuopin",
+            "edge",
+            "programme",
+        )
+    ]
+    incomes = [
         hh[c]
         for c in (
             "income_wage",
@@ -102,22 +130,10 @@ def county_sums(model: Any) -> dict[str, np.ndarray]:
             "exp_disability",
         )
     ]
-    at_risk = np.zeros(hh.n, dtype=np.bool_)
-    below_line: Callable[..., None] = _below_line  # columns in the order above
-    for agent in model.county_agents:
-        sl = agent.slice
-        rows = np.flatnonzero(tuopin[sl] & free[sl]) + sl.start
-        if rows.size:
-            below = np.zeros(rows.size, dtype=np.bool_)
-            below_line(model.rule_table, agent.position, rows, factor, *cols, size, line, below)
-            at_risk[rows] = below
-    monitored = at_risk | (hh["edge"] & free)
-    persons = weight * size
     for agent in model.county_agents:
         sl, k = agent.slice, agent.position
-        out["tuopin_households"][k] = weight[sl][tuopin[sl]].sum()
-        out["tuopin_at_risk_households"][k] = weight[sl][at_risk[sl]].sum()
-        out["tuopin_at_risk_persons"][k] = persons[sl][at_risk[sl]].sum()
-        out["monitored_households"][k] = weight[sl][monitored[sl]].sum()
-        out["monitored_persons"][k] = persons[sl][monitored[sl]].sum()
-    return out
+        county_pass(
+            model.rule_table, k, sl.start, sl.stop, *columns, model.factor, model.shock_left,
+            *incomes, line, keep_shocked, sums[k],
+        )  # fmt: skip
+    return {name: sums[:, j] for j, name in enumerate(NAMES)}
