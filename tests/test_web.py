@@ -42,6 +42,7 @@ if not CHROMIUM.exists():
     )
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from safetynet.scenario import load_scenario  # noqa: E402
 
 
@@ -138,10 +139,20 @@ def test_lever_updates_table_and_map(server: str) -> None:
         assert sc.name.startswith("web_") and sc.overrides[-1].relative == pytest.approx(0.2)
 
         # several prefectures with their own rise: Dali +10 %, Kunming +0 % rural
-        page.locator(".lever-prefectures").click()
-        page.get_by_role("option", name="大理白族自治州").click()
-        page.get_by_role("option", name="昆明市").click()
-        page.keyboard.press("Escape")
+        # pick each prefecture until its own row is on the page: a re-render after the first
+        # pick can swallow a click in the open menu
+        for name, code in (("大理白族自治州", "532900"), ("昆明市", "530100")):
+            for _attempt in range(3):
+                if page.locator(f".pref-{code}").count():
+                    break
+                page.locator(".lever-prefectures").click()
+                page.get_by_role("option", name=name).click()
+                page.keyboard.press("Escape")
+                try:
+                    page.wait_for_selector(f".pref-{code}", timeout=10_000)
+                except PlaywrightTimeout:
+                    continue
+            assert page.locator(f".pref-{code}").count() == 1, f"{name} not picked"
         key = page.locator(".run-status").get_attribute("data-key")
         dali = page.locator(".pref-532900 .pref-rural input")
         dali.fill("10")
