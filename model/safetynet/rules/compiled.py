@@ -98,6 +98,22 @@ def rule(fn: Callable[P, R]) -> Compiled[P, R]:
     return cast(Compiled[P, R], compiled)
 
 
+def _at_least(x: float, floor: float) -> float:
+    """``max(x, floor)`` for two numbers, written as a comparison (same value, NaN included).
+
+    Numba compiles the builtin ``max`` of a rule inlined into a large loop (the monthly
+    kernel) as an out-of-line call; this one stays a compare-and-select in the caller, so a
+    rule on the path of every household uses it.
+
+    >>> at_least(-2.0, 0.0), at_least(3.0, 1.0)
+    (0.0, 3.0)
+    """
+    return floor if floor > x else x
+
+
+at_least = rule(_at_least)
+
+
 def _is_compiled(x: Any) -> bool:
     return isinstance(getattr(x, "py_func", None), types.FunctionType) and x is not x.py_func
 
