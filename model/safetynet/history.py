@@ -10,8 +10,10 @@
   reported 2019 amounts per recipient (scipy.optimize, on the run's standards, food CPI and
   caseloads: no re-run needed).
 - ``other_groups_subsidy(ds)``: the price subsidy of the covered groups that are not households
-  of the model (orphans, de facto unsupported children; unemployment-insurance recipients and
-  entitled veterans' dependants have no count in our data and are priced at 0, said so).
+  of the model (orphans and de facto unsupported children: counted 2020-01; unemployment-
+  insurance recipients and entitled veterans' dependants: estimated from Yunnan's 2019-2020
+  person-times; HIV-infected children and unemployment-subsidy recipients, covered from 2021
+  and 2022: no count found, priced at 0 and said so in ``other_groups()``).
 - ``path_chart(ds, png)``: the baseline's 2019–2024 path beside the facts.
 
 Usage: ``python -m safetynet.history RESULTS.nc [--png FILE] [--csv FILE]`` prints the fit
@@ -38,6 +40,8 @@ from safetynet.params import ParameterSet, load_parameters
 from safetynet.rules import price_subsidy
 
 __all__ = [
+    "GROUP_COUNT_KEYS",
+    "HOUSEHOLD_GROUPS",
     "TOLERANCE",
     "FitRow",
     "OtherGroup",
@@ -694,19 +698,31 @@ class OtherGroup:
     note: str
 
 
+#: covered groups the household step prices itself (``rules.price_subsidy.covered_persons``)
+HOUSEHOLD_GROUPS = ("dibao", "tekun", "edge")
+
+#: every other key of ``price_subsidy.covered_groups`` -> the history_facts key of its province
+#: count (None: no count found)
+GROUP_COUNT_KEYS: dict[str, str | None] = {
+    "orphans": "province_orphans_2020_01",
+    "unsupported_children": "province_unsupported_children_2020_01",
+    # 2019-05..2020-07 person-times / the paying population share summed over the 15 index
+    # months (estimated, the method in the fact's note)
+    "unemployment_insurance": "province_unemployment_insurance_recipients_2019_2020",
+    "entitled_veterans": "province_entitled_veterans_2019_2020",
+    "hiv_children": None,  # 艾滋病病毒感染儿童, covered from the 2021 rule
+    "unemployment_subsidy": None,  # 领取失业补助金人员, covered 2022-09..2023-03
+}
+
+
 def other_groups() -> list[OtherGroup]:
-    """Province counts of the covered groups outside the household schema (history_facts)."""
+    """Province counts of the covered groups outside the household schema (history_facts),
+    one per key of :data:`GROUP_COUNT_KEYS`; a group without a count is priced at 0, with
+    status ``from memory, unverified`` and a note saying so."""
     facts = refdata.history_facts()
     out = []
-    for name in ("orphans", "unsupported_children"):
-        f = facts[f"province_{name}_2020_01"]
-        out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
-    keys = {
-        "unemployment_insurance": "province_unemployment_insurance_recipients_2019_2020",
-        "entitled_veterans": "province_entitled_veterans_2019_2020",
-    }
-    for name, key in keys.items():
-        if key in facts:  # person-times 2019-05..2020-07 / 15 index months (16d; estimated)
+    for name, key in GROUP_COUNT_KEYS.items():
+        if key is not None and key in facts:
             f = facts[key]
             out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
         else:
@@ -757,8 +773,9 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
         "long_name_zh": "其他保障对象价格临时补贴",
         "description": "orphans and de facto unsupported children (province counts 2020-01, "
         "shared by children aged 0-14), unemployment-insurance recipients and entitled "
-        "veterans' dependants (2019-05..2020-07 person-times / 15, estimated, shared by "
-        "population) x the county's urban rate in the months the group is covered",
+        "veterans' dependants (2019-05..2020-07 person-times / 14.5 paying months, estimated, "
+        "shared by population) x the county's urban rate in the months the group is covered; "
+        "HIV-infected children and unemployment-subsidy recipients: no count, 0",
     }
     return out
 
