@@ -49,6 +49,7 @@ __all__ = [
     "fit_table",
     "orphans_subsidy",
     "other_groups",
+    "other_groups_covered",
     "other_groups_subsidy",
     "path_chart",
     "path_table",
@@ -313,8 +314,10 @@ def _price_window(
         return paid + other, "money", note + "; with the other covered groups"
     if item == "price_linked_person_times_assistance":
         return times, "count", note + "; dibao + tekun persons paid, summed"
-    others = sum(g.persons for g in other_groups())
-    return (paid + other) / max(times + others * w.sizes["month"], 1.0), "shown", note
+    # the other groups' person-times: covered and in a county that paid (median replicate)
+    paid_to = other_groups_covered(w, ps) * (w["price_trigger"] > 0)
+    others = float(_prov(paid_to).sum())
+    return (paid + other) / max(times + others, 1.0), "shown", note
 
 
 def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
@@ -738,12 +741,11 @@ def other_groups() -> list[OtherGroup]:
 CHILD_GROUPS = ("orphans", "unsupported_children")
 
 
-def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
-    """Price subsidy to the covered groups outside the household schema, yuan per county and
-    month (scenario, replicate, county, month): count x the county's urban rate where the
-    county paid and the group is covered that month. County counts: the province count shared
-    by the county's share of children aged 0-14 (census 2020; an estimated allocation). The
-    urban rate is the base for these groups (NAT local implementations, e.g. Guilin)."""
+def other_groups_covered(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Persons of the covered groups outside the household schema per county and month
+    (county, month): each group's province count (:func:`other_groups`) in the months the group
+    is covered (``price_subsidy.group_flag``), shared among counties by children aged 0-14
+    (orphans, unsupported children) or by population (census 2020; an estimated allocation)."""
     ps = params if params is not None else load_parameters()
     ct = refdata.counties()
     every = np.arange(len(ct))
@@ -762,11 +764,18 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
             if price_subsidy.group_flag(prices, g.name):
                 share = child_share if g.name in CHILD_GROUPS else people_share
                 counts_cm[:, i] += g.persons * share
-    rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
-    counts = xr.DataArray(
+    return xr.DataArray(
         counts_cm, dims=("county", "month"), coords={"county": ds.county, "month": ds.month}
     )
-    out = (rate * counts).rename("price_subsidy_other_groups")
+
+
+def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Price subsidy to the covered groups outside the household schema, yuan per county and
+    month (scenario, replicate, county, month): :func:`other_groups_covered` x the county's
+    urban rate where the county paid. The urban rate is the base for these groups (NAT local
+    implementations, e.g. Guilin)."""
+    rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
+    out = (rate * other_groups_covered(ds, params)).rename("price_subsidy_other_groups")
     out.attrs = {
         "units": "yuan",
         "long_name": "Price subsidy to covered groups outside the household schema",
