@@ -12,7 +12,7 @@ the compiled household step reads them:
   the shock), :data:`HIT_COVERED` instead when the household is :func:`covered` at the start of
   that month (on whole-household dibao or tekun: S4 四(九) gives temporary assistance to those
   whose basic living is still in severe difficulty *after* the other programmes cover them,
-  其他社会救助制度覆盖后基本生活暂时仍有严重困难; the shock's income loss is absorbed by the
+  其他社会救助制度覆盖后; the shock's income loss is absorbed by the
   dibao benefit, recomputed each month on the assessed income, and does not touch tekun basic
   living: no urgent case, the ordinary crisis incidence still applies), :data:`ENDED` in the
   first month after it (its income is back: a review of its dibao is due, S4 四(十) "及时纳入"
