@@ -183,6 +183,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
             model.date,
             self.index,
             self.streams["shocks"],
+            model.hh["programme"][self.slice],
+            model.hh["exit_months_left"][self.slice],
         )
 
     def draw_uniforms(self, u: np.ndarray) -> None:
