@@ -24,7 +24,7 @@ import numpy as np
 
 from safetynet import assessment as asm
 from safetynet.constants import NONE
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import rule, to_int
 from safetynet.rules.parameters import rule_params_of
 
 #: output variables filled by :func:`county_sums` (declared in outputs.VARIABLES)
@@ -69,7 +69,7 @@ def _county_sums(
     ``household_month``)."""
     p = rule_params_of(table[pos])
     for i in range(start, stop):
-        sz = np.int64(size[i])
+        sz = to_int(size[i])
         if sz <= 0:
             continue
         w = np.float64(weight[i])

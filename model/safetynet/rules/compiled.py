@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast
 
 import numba
+import numpy as np
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -112,6 +113,21 @@ def _at_least(x: float, floor: float) -> float:
 
 
 at_least = rule(_at_least)
+
+
+def _to_int(x: Any) -> int:
+    """An integer array element (int8, int32 ...) as a 64-bit integer.
+
+    Numba compiles the builtin ``int()`` inside a large inlined loop (the monthly kernel) as an
+    out-of-line call; ``np.int64`` is a plain cast.
+
+    >>> to_int(np.int8(-3)) + 200
+    197
+    """
+    return np.int64(x)  # type: ignore[return-value]  # an np.int64 is used as an int
+
+
+to_int = rule(_to_int)
 
 
 def _is_compiled(x: Any) -> bool:
