@@ -77,7 +77,7 @@ from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import plain
-from safetynet.rules.parameters import MonthParameters, RuleParams, month_parameters
+from safetynet.rules.parameters import RECORDED, MonthParameters, RuleParams, month_parameters
 from safetynet.schema import COLUMN_BY_NAME, COLUMNS, PERSON_COLUMN_BY_NAME, Households
 from safetynet.simulation import RunSpec, replicate_setup
 from safetynet.streams import stream
@@ -91,6 +91,7 @@ covered_persons = plain(assessment.covered_persons)
 dibao_benefit = plain(assessment.dibao_benefit)
 payments = plain(assessment.payments)
 temporary_amount = plain(assessment.temporary_amount)
+case_months = plain(temporary.case_months)
 whole_household_benefit = plain(dibao.whole_household_benefit)
 single_person_benefit = plain(dibao.single_person_benefit)
 gradual_exit_start = plain(dibao.gradual_exit_start)
@@ -606,7 +607,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         else:
             kind = temporary.URGENT if v < m.urgent32 else temporary.EXPENDITURE
             severity = temporary.SEVERE if v < m.severe32 else temporary.MODERATE
-        months = 1.0 if kind == temporary.URGENT else r.duration_months_max
+        months = case_months(r, kind)
         self.temp_amount = temporary_amount(r, kind, severity, self.size, months)
 
     def benefits(self, r: RuleParams, a: Assessed) -> None:
@@ -952,11 +953,10 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
             a["price_trigger"][i, t] = county.trigger
             a["price_subsidy_rate_urban"][i, t] = county.rate_urban
             a["price_subsidy_rate_rural"][i, t] = county.rate_rural
-            a["standard_urban"][i, t] = m.std_urban[county.index]
-            a["standard_rural"][i, t] = m.std_rural[county.index]
             a["floor_urban"][i, t] = p.dibao.floor_urban
             a["floor_rural"][i, t] = p.dibao.floor_rural
-            a["tekun_standard"][i, t] = county.rules.tekun_standard
+            for name in RECORDED:  # the standards: rule parameters recorded by field name
+                a[name][i, t] = getattr(county.rules, name)
             county.record(a, t)
         a["budget_need"][:, t] = a["spending"][:, t, :].sum(axis=1)
         self.t += 1

@@ -58,17 +58,9 @@ DERIVED: dict[str, str | None] = {
 #: violations left, field -> (modules beyond two, owner and what to do)
 PENDING: dict[str, tuple[frozenset[str], str]] = {
     "standard_urban": (
-        frozenset({"cases.py", "model.py", "rules/tekun.py", "rules/temporary.py"}),
-        "12p: the tekun floor and the temporary standard read p.standard_urban in their own "
-        "modules; the kernel records and the county cases read the tree",
-    ),
-    "standard_rural": (
-        frozenset({"cases.py", "model.py"}),
-        "12p: model.py records the standards from the tree; cases default to it",
-    ),
-    "tekun_standard": (
-        frozenset({"cases.py", "model.py", "benchmarks/reference_mesa.py"}),
-        "12p: recorded as an output from the tree / RuleParams",
+        frozenset({"rules/tekun.py", "rules/temporary.py"}),
+        "12a: the tekun floor and the temporary standard read p.standard_urban in their own "
+        "modules (route through dibao.local_standard: branch issue-12a-groups-wip)",
     ),
     "standard_multiple": (
         frozenset({"rules/checks.py"}),
@@ -88,10 +80,6 @@ PENDING: dict[str, tuple[frozenset[str], str]] = {
             "single_person_serious_illness",
         )
     },
-    "duration_months_max": (
-        frozenset({"household_month.py", "benchmarks/reference_mesa.py"}),
-        "12p: call temporary.case_months(p, kind) instead of reading the cap",
-    ),
 }
 
 

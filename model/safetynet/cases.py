@@ -41,7 +41,7 @@ from safetynet.errors import InputError, ParameterError
 from safetynet.params import CountyParameter, Override, Parameter, ParameterSet, load_parameters
 from safetynet.rules import checks, dibao, funding, price_subsidy, services, tekun, temporary
 from safetynet.rules.compiled import plain
-from safetynet.rules.parameters import TIERS, month_parameters
+from safetynet.rules.parameters import RECORDED, TIERS, month_parameters
 from safetynet.schema import PERSON_COLUMN_BY_NAME
 
 DEFAULT_MARGIN = 0.01
@@ -938,7 +938,7 @@ def evaluate_household(
         "programme": PROGRAMME_NAMES[programme],
         "covered_persons": persons,
         "dibao_benefit": dibao_paid,
-        "tekun_standard": r.tekun_standard,
+        "tekun_standard": _r.basic_living(r, 1),  # per person
         "tekun_floor": _r.standard_floor(r),
         "tekun_basic": tekun_basic,
         "tekun_care": tekun_care,
@@ -983,6 +983,7 @@ class _Rules:
     gradual_exit_months_left = staticmethod(plain(dibao.gradual_exit_months_left))
     care_mode = staticmethod(plain(tekun.care_mode))
     standard_floor = staticmethod(plain(tekun.standard_floor))
+    basic_living = staticmethod(plain(tekun.basic_living))
     need = staticmethod(plain(temporary.need))
     case_by_case_limit = staticmethod(plain(temporary.case_by_case_limit))
     is_case_by_case = staticmethod(plain(temporary.is_case_by_case))
@@ -1003,9 +1004,14 @@ def evaluate_counties(
     table = refdata.counties()
     idx = table.index_of([c["code"] for c in counties])
 
-    def col(name: str, default: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
+    month = month_parameters(params, period)
+
+    def col(name: str) -> npt.NDArray[Any]:
+        """County column ``name``; a rule parameter recorded as a Dataset variable (the
+        standards, ``parameters.RECORDED``) defaults to the county's value this month."""
         vals = [c[name] for c in counties]
-        if default is not None:
+        if name in RECORDED:
+            default = month.column(name, idx)
             return np.array(
                 [v if v is not None else default[j] for j, v in enumerate(vals)], dtype=np.float64
             )
@@ -1016,9 +1022,9 @@ def evaluate_counties(
     pool = funding.transfer_pool(ps.funding, need)
     got = funding.transfers(pool, shares)
     own = funding.county_budget(ps.funding, need)
-    std_u = col("standard_urban", ps.dibao.standard.urban[idx])
-    std_r = col("standard_rural", ps.dibao.standard.rural[idx])
-    tk = col("tekun_standard", ps.tekun.basic_standard.all[idx])
+    std_u = col("standard_urban")
+    std_r = col("standard_rural")
+    tk = col("tekun_standard")
     route = np.array([c["band_route"] for c in counties], dtype=np.bool_)
     d, lim = ps.dibao, checks.limits_at(params, period)
     band = lim["standard_rise_band"]

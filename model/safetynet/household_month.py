@@ -710,7 +710,7 @@ def step_county(
                 severity = temporary.SEVERE if v < b.severe32 else temporary.MODERATE
             # urgent cases cover one month of difficulty; expenditure cases (illness,
             # schooling) the longest duration counted (ASSUMED)
-            months = 1.0 if kind == temporary.URGENT else r.duration_months_max
+            months = temporary.case_months(r, kind)
             temp_amount = asm.temporary_amount(r, kind, severity, sz, months)
         # ------------------------------------------------------------- benefits
         dibao_paid = asm.dibao_benefit(

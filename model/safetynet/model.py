@@ -33,7 +33,7 @@ from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONE
 from safetynet.cpi_path import CpiPath
 from safetynet.params import ParameterSet
 from safetynet.rules import price_subsidy, services
-from safetynet.rules.parameters import RULE_DTYPE, month_parameters
+from safetynet.rules.parameters import RECORDED, RULE_DTYPE, month_parameters
 from safetynet.schema import Households
 from safetynet.streams import stream
 
@@ -584,9 +584,7 @@ class Recorder:
         self.arrays["services_cap"][:, t] = model.services_cap
         self.arrays["services_unmet"][:, t] = model.services_unmet
         p = model.p
-        ci = model.county_index
-        self.arrays["standard_urban"][:, t] = p.dibao.standard.urban[ci]
-        self.arrays["standard_rural"][:, t] = p.dibao.standard.rural[ci]
         self.arrays["floor_urban"][:, t] = p.dibao.floor_urban
         self.arrays["floor_rural"][:, t] = p.dibao.floor_rural
-        self.arrays["tekun_standard"][:, t] = p.tekun.basic_standard["all"][ci]
+        for name in RECORDED:  # the standards: rule parameters, from the month's records
+            self.arrays[name][:, t] = model.rule_table[name]

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from safetynet import outputs
 from safetynet.params import CountyValues, ParameterSet
 from safetynet.rules.compiled import rule
 
@@ -123,6 +124,10 @@ SOURCES: dict[str, tuple[str, str | None]] = {
     "township_approval_limit": ("temporary.township_approval_limit", None),
     "advance_hours": ("temporary.advance_hours", None),
 }
+
+#: Dataset variables (``outputs.VARIABLES``) that are a household-rule parameter of the month,
+#: one value per county: recorded (and defaulted in the county cases) under their field name
+RECORDED: tuple[str, ...] = tuple(v.name for v in outputs.VARIABLES if v.name in RuleParams._fields)
 
 _KINDS: dict[str, Any] = {
     name: hint
@@ -270,6 +275,12 @@ class MonthParameters:
             kind = _KINDS.get(name)
             out[name] = kind(v) if kind is not None else v
         return RuleParams(**out)
+
+    def column(self, name: str, positions: npt.ArrayLike) -> FloatArray:
+        """Field ``name`` of the counties at ``positions`` (a scalar field copied to each)."""
+        v = np.asarray(self.values[name], dtype=np.float64)
+        idx = np.asarray(positions, dtype=np.int64)
+        return v[idx] if v.ndim == 1 else np.full(idx.size, float(v))
 
     def table(self, positions: Sequence[int]) -> npt.NDArray[np.void]:
         """:meth:`county` of each of ``positions`` as one structured array (``RULE_DTYPE``),
