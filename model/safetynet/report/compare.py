@@ -98,20 +98,19 @@ def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.nd
         TEKUN_GROUPS,
         areas,
         by_level,
-        year_end,
-        yearly_sum,
+        county_yearly,
     )
 
     if "replicate" not in ds1.dims:
         ds1 = ds1.expand_dims(replicate=[0])
     parts: dict[str, xr.DataArray] = {}
-    spend = yearly_sum(ds1["spending"])
+    spend = county_yearly(ds1, "spending", mean=False)
     for p in PROGRAMMES:
         parts[p] = spend.sel(programme=p, drop=True)
     for name in FUNDING:
-        parts[name] = yearly_sum(ds1[name])
-    persons = ds1["cases_persons"]
-    ends, sums = year_end(persons), yearly_sum(persons)
+        parts[name] = county_yearly(ds1, name, mean=False)
+    ends = county_yearly(ds1, "cases_persons", "end", mean=False)
+    sums = county_yearly(ds1, "cases_persons", "sum", mean=False)
     for g in GROUPS:
         parts[GROUP_MEASURE[g]] = (sums if g in FLOW_GROUPS else ends).sel(group=g, drop=True)
     parts["dibao_total"] = ends.sel(group=list(DIBAO_GROUPS)).sum("group")

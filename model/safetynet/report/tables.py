@@ -254,22 +254,56 @@ def _store(ds1: xr.Dataset, key: tuple[str, ...], df: pd.DataFrame) -> pd.DataFr
     return df.copy()
 
 
+_ARRAYS: dict[int, tuple[Any, dict[tuple[str, ...], Any]]] = {}
+
+
+def _memo(ds1: xr.Dataset, key: tuple[str, ...], make: Any) -> Any:
+    """``make()`` computed once per Dataset object (county-level yearly arrays that the money,
+    caseload, band and comparison tables of every level start from); read-only results."""
+    import weakref
+
+    got = _ARRAYS.get(id(ds1))
+    if got is None or got[0]() is not ds1:
+        ident = id(ds1)
+        ref = weakref.ref(ds1, lambda _r, i=ident: _ARRAYS.pop(i, None))  # type: ignore[misc]
+        got = (ref, {})
+        _ARRAYS[ident] = got
+    if key not in got[1]:
+        got[1][key] = make()
+    return got[1][key]
+
+
+def county_yearly(ds1: xr.Dataset, var: str, how: str = "sum", mean: bool = True) -> xr.DataArray:
+    """``var`` per county and year (``how`` "sum" over the months or "end" = last month), the
+    replicate mean when ``mean``; computed once per Dataset."""
+
+    def make() -> xr.DataArray:
+        da = _mean(ds1[var]) if mean else ds1[var]
+        return yearly_sum(da) if how == "sum" else year_end(da)
+
+    out: xr.DataArray = _memo(ds1, ("yearly", var, how, str(mean)), make)
+    return out
+
+
 def money(ds1: xr.Dataset, level: str) -> pd.DataFrame:
     """Spending by programme and the funding lines per area and year (yuan, replicate mean)."""
     hit = _cached(ds1, ("money", level))
     if hit is not None:
         return hit
-    spend = by_level(yearly_sum(_mean(ds1["spending"])), level)
+    spend = by_level(county_yearly(ds1, "spending"), level)
     cols: dict[str, xr.DataArray] = {p: spend.sel(programme=p, drop=True) for p in PROGRAMMES}
     for name in FUNDING:
-        cols[name] = by_level(yearly_sum(_mean(ds1[name])), level)
+        cols[name] = by_level(county_yearly(ds1, name), level)
     return _store(ds1, ("money", level), area_year_table(cols, ds1, level))
 
 
-def caseload_groups(da: xr.DataArray) -> dict[str, xr.DataArray]:
-    """Per group: year-end count for stocks, yearly sum for flow groups (temporary)."""
-    ends = year_end(da)
-    sums = yearly_sum(da)
+def caseload_groups(
+    da: xr.DataArray, ends: xr.DataArray | None = None, sums: xr.DataArray | None = None
+) -> dict[str, xr.DataArray]:
+    """Per group: year-end count for stocks, yearly sum for flow groups (temporary)
+    (``ends``/``sums``: :func:`year_end` / :func:`yearly_sum` of ``da`` when known)."""
+    ends = year_end(da) if ends is None else ends
+    sums = yearly_sum(da) if sums is None else sums
     out = {g: (sums if g in FLOW_GROUPS else ends).sel(group=g, drop=True) for g in GROUPS}
     out["dibao_total"] = ends.sel(group=list(DIBAO_GROUPS)).sum("group")
     out["tekun_total"] = ends.sel(group=list(TEKUN_GROUPS)).sum("group")
@@ -284,18 +318,25 @@ def caseloads(ds1: xr.Dataset, level: str, variable: str = "cases_persons") -> p
     hit = _cached(ds1, ("caseloads", level, variable))
     if hit is not None:
         return hit
-    groups = caseload_groups(_mean(ds1[variable]))
+    groups = _memo(
+        ds1,
+        ("groups", variable),
+        lambda: caseload_groups(
+            ds1[variable],
+            county_yearly(ds1, variable, "end"),
+            county_yearly(ds1, variable, "sum"),
+        ),
+    )
     table = area_year_table({k: by_level(v, level) for k, v in groups.items()}, ds1, level)
     return _store(ds1, ("caseloads", level, variable), table)
 
 
 def band_metrics(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
     """Per replicate, county and year: the quantities that get P10/P50/P90 bands."""
-    persons = ds1["cases_persons"]
-    ends = year_end(persons)
+    ends = county_yearly(ds1, "cases_persons", "end", mean=False)
     return {
-        "budget_need": yearly_sum(ds1["budget_need"]),
-        "funding_gap": yearly_sum(ds1["funding_gap"]),
+        "budget_need": county_yearly(ds1, "budget_need", mean=False),
+        "funding_gap": county_yearly(ds1, "funding_gap", mean=False),
         "dibao_persons": ends.sel(group=list(DIBAO_GROUPS)).sum("group"),
         "tekun_persons": ends.sel(group=list(TEKUN_GROUPS)).sum("group"),
     }
