@@ -285,16 +285,56 @@ def county_yearly(ds1: xr.Dataset, var: str, how: str = "sum", mean: bool = True
     return out
 
 
+def level_table(ds1: xr.Dataset, level: str, columns: Mapping[str, xr.DataArray]) -> pd.DataFrame:
+    """:func:`area_year_table` of :func:`by_level` of each (county, year) array of ``columns``,
+    with every column summed into the level's areas as one numpy array (the same sums: a
+    prefecture is the product with a membership matrix, the province a sum skipping missing
+    values) rather than one xarray operation per column."""
+    if level not in ("county", "prefecture", PROVINCE) or (
+        level == "prefecture" and "prefecture" not in ds1.coords
+    ):
+        return area_year_table({k: by_level(v, level) for k, v in columns.items()}, ds1, level)
+    first = next(iter(columns.values()))
+    years = np.asarray(first["year"].values, dtype=np.int64)
+    stack = np.stack(
+        [
+            np.asarray(da.transpose("county", "year").values, dtype=np.float64)
+            for da in columns.values()
+        ]
+    )  # column, county, year
+    names = areas(ds1, level)
+    keys = np.asarray(names.index).astype(str)
+    if level == "prefecture":
+        pref = np.asarray(ds1["prefecture"].values).astype(str)
+        member = (keys[:, None] == pref[None, :]).astype(np.float64)
+        stack = np.moveaxis(np.tensordot(member, np.moveaxis(stack, 1, 0), 1), 0, 1)
+    elif level == PROVINCE:
+        stack = np.nansum(stack, axis=1, keepdims=True)
+    n_a, n_y = stack.shape[1], stack.shape[2]
+    per = months_per_year(ds1)
+    ids = pd.DataFrame(
+        {
+            "area": np.repeat(keys.astype(object), n_y),
+            "name_zh": np.repeat(names["name_zh"].to_numpy(dtype=object), n_y),
+            "name_en": np.repeat(names["name_en"].to_numpy(dtype=object), n_y),
+            "year": np.tile(years, n_a),
+            "months": np.tile(per.reindex(years).to_numpy(dtype=np.int64), n_a),
+        }
+    )
+    body = pd.DataFrame({k: stack[i].ravel() for i, k in enumerate(columns)})
+    return pd.concat([ids, body], axis=1)
+
+
 def money(ds1: xr.Dataset, level: str) -> pd.DataFrame:
     """Spending by programme and the funding lines per area and year (yuan, replicate mean)."""
     hit = _cached(ds1, ("money", level))
     if hit is not None:
         return hit
-    spend = by_level(county_yearly(ds1, "spending"), level)
+    spend = county_yearly(ds1, "spending")
     cols: dict[str, xr.DataArray] = {p: spend.sel(programme=p, drop=True) for p in PROGRAMMES}
     for name in FUNDING:
-        cols[name] = by_level(county_yearly(ds1, name), level)
-    return _store(ds1, ("money", level), area_year_table(cols, ds1, level))
+        cols[name] = county_yearly(ds1, name)
+    return _store(ds1, ("money", level), level_table(ds1, level, cols))
 
 
 def caseload_groups(
@@ -327,8 +367,7 @@ def caseloads(ds1: xr.Dataset, level: str, variable: str = "cases_persons") -> p
             county_yearly(ds1, variable, "sum"),
         ),
     )
-    table = area_year_table({k: by_level(v, level) for k, v in groups.items()}, ds1, level)
-    return _store(ds1, ("caseloads", level, variable), table)
+    return _store(ds1, ("caseloads", level, variable), level_table(ds1, level, groups))
 
 
 def band_metrics(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
