@@ -96,6 +96,7 @@ def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.nd
     from safetynet.report.tables import (
         DIBAO_GROUPS,
         TEKUN_GROUPS,
+        _numpy,
         areas,
         county_yearly,
     )
@@ -116,12 +117,7 @@ def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.nd
     parts["tekun_total"] = ends.sel(group=list(TEKUN_GROUPS)).sum("group")
     # all measures as one (measure, replicate, county, year) array, summed into the level's
     # areas at once (one xarray selection per measure, not one per measure and level)
-    stack = np.stack(
-        [
-            np.asarray(da.transpose("replicate", "county", "year").values, dtype=np.float64)
-            for da in parts.values()
-        ]
-    )
+    stack = np.stack([_numpy(da, ("replicate", "county", "year")) for da in parts.values()])
     years = np.asarray(ends["year"].values, dtype=np.int64)
     if level == "county":
         keys = np.asarray(ds1["county"].values).astype(str)

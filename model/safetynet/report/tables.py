@@ -285,6 +285,12 @@ def county_yearly(ds1: xr.Dataset, var: str, how: str = "sum", mean: bool = True
     return out
 
 
+def _numpy(da: xr.DataArray, dims: Sequence[str]) -> np.ndarray:
+    """The values of ``da`` as float64 with axes in the order ``dims`` (numpy's transpose:
+    xarray's costs more than the sums here)."""
+    return np.transpose(np.asarray(da.values, dtype=np.float64), [da.dims.index(d) for d in dims])
+
+
 def level_table(ds1: xr.Dataset, level: str, columns: Mapping[str, xr.DataArray]) -> pd.DataFrame:
     """:func:`area_year_table` of :func:`by_level` of each (county, year) array of ``columns``,
     with every column summed into the level's areas as one numpy array (the same sums: a
@@ -297,10 +303,7 @@ def level_table(ds1: xr.Dataset, level: str, columns: Mapping[str, xr.DataArray]
     first = next(iter(columns.values()))
     years = np.asarray(first["year"].values, dtype=np.int64)
     stack = np.stack(
-        [
-            np.asarray(da.transpose("county", "year").values, dtype=np.float64)
-            for da in columns.values()
-        ]
+        [_numpy(da, ("county", "year")) for da in columns.values()]
     )  # column, county, year
     names = areas(ds1, level)
     keys = np.asarray(names.index).astype(str)
