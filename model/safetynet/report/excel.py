@@ -51,6 +51,8 @@ OPTIONS = {
     "strings_to_numbers": False,
     "strings_to_urls": False,
     "nan_inf_to_errors": False,
+    # parts assembled in memory, not in ~70 temporary files created and removed per workbook
+    "in_memory": True,
 }
 
 
