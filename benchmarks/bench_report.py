@@ -118,11 +118,16 @@ def section(m: dict[str, object], commit: str) -> str:
         BEFORE,
         "- Coordinator, 2026-12-01 23:19, load 1.2, code `a93c75f` (Typst PDF, before this "
         "session's speed work): 18.9 s wall, 19.9 s CPU.",
-        f"- Now (prebuilt web-font subset and county outlines, typed workbook writes, Typst in a "
-        f"thread beside HTML and workbook, column-wise table formatting): median of {len(walls)} "
-        f"writes {wall:.1f} s wall, {cpu:.1f} s CPU (walls: "
+        "- Coordinator, 2026-12-02 03:05, load 0.8, code `0c46915` (prebuilt web-font subset and "
+        "county outlines, Typst in a thread beside HTML and workbook): 12.8 s wall, 14.2 s CPU.",
+        f"- Now (also: charts and maps with fixed margins instead of the constrained-layout "
+        f"engine, bars as one collection per series; workbook cells given a column at a time and "
+        f"written to the sheet XML in one pass; county-level yearly sums computed once and summed "
+        f"into prefectures/province as one numpy array per table; parameter YAML via libyaml): "
+        f"median of {len(walls)} writes {wall:.1f} s wall, {cpu:.1f} s CPU (walls: "
         + ", ".join(f"{w:.1f}" for w in walls)
-        + f"). Target ≤ {TARGET_S:.0f} s wall: {ok}.",
+        + f"; CPUs: {', '.join(f'{c:.1f}' for c in cpus)}). Target ≤ {TARGET_S:.0f} s wall: "
+        f"{ok}.",
     ]
     old_walls = [float(x) for x in m.get("old_walls", [])]  # type: ignore[attr-defined]
     old_cpus = [float(x) for x in m.get("old_cpus", [])]  # type: ignore[attr-defined]

@@ -96,37 +96,51 @@ def _replicate_values(ds1: xr.Dataset, level: str) -> tuple[pd.MultiIndex, np.nd
     from safetynet.report.tables import (
         DIBAO_GROUPS,
         TEKUN_GROUPS,
+        _numpy,
         areas,
-        by_level,
-        year_end,
-        yearly_sum,
+        county_yearly,
     )
 
     if "replicate" not in ds1.dims:
         ds1 = ds1.expand_dims(replicate=[0])
     parts: dict[str, xr.DataArray] = {}
-    spend = yearly_sum(ds1["spending"])
+    spend = county_yearly(ds1, "spending", mean=False)
     for p in PROGRAMMES:
         parts[p] = spend.sel(programme=p, drop=True)
     for name in FUNDING:
-        parts[name] = yearly_sum(ds1[name])
-    persons = ds1["cases_persons"]
-    ends, sums = year_end(persons), yearly_sum(persons)
+        parts[name] = county_yearly(ds1, name, mean=False)
+    ends = county_yearly(ds1, "cases_persons", "end", mean=False)
+    sums = county_yearly(ds1, "cases_persons", "sum", mean=False)
     for g in GROUPS:
         parts[GROUP_MEASURE[g]] = (sums if g in FLOW_GROUPS else ends).sel(group=g, drop=True)
     parts["dibao_total"] = ends.sel(group=list(DIBAO_GROUPS)).sum("group")
     parts["tekun_total"] = ends.sel(group=list(TEKUN_GROUPS)).sum("group")
-    order = [str(a) for a in areas(ds1, level).index]
-    blocks, index = [], []
-    for m, da in parts.items():
-        lv = by_level(da, level).transpose("replicate", "area", "year")
-        present = set(np.asarray(lv["area"].values).astype(str))
-        lv = lv.sel(area=[a for a in order if a in present])
-        years = np.asarray(lv["year"].values, dtype=np.int64)
-        blocks.append(np.asarray(lv.values, dtype=np.float64).reshape(lv.shape[0], -1))
-        index += [(str(a), int(y), m) for a in np.asarray(lv["area"].values) for y in years]
-    mi = pd.MultiIndex.from_tuples(index, names=["area", "year", "measure"])
-    return mi, np.concatenate(blocks, axis=1)
+    # all measures as one (measure, replicate, county, year) array, summed into the level's
+    # areas at once (one xarray selection per measure, not one per measure and level)
+    stack = np.stack([_numpy(da, ("replicate", "county", "year")) for da in parts.values()])
+    years = np.asarray(ends["year"].values, dtype=np.int64)
+    if level == "county":
+        keys = np.asarray(ds1["county"].values).astype(str)
+    else:
+        # the areas' order of :func:`areas` (sorted codes), as :func:`by_level` sums them
+        keys = np.asarray(areas(ds1, level).index).astype(str)
+        if level == "prefecture":
+            pref = np.asarray(ds1["prefecture"].values).astype(str)
+            member = (pref[None, :] == keys[:, None]).astype(np.float64)
+            stack = np.moveaxis(np.tensordot(member, np.moveaxis(stack, 2, 0), 1), 0, 2)
+        else:
+            stack = stack.sum(axis=2, keepdims=True)
+    n_m, n_r, n_a, n_y = stack.shape
+    values = np.moveaxis(stack, 1, 0).reshape(n_r, -1)
+    mi = pd.MultiIndex.from_arrays(
+        [
+            np.tile(np.repeat(keys.astype(object), n_y), n_m),
+            np.tile(years, n_m * n_a),
+            np.repeat(np.asarray(list(parts), dtype=object), n_a * n_y),
+        ],
+        names=["area", "year", "measure"],
+    )
+    return mi, values
 
 
 def _replicate_diffs(a1: xr.Dataset, b1: xr.Dataset, level: str) -> pd.DataFrame:

@@ -152,11 +152,15 @@ def choropleth(
     prefectures: Sequence[str] = (),
 ) -> Figure:
     """One map per panel: (title, value per county, colour-bar label, diverging around 0)."""
-    fig = Figure(figsize=(11.69, 5.2), layout="constrained")
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    fig = Figure(figsize=(11.69, 5.2))
+    n = len(panels)
+    # fixed places (figure fractions) for each map and its colour bar: no layout engine, which
+    # would measure every artist before drawing
+    axes = [fig.add_axes((k / n + 0.01, 0.2, 1.0 / n - 0.02, 0.72)) for k in range(n)]
+    bars = [fig.add_axes((k / n + 0.15 / n, 0.13, 0.7 / n, 0.035)) for k in range(n)]
     county_rings = [county_shape(c) for c in codes]
     pref_rings = [r for p in prefectures for r in county_shape(p)]
-    for ax, (title, values, label, diverging) in zip(axes, panels, strict=True):
+    for ax, cax, (title, values, label, diverging) in zip(axes, bars, panels, strict=True):
         v = np.asarray(values, dtype=np.float64)
         finite = v[np.isfinite(v)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -187,7 +191,7 @@ def choropleth(
         ax.set_axis_off()
         ax.set_title(title, fontsize=10)
         sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-        cb = fig.colorbar(sm, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02, extend="both")
+        cb = fig.colorbar(sm, cax=cax, orientation="horizontal", extend="both")
         cb.set_label(label, fontsize=8)
         cb.ax.tick_params(labelsize=7)
     return fig

@@ -254,22 +254,99 @@ def _store(ds1: xr.Dataset, key: tuple[str, ...], df: pd.DataFrame) -> pd.DataFr
     return df.copy()
 
 
+_ARRAYS: dict[int, tuple[Any, dict[tuple[str, ...], Any]]] = {}
+
+
+def _memo(ds1: xr.Dataset, key: tuple[str, ...], make: Any) -> Any:
+    """``make()`` computed once per Dataset object (county-level yearly arrays that the money,
+    caseload, band and comparison tables of every level start from); read-only results."""
+    import weakref
+
+    got = _ARRAYS.get(id(ds1))
+    if got is None or got[0]() is not ds1:
+        ident = id(ds1)
+        ref = weakref.ref(ds1, lambda _r, i=ident: _ARRAYS.pop(i, None))  # type: ignore[misc]
+        got = (ref, {})
+        _ARRAYS[ident] = got
+    if key not in got[1]:
+        got[1][key] = make()
+    return got[1][key]
+
+
+def county_yearly(ds1: xr.Dataset, var: str, how: str = "sum", mean: bool = True) -> xr.DataArray:
+    """``var`` per county and year (``how`` "sum" over the months or "end" = last month), the
+    replicate mean when ``mean``; computed once per Dataset."""
+
+    def make() -> xr.DataArray:
+        da = _mean(ds1[var]) if mean else ds1[var]
+        return yearly_sum(da) if how == "sum" else year_end(da)
+
+    out: xr.DataArray = _memo(ds1, ("yearly", var, how, str(mean)), make)
+    return out
+
+
+def _numpy(da: xr.DataArray, dims: Sequence[str]) -> np.ndarray:
+    """The values of ``da`` as float64 with axes in the order ``dims`` (numpy's transpose:
+    xarray's costs more than the sums here)."""
+    return np.transpose(np.asarray(da.values, dtype=np.float64), [da.dims.index(d) for d in dims])
+
+
+def level_table(ds1: xr.Dataset, level: str, columns: Mapping[str, xr.DataArray]) -> pd.DataFrame:
+    """:func:`area_year_table` of :func:`by_level` of each (county, year) array of ``columns``,
+    with every column summed into the level's areas as one numpy array (the same sums: a
+    prefecture is the product with a membership matrix, the province a sum skipping missing
+    values) rather than one xarray operation per column."""
+    if level not in ("county", "prefecture", PROVINCE) or (
+        level == "prefecture" and "prefecture" not in ds1.coords
+    ):
+        return area_year_table({k: by_level(v, level) for k, v in columns.items()}, ds1, level)
+    first = next(iter(columns.values()))
+    years = np.asarray(first["year"].values, dtype=np.int64)
+    stack = np.stack(
+        [_numpy(da, ("county", "year")) for da in columns.values()]
+    )  # column, county, year
+    names = areas(ds1, level)
+    keys = np.asarray(names.index).astype(str)
+    if level == "prefecture":
+        pref = np.asarray(ds1["prefecture"].values).astype(str)
+        member = (keys[:, None] == pref[None, :]).astype(np.float64)
+        stack = np.moveaxis(np.tensordot(member, np.moveaxis(stack, 1, 0), 1), 0, 1)
+    elif level == PROVINCE:
+        stack = np.nansum(stack, axis=1, keepdims=True)
+    n_a, n_y = stack.shape[1], stack.shape[2]
+    per = months_per_year(ds1)
+    ids = pd.DataFrame(
+        {
+            "area": np.repeat(keys.astype(object), n_y),
+            "name_zh": np.repeat(names["name_zh"].to_numpy(dtype=object), n_y),
+            "name_en": np.repeat(names["name_en"].to_numpy(dtype=object), n_y),
+            "year": np.tile(years, n_a),
+            "months": np.tile(per.reindex(years).to_numpy(dtype=np.int64), n_a),
+        }
+    )
+    body = pd.DataFrame({k: stack[i].ravel() for i, k in enumerate(columns)})
+    return pd.concat([ids, body], axis=1)
+
+
 def money(ds1: xr.Dataset, level: str) -> pd.DataFrame:
     """Spending by programme and the funding lines per area and year (yuan, replicate mean)."""
     hit = _cached(ds1, ("money", level))
     if hit is not None:
         return hit
-    spend = by_level(yearly_sum(_mean(ds1["spending"])), level)
+    spend = county_yearly(ds1, "spending")
     cols: dict[str, xr.DataArray] = {p: spend.sel(programme=p, drop=True) for p in PROGRAMMES}
     for name in FUNDING:
-        cols[name] = by_level(yearly_sum(_mean(ds1[name])), level)
-    return _store(ds1, ("money", level), area_year_table(cols, ds1, level))
+        cols[name] = county_yearly(ds1, name)
+    return _store(ds1, ("money", level), level_table(ds1, level, cols))
 
 
-def caseload_groups(da: xr.DataArray) -> dict[str, xr.DataArray]:
-    """Per group: year-end count for stocks, yearly sum for flow groups (temporary)."""
-    ends = year_end(da)
-    sums = yearly_sum(da)
+def caseload_groups(
+    da: xr.DataArray, ends: xr.DataArray | None = None, sums: xr.DataArray | None = None
+) -> dict[str, xr.DataArray]:
+    """Per group: year-end count for stocks, yearly sum for flow groups (temporary)
+    (``ends``/``sums``: :func:`year_end` / :func:`yearly_sum` of ``da`` when known)."""
+    ends = year_end(da) if ends is None else ends
+    sums = yearly_sum(da) if sums is None else sums
     out = {g: (sums if g in FLOW_GROUPS else ends).sel(group=g, drop=True) for g in GROUPS}
     out["dibao_total"] = ends.sel(group=list(DIBAO_GROUPS)).sum("group")
     out["tekun_total"] = ends.sel(group=list(TEKUN_GROUPS)).sum("group")
@@ -284,18 +361,24 @@ def caseloads(ds1: xr.Dataset, level: str, variable: str = "cases_persons") -> p
     hit = _cached(ds1, ("caseloads", level, variable))
     if hit is not None:
         return hit
-    groups = caseload_groups(_mean(ds1[variable]))
-    table = area_year_table({k: by_level(v, level) for k, v in groups.items()}, ds1, level)
-    return _store(ds1, ("caseloads", level, variable), table)
+    groups = _memo(
+        ds1,
+        ("groups", variable),
+        lambda: caseload_groups(
+            ds1[variable],
+            county_yearly(ds1, variable, "end"),
+            county_yearly(ds1, variable, "sum"),
+        ),
+    )
+    return _store(ds1, ("caseloads", level, variable), level_table(ds1, level, groups))
 
 
 def band_metrics(ds1: xr.Dataset) -> dict[str, xr.DataArray]:
     """Per replicate, county and year: the quantities that get P10/P50/P90 bands."""
-    persons = ds1["cases_persons"]
-    ends = year_end(persons)
+    ends = county_yearly(ds1, "cases_persons", "end", mean=False)
     return {
-        "budget_need": yearly_sum(ds1["budget_need"]),
-        "funding_gap": yearly_sum(ds1["funding_gap"]),
+        "budget_need": county_yearly(ds1, "budget_need", mean=False),
+        "funding_gap": county_yearly(ds1, "funding_gap", mean=False),
         "dibao_persons": ends.sel(group=list(DIBAO_GROUPS)).sum("group"),
         "tekun_persons": ends.sel(group=list(TEKUN_GROUPS)).sum("group"),
     }
