@@ -162,13 +162,20 @@ def test_lever_updates_table_and_map(server: str) -> None:
             " return s && s.dataset.key !== k; }",
             arg=key,
         )
-        with page.expect_download() as download:
-            page.locator(".solara-file-download-container").first.click()
-        saved = ARTIFACTS / "several" / download.value.suggested_filename
-        saved.parent.mkdir(exist_ok=True)
-        download.value.save_as(saved)
-        several = load_scenario(saved)
-        by_area = {o.counties[0][:4]: o.relative for o in several.overrides if o.counties}
+        # the key can change for the Kunming pick's re-run before Dali's value is applied
+        # (seen under load): download until the scenario on screen carries Dali's rise
+        deadline = time.monotonic() + 60
+        while True:
+            with page.expect_download() as download:
+                page.locator(".solara-file-download-container").first.click()
+            saved = ARTIFACTS / "several" / download.value.suggested_filename
+            saved.parent.mkdir(exist_ok=True)
+            download.value.save_as(saved)
+            several = load_scenario(saved)
+            by_area = {o.counties[0][:4]: o.relative for o in several.overrides if o.counties}
+            if "5329" in by_area or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         assert by_area["5329"] == pytest.approx(0.1)  # Dali's own rise
         assert by_area["5303"] == pytest.approx(0.2)  # the province-wide rise elsewhere
         assert not any(c.startswith("5301") for o in several.overrides for c in o.counties or ())
