@@ -523,7 +523,10 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             b0 = t.urban if self.urban else t.rural
             slope = t.size_slope if self.urban else 0.0
             logit = _logit(min(max(b0, 1e-12), 1 - 1e-12))
-            base = _expit(logit + slope * (members - 1.0))
+            # categorical targeting: elderly 60+, grade 1-2 disability or serious illness
+            priority = self.n_60p > 0 or self.n_disabled_severe > 0 or self.n_ill > 0
+            shift = t.priority_shift if priority else 0.0
+            base = _expit(logit + slope * (members - 1.0) + shift)
         logit = _logit(min(max(base, 1e-9), 1 - 1e-9))
         shift = m.elasticity * math.log(max(a.standard / self.standard_at_start, 1e-9))
         p = _expit(logit + shift)
