@@ -297,6 +297,15 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.groups = 0  # bit mask of outputs.GROUPS
 
     # ------------------------------------------------------------------ the month
+    def priority_members(self) -> int:
+        """Members 60+, with a grade 1-2 disability or seriously ill (categorical targeting)."""
+        return sum(
+            a >= BAND_60_LOW or _severe(d, g) or bool(i)
+            for a, d, g, i in zip(
+                self.age, self.disability, self.disability_grade, self.ill, strict=True
+            )
+        )
+
     def step(self) -> None:
         m: MonthRules = self.model.rules
         r: RuleParams = self.county_agent.rules
@@ -305,6 +314,9 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         keep = m.shock_keep32 if self.shock_left > 0 else 1.0
         a = self.assess(r, f32(self.assessment_factor(m) * keep))
         truth = self.assess(r, keep)
+        if self.programme == DIBAO_SINGLE and a.whole and not a.tekun:
+            # categorical targeting: a split case covers its priority members
+            a.single_persons = max(self.priority_members(), a.candidates)
         self.applications(m, a)
         self.reviews(m, r, a, truth)
         self.temporary_assistance(m, r, a)
@@ -541,7 +553,11 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
                 willing = u < m.institution32[min(max(self.care_level, 0), 2)]
                 self.programme = care_mode(willing, True)  # places for all (S3 二(二))
             elif a.whole:
-                self.programme = DIBAO
+                n_prio = self.priority_members()
+                split = not self.urban and 0 < n_prio < self.size and u < m.takeup.split_rural
+                self.programme = DIBAO_SINGLE if split else DIBAO
+                if split:
+                    a.single_persons = n_prio
             elif a.single_persons > 0:
                 self.programme = DIBAO_SINGLE
             pending = -1
@@ -566,7 +582,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         caught = not reviewed and u < m.caught32
         if prog == DIBAO_SINGLE:
             still = a.single_persons > 0 or a.tekun
-            truly = truth.single_persons > 0 or truth.tekun
+            truly = truth.single_persons > 0 or truth.tekun or truth.whole
         else:
             still = a.whole or a.tekun
             truly = truth.whole or truth.tekun
