@@ -533,7 +533,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         else:
             members = self.size if a.whole else 1
             b0 = t.urban if self.urban else t.rural
-            slope = t.size_slope if self.urban else 0.0
+            slope = t.size_slope if self.urban else t.size_slope_rural
             logit = _logit(min(max(b0, 1e-12), 1 - 1e-12))
             # categorical targeting: elderly 60+, grade 1-2 disability or serious illness
             priority = self.n_60p > 0 or self.n_disabled_severe > 0 or self.n_ill > 0

@@ -139,6 +139,11 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
                   "priority members (60+, grade 1-2 disability, serious illness) are not all its "
                   "members has only those members covered (单人保 / 分户, categorical targeting; "
                   "fits rural persons per household, 1.94 in January 2020).", 0.0, 1.0),
+    FreeParameter("takeup_size_slope_rural", "农村覆盖概率规模斜率", "Rural take-up size slope",
+                  "log-odds per member", "Change in the log-odds of rural take-up per member "
+                  "beyond the first (categorical targeting of small households; fitted when "
+                  "single-person coverage alone cannot bring rural dibao households to 1.94 "
+                  "persons, January 2020).", *_SLOPE_BOUNDS),
     FreeParameter("tekun_takeup_urban", "城镇特困覆盖概率", "Urban tekun take-up", "probability",
                   "Probability that an urban tekun-eligible household is covered (fits the "
                   "urban tekun persons of June 2019).", 0.0, 1.0),
@@ -200,7 +205,7 @@ def _h(key: str, zh: str, en: str, note: str) -> Target:
 
 #: checks of the start month that are not fitted (group "check" of the fit table): tekun
 #: spending follows from the tekun counts (fitted) and the official standards and care rates
-CHECKS = ("urban_tekun_spending", "rural_tekun_spending", "rural_dibao_households")
+CHECKS = ("urban_tekun_spending", "rural_tekun_spending")
 
 
 def calibration_targets(facts: Mapping[str, refdata.Target] | None = None) -> dict[str, Target]:
@@ -391,13 +396,16 @@ class _Inner:
             return -_LOGIT_BOUND
         return float(optimize.brentq(gap, -_LOGIT_BOUND, _LOGIT_BOUND, xtol=1e-9))
 
-    def slope_and_level(self, area: int, households: float, persons: float) -> tuple[float, float]:
-        """(size slope, logit level) hitting ``households`` and ``persons`` of one area: the
-        level hits the households for each slope, the slope the persons (bounded)."""
+    def slope_and_level(
+        self, area: int, households: float, persons: float, share: float = 0.0
+    ) -> tuple[float, float]:
+        """(size slope, logit level) hitting ``households`` and ``persons`` of one area at split
+        share ``share``: the level hits the households for each slope, the slope the persons
+        (bounded)."""
 
         def persons_gap(slope: float) -> float:
             level = self.level_for(area, slope, households, persons=False)
-            return self.counts(area, level, slope)[1] - persons
+            return self.counts(area, level, slope, share)[1] - persons
 
         lo, hi = _SLOPE_BOUNDS
         g_lo, g_hi = persons_gap(lo), persons_gap(hi)
@@ -424,6 +432,16 @@ class _Inner:
             return 1.0, self.level_for_persons(area, 1.0, persons)
         return float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-7)), level
 
+    def rural_solve(self, households: float, persons: float) -> tuple[float, float, float]:
+        """(split share, size slope, logit level) of the villages: the split share hits the
+        persons with no size slope; when even a share of 1 leaves too many persons per
+        household, the share is 1 and a (negative) size slope hits them (small households)."""
+        share, level = self.share_and_level(0, households, persons)
+        if share < 1.0:
+            return share, 0.0, level
+        slope, level = self.slope_and_level(0, households, persons, share=1.0)
+        return 1.0, slope, level
+
     def level_for_persons(self, area: int, share: float, persons: float) -> float:
         """Logit level hitting ``persons`` at split share ``share`` (no size slope)."""
 
@@ -441,14 +459,15 @@ class _Inner:
         slope_u, level_u = self.slope_and_level(
             1, tg["urban_dibao_households"].value, tg["urban_dibao_persons"].value
         )
-        share, level_r = self.share_and_level(
-            0, tg["rural_dibao_households"].value, tg["rural_dibao_persons"].value
+        share, slope_r, level_r = self.rural_solve(
+            tg["rural_dibao_households"].value, tg["rural_dibao_persons"].value
         )
         return {
             "takeup_urban": float(special.expit(level_u)),
             "takeup_rural": float(special.expit(level_r)),
             "takeup_size_slope": slope_u,
             "split_share_rural": share,
+            "takeup_size_slope_rural": slope_r,
             "tekun_takeup_urban": self.tekun_takeup(1, tg["urban_tekun_persons"].value),
             "tekun_takeup_rural": self.tekun_takeup(0, tg["rural_tekun_persons"].value),
         }
@@ -777,7 +796,8 @@ class _BudgetSpent(Exception):
 #: typical size of each outer parameter (least-squares x_scale), in the order of _OUTER
 _X_SCALE = np.array([0.3, 0.3, 0.2, 0.2, 0.1, 0.1])
 _NEUTRAL_TAKEUP = {"takeup_urban": 0.5, "takeup_rural": 0.5, "takeup_size_slope": 0.0,
-                   "split_share_rural": 0.0, "tekun_takeup_urban": 0.5,
+                   "split_share_rural": 0.0, "takeup_size_slope_rural": 0.0,
+                   "tekun_takeup_urban": 0.5,
                    "tekun_takeup_rural": 0.5}  # fmt: skip
 
 
@@ -796,6 +816,7 @@ def _takeup(values: Mapping[str, float], priority_shift: float = 0.0) -> initial
         undetected_urban=values["undetected_income_share_urban"],
         undetected_rural=values["undetected_income_share_rural"],
         split_rural=values["split_share_rural"], priority_shift=priority_shift,
+        size_slope_rural=values["takeup_size_slope_rural"],
     )  # fmt: skip
 
 

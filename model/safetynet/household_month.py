@@ -89,6 +89,7 @@ class BehaviourParams(NamedTuple):
     takeup_rural: float
     size_slope: float
     split_rural: float
+    size_slope_rural: float
     priority_shift: float
     tekun_takeup_urban: float
     tekun_takeup_rural: float
@@ -138,6 +139,7 @@ def behaviour_values(p: Any) -> dict[str, Any]:
         "takeup_rural": t.rural,
         "size_slope": t.size_slope,
         "split_rural": t.split_rural,
+        "size_slope_rural": t.size_slope_rural,
         "priority_shift": t.priority_shift,
         "tekun_takeup_urban": t.tekun_urban,
         "tekun_takeup_rural": t.tekun_rural,
@@ -182,6 +184,7 @@ def behaviour_params_of(b: Any) -> BehaviourParams:
         b.takeup_rural,
         b.size_slope,
         b.split_rural,
+        b.size_slope_rural,
         b.priority_shift,
         b.tekun_takeup_urban,
         b.tekun_takeup_rural,
@@ -352,7 +355,7 @@ def _take_up_probability(
     else:
         members = float(size) if whole else 1.0
         b0 = b.takeup_urban if is_urban else b.takeup_rural
-        slope = b.size_slope if is_urban else 0.0
+        slope = b.size_slope if is_urban else b.size_slope_rural
         b0 = min(max(b0, 1e-12), 1.0 - 1e-12)
         shift = b.priority_shift if priority else 0.0
         base = _expit(_logit(b0) + slope * (members - 1.0) + shift)

@@ -51,10 +51,11 @@ class TakeUp:
     """Calibrated take-up and assessment parameters (``calibrated.*``).
 
     ``urban`` / ``rural``: probability that an eligible one-person household without a priority
-    member is covered; ``size_slope``: change in the log-odds of urban take-up per extra member;
+    member is covered; ``size_slope`` / ``size_slope_rural``: change in the log-odds of urban /
+    rural take-up per extra member;
     ``split_rural``: probability that a covered rural household whose priority members are not
-    all its members has only those members covered (单人保 / 分户, categorical targeting; urban
-    persons per household are fitted by the size slope); ``priority_shift``: change in the
+    all its members has only those members covered (单人保 / 分户, categorical targeting);
+    ``priority_shift``: change in the
     log-odds where the household has a priority member (``behaviour.priority_takeup_shift``,
     :func:`take_up.priority_member`); ``tekun_urban`` /
     ``tekun_rural``: probability that a tekun-eligible household is covered; ``noise_*``: log-sd of
@@ -72,6 +73,7 @@ class TakeUp:
     undetected_urban: float
     undetected_rural: float
     split_rural: float = 0.0
+    size_slope_rural: float = 0.0
     priority_shift: float = 0.0
 
 
@@ -89,6 +91,7 @@ def takeup_params(p: Branch) -> TakeUp:
         undetected_urban=float(c.undetected_income_share_urban),
         undetected_rural=float(c.undetected_income_share_rural),
         split_rural=float(c.split_share_rural),
+        size_slope_rural=float(c.takeup_size_slope_rural),
         priority_shift=float(p.behaviour.priority_takeup_shift),
     )
 
@@ -131,11 +134,11 @@ def takeup_probability(
 ) -> FloatArray:
     """Take-up probability of an eligible household: logistic(logit(base) + slope × (size − 1)
     + ``t.priority_shift`` × priority), base = ``t.urban`` or ``t.rural`` by residence, slope =
-    ``t.size_slope`` (urban) or 0; ``priority``: the household has a
+    ``t.size_slope`` (urban) or ``t.size_slope_rural``; ``priority``: the household has a
     priority member (:func:`take_up.priority_member`)."""
     is_urban = np.asarray(urban, dtype=bool)
     base = np.where(is_urban, t.urban, t.rural)
-    slope = np.where(is_urban, t.size_slope, 0.0)
+    slope = np.where(is_urban, t.size_slope, t.size_slope_rural)
     logit = special.logit(np.clip(base, 1e-12, 1 - 1e-12))
     extra = np.asarray(size, dtype=np.float64) - 1.0
     shift = t.priority_shift * np.asarray(priority, dtype=np.float64)
