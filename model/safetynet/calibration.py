@@ -897,8 +897,10 @@ def parameter_documents(
                 "from": CALIBRATION_DATE.isoformat(),
                 "value": round(float(values[f.name]), 6),
                 "status": "calibrated",
-                "reference": "safetynet calibrate: Yunnan 2019-05 targets (targets.csv), fit "
-                             "table model/safetynet/data/calibration_fit.csv",
+                "reference": "safetynet calibrate: Yunnan 2019-05 targets (targets.csv; tekun "
+                             "persons June 2019 and rural persons per household January 2020 "
+                             "from history_facts.csv), fit table "
+                             "model/safetynet/data/calibration_fit.csv",
                 "note": f"sample fraction {sample_fraction:g}, seed {seed}; see "
                         "docs/population.md (Calibration)",
             }],
