@@ -316,7 +316,8 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         truth = self.assess(r, keep)
         if self.programme == DIBAO_SINGLE and a.whole and not a.tekun:
             # categorical targeting: a split case covers its priority members
-            a.single_persons = max(self.priority_members(), a.candidates)
+            n_prio = self.priority_members()
+            a.single_persons = n_prio if n_prio > 0 else a.candidates
         self.applications(m, a)
         self.reviews(m, r, a, truth)
         self.temporary_assistance(m, r, a)

@@ -290,8 +290,12 @@ def outcome(hh: Households, seen: assessment.Assessment, true: assessment.Assess
 
     dibao = (prog == DIBAO) | (prog == DIBAO_SINGLE)
     tekun_on = prog >= TEKUN_DISPERSED
-    benefit = np.select([prog == DIBAO, prog == DIBAO_SINGLE],
-                        [seen.benefit_whole, seen.benefit_single], 0.0)  # fmt: skip
+    # a whole-eligible household on DIBAO_SINGLE is a split case (categorical targeting):
+    # its priority members are paid the single-person benefit each (as the kernel pays them)
+    split = (prog == DIBAO_SINGLE) & np.asarray(seen.dibao_whole, dtype=bool)
+    benefit = np.select([prog == DIBAO, split, prog == DIBAO_SINGLE],
+                        [seen.benefit_whole, seen.benefit_alone_pp * persons,
+                         seen.benefit_single], 0.0)  # fmt: skip
     whole = prog == DIBAO
     eligible = np.asarray(true.dibao_whole, dtype=bool)
     income = (hh["income_wage"].astype(np.float64) + hh["income_farm"]

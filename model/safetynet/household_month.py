@@ -654,7 +654,7 @@ def step_county(
         if whole and not tk and (pending == 0 or prog == DIBAO_SINGLE):
             n_prio = take_up.priority_count(f0, sz, p_age, p_dis, p_grade, p_ill)
         if prog == DIBAO_SINGLE and whole and not tk:
-            n_single = max(n_prio, candidates)
+            n_single = n_prio if n_prio > 0 else candidates
         if pending == 0:
             if tk:
                 lvl = int(c_care_level[i])
