@@ -205,7 +205,7 @@ def _h(key: str, zh: str, en: str, note: str) -> Target:
 
 #: checks of the start month that are not fitted (group "check" of the fit table): tekun
 #: spending follows from the tekun counts (fitted) and the official standards and care rates
-CHECKS = ("urban_tekun_spending", "rural_tekun_spending")
+CHECKS = ("urban_tekun_spending", "rural_tekun_spending", "rural_dibao_households")
 
 
 def calibration_targets(facts: Mapping[str, refdata.Target] | None = None) -> dict[str, Target]:
@@ -444,13 +444,17 @@ class _Inner:
         if share < 1.0:
             return share, 0.0, level
         slope, level = self.slope_and_level(0, households, persons, share=1.0)
+        if slope <= _SLOPE_BOUNDS[0]:  # still too many persons: the persons win
+            level = self.level_for_persons(0, 1.0, persons, slope)
         return 1.0, slope, level
 
-    def level_for_persons(self, area: int, share: float, persons: float) -> float:
-        """Logit level hitting ``persons`` at split share ``share`` (no size slope)."""
+    def level_for_persons(
+        self, area: int, share: float, persons: float, slope: float = 0.0
+    ) -> float:
+        """Logit level hitting ``persons`` at split share ``share`` and size slope ``slope``."""
 
         def gap(level: float) -> float:
-            return self.counts(area, level, 0.0, share)[1] - persons
+            return self.counts(area, level, slope, share)[1] - persons
 
         if gap(_LOGIT_BOUND) < 0.0:
             return _LOGIT_BOUND
