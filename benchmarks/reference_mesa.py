@@ -47,7 +47,7 @@ import numpy as np
 from safetynet import assessment, outputs, refdata
 from safetynet.behaviour import initial
 from safetynet.behaviour.initial import initial_state
-from safetynet.behaviour.shocks import ENDED, HIT
+from safetynet.behaviour.shocks import ENDED, HIT, HIT_COVERED, covered
 from safetynet.constants import (
     ABLE,
     AGE_MAX,
@@ -278,6 +278,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.shock_left = 0
         self.shock_new = 0  # months of a shock that hits this month (set by the county)
         self.shock_hit = False  # the shock hit this month (behaviour.shocks.HIT)
+        self.shock_hit_covered = False  # ... while covered (behaviour.shocks.HIT_COVERED)
         self.shock_ended = False  # the shock ran out this month (behaviour.shocks.ENDED)
         self.last_benefit = 0.0
         self.months_since_job_gain = MAX_JOB_GAIN_MONTHS
@@ -472,7 +473,10 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
 
     def apply_shock(self) -> None:
         self.shock_ended = self.shock_left == 1 and not self.shock_new
-        self.shock_hit = bool(self.shock_new)
+        # no urgent case for a household its programme covers (behaviour.shocks.covered)
+        cover = bool(covered(self.programme, self.exit_months_left))
+        self.shock_hit = bool(self.shock_new) and not cover
+        self.shock_hit_covered = bool(self.shock_new) and cover
         self.shock_left = max(self.shock_left - 1, 0)
         if self.shock_new:
             self.shock_left = self.shock_new
@@ -991,9 +995,7 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
             for name in COLUMNS
         }
         out["shock_left"] = np.array([h.shock_left for h in hhs], dtype=np.int8)
-        out["shock_event"] = np.array(
-            [HIT if h.shock_hit else ENDED if h.shock_ended else 0 for h in hhs], dtype=np.int8
-        )
+        out["shock_event"] = np.array([_shock_code(h) for h in hhs], dtype=np.int8)
         out["last_benefit"] = np.array([h.last_benefit for h in hhs], dtype=np.float32)
         out["months_since_job_gain"] = np.array(
             [h.months_since_job_gain for h in hhs], dtype=np.int8
@@ -1006,6 +1008,15 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         for i, name in enumerate(MONEY_LINES):
             out["money_" + name] = money[:, i]
         return out
+
+
+def _shock_code(h: Any) -> int:
+    """The engine's ``shock_event`` code of a reference household (behaviour.shocks)."""
+    if h.shock_hit:
+        return HIT
+    if h.shock_hit_covered:
+        return HIT_COVERED
+    return ENDED if h.shock_ended else 0
 
 
 def engine_state(model: SafetyNetModel) -> dict[str, np.ndarray]:

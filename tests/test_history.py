@@ -99,14 +99,14 @@ def test_other_groups_priced_from_counts() -> None:
         coords={"county": ct.code, "month": months},
     )  # fmt: skip
     got = history.other_groups_subsidy(ds).sum("county").values[0, 0]
-    # unemployment-insurance recipients and 优抚对象 (16d's estimated counts: 2019-05..2020-07
-    # person-times / 15) are covered under the 2016 list in both months
+    # unemployment-insurance recipients and 优抚对象 are covered under the 2016 list in both
+    # months: 650,000 and 3,680,000 person-times (2019-05..2020-07) / 14.4998 paying months
     facts = refdata.history_facts()
     adults = (
         facts["province_unemployment_insurance_recipients_2019_2020"].value
         + facts["province_entitled_veterans_2019_2020"].value
     )
-    assert adults == pytest.approx(43333 + 245333)
+    assert adults == pytest.approx(44828 + 253797)
     # April 2020: orphans and de facto unsupported children also covered (doubling months),
     # 20 yuan each: 20 x (10,374 + 9,898 + adults); August 2020: the 2016 list only
     assert got[0] == pytest.approx(20.0 * (10374 + 9898 + adults))
@@ -133,3 +133,69 @@ def test_orphans_subsidy_is_count_times_standard() -> None:
     # standard) and 1,290 yuan (from 2022-07)
     assert got[0] == pytest.approx((10374 + 9898) * 1280.0)
     assert got[1] == pytest.approx((10374 + 9898) * 1290.0)
+
+
+def test_other_group_counts_use_the_paying_population() -> None:
+    """The estimated counts of 优抚对象 and unemployment-insurance recipients: Yunnan's
+    2019-05..2020-07 person-times / (sum over the 15 index months of the share of the census
+    population living in the prefectures that paid, from the activation calendar). By hand:
+    the 7 / 12 / 14 prefectures of 2019-05..07 hold 65.4% / 88.2% / 96.4% of the population,
+    all 16 the other 12 months: 14.4998."""
+    ct = refdata.counties()
+    months = np.arange("2019-05", "2020-08", dtype="datetime64[M]")
+    cal = activation_calendar(months)
+    pop: dict[str, float] = {}
+    for pref, people in zip(ct.prefecture_code, ct.pop_total, strict=True):
+        pop[str(pref)] = pop.get(str(pref), 0.0) + float(people)
+    total = sum(pop.values())
+    paying = sum(pop[p] * float(np.nansum(v)) for p, v in cal.items()) / total
+    assert paying == pytest.approx(14.4998, abs=1e-4)
+    facts = refdata.history_facts()
+    times_key = "province_price_linked_person_times_{}_2019_05_2020_07"
+    pairs = (
+        ("province_entitled_veterans_2019_2020", times_key.format("veterans")),
+        ("province_unemployment_insurance_recipients_2019_2020", times_key.format("unemployed")),
+    )
+    for count, times in pairs:
+        assert facts[count].value == pytest.approx(facts[times].value / paying, abs=1.0)
+        assert facts[count].status == refdata.INFERRED
+
+
+def test_no_covered_group_with_a_count_is_priced_at_zero() -> None:
+    """Every group ``price_subsidy.covered_groups`` names (at any date) is priced: by the
+    household step (dibao, tekun, edge) or by ``other_groups_subsidy``; every group with a
+    count gets count x rate in a month it is covered (and only then), so a count that fails to
+    reach the subsidy (a missing fact key, a group left out) fails here. Groups without a
+    count are said so (status from memory, priced at 0)."""
+    from safetynet.params import load_parameters
+    from safetynet.rules import price_subsidy
+
+    ps = load_parameters()
+    dates = [e.start for e in ps["price_subsidy.covered_groups"].entries]
+    named = {g for d in dates for g in ps.at(d).price_subsidy.covered_groups}
+    groups = {g.name: g for g in history.other_groups()}
+    assert named == set(history.HOUSEHOLD_GROUPS) | set(groups)
+    counted = [g for g in groups.values() if g.persons > 0]
+    assert {g.name for g in counted} >= {"orphans", "unsupported_children",
+                                         "unemployment_insurance", "entitled_veterans"}  # fmt: skip
+    for g in groups.values():
+        if g.persons <= 0:
+            assert g.status == refdata.MEMORY and "priced at 0" in g.note, g.name
+    ct = refdata.counties()
+    stamps = np.array([np.datetime64(d, "ns") for d in dates])
+    shape = (1, 1, ct.code.shape[0], len(stamps))
+    ds = xr.Dataset(
+        {
+            "price_subsidy_rate_urban": (("scenario", "replicate", "county", "month"),
+                                         np.full(shape, 10.0)),
+            "price_trigger": (("scenario", "replicate", "county", "month"), np.ones(shape)),
+        },
+        coords={"county": ct.code, "month": stamps},
+    )  # fmt: skip
+    got = history.other_groups_subsidy(ds, ps).sum("county").values[0, 0]
+    for i, d in enumerate(dates):
+        p = ps.at(d).price_subsidy
+        want = sum(10.0 * g.persons for g in counted if price_subsidy.group_flag(p, g.name))
+        assert got[i] == pytest.approx(want), d
+        assert any(price_subsidy.group_flag(p, g.name) for g in counted), d
+    assert (got > 0).all()

@@ -65,7 +65,14 @@ OFFICIAL = {
     "price_subsidy.food_cpi_threshold_pct": [D(2016, 1, 1), D(2021, 11, 1)],
     "price_subsidy.activation_unit": [D(2019, 1, 1), D(2022, 6, 28)],
     "price_subsidy.multiplier": [D(2020, 3, 1), D(2020, 7, 1)],
-    "price_subsidy.covered_groups": [D(2021, 11, 1), D(2022, 9, 1), D(2023, 4, 1)],
+    # 2016 and 2020-03: Yunnan's 4 groups and the March-June 2020 additions (ksrykj 2020-09-26)
+    "price_subsidy.covered_groups": [
+        D(2016, 1, 1),
+        D(2020, 3, 1),
+        D(2021, 11, 1),
+        D(2022, 9, 1),
+        D(2023, 4, 1),
+    ],
     "price_subsidy.index_lag_months": [D(2019, 1, 1), D(2022, 9, 1)],  # 2019: Yunnan's deadlines
     "price_subsidy.rise_share": [D(2021, 11, 1)],
     "services.cap_share": [D(2021, 9, 20)],

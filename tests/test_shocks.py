@@ -9,13 +9,20 @@ differences below are the shock's doing. Tolerances are stated per test.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 from safetynet.behaviour import shocks
-from safetynet.simulation import simulate
+from safetynet.constants import DIBAO, TEKUN_DISPERSED
+from safetynet.scenario import load_scenario
+from safetynet.simulation import make_specs, simulate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import reference_mesa as rm
 
 COUNTY = "530324"
 BASE = """
@@ -118,9 +125,52 @@ def test_advance_counts_down_marks_hits_and_ends() -> None:
     event = np.full(5, 9, dtype=np.int8)
     d = dt.date(2020, 2, 1)
     ev = shocks.ShockEvent((4,), d, 2, 1.0)  # hits every household of county 4
-    shocks.advance(left, event, [ev], d, 3, np.random.default_rng(1))  # county 3: no hit
+    # programmes at the start of the month: none, whole dibao, whole dibao in a gradual exit,
+    # single-person dibao, tekun (dispersed)
+    prog = np.array([0, 1, 1, 2, 3], dtype=np.int8)
+    exit_left = np.array([0, 0, 4, 0, 0], dtype=np.int8)
+    rng = np.random.default_rng(1)
+    shocks.advance(left, event, [ev], d, 3, rng, prog, exit_left)  # county 3: no hit
     assert left.tolist() == [0, 0, 1, 2, 0]
     assert event.tolist() == [0, shocks.ENDED, 0, 0, 0]
-    shocks.advance(left, event, [ev], d, 4, np.random.default_rng(1))  # county 4: all hit
+    shocks.advance(left, event, [ev], d, 4, rng, prog, exit_left)  # county 4: all hit
     assert left.tolist() == [2, 2, 2, 2, 2]
-    assert event.tolist() == [shocks.HIT] * 5
+    # whole-household dibao (not exiting) and tekun are covered: hit, but no urgent case
+    hit, cov = shocks.HIT, shocks.HIT_COVERED
+    assert event.tolist() == [hit, cov, hit, hit, cov]
+
+
+def test_urgent_route_skips_households_already_covered(tmp_path: Path) -> None:
+    """S4 四(九): temporary assistance goes to households whose basic living is still in severe
+    difficulty *after* the other programmes cover them. In the month the shock hits, a hit
+    household on whole-household dibao (not in a gradual exit: the benefit is recomputed on the
+    month's assessed income, so it absorbs the loss, assessment.dibao_benefit) or on tekun
+    (basic living paid whatever the income) is covered: no urgent case, only the ordinary
+    crisis incidence (behaviour.temporary_incidence, 0.175% a month). Before the fix every one
+    of them was an urgent case (their programme made them ``low``). Hit households not covered
+    keep the urgent route (the surge of the first test)."""
+    path = tmp_path / "covered.toml"
+    path.write_text(BASE.format(name="covered", extra=EXACT + SHOCK), encoding="utf-8")
+    spec = make_specs(load_scenario(path), 1, counties=[COUNTY])[0]
+    engine = rm.prepare(spec).engine()
+    try:
+        for _ in range(HIT):
+            engine.step()
+        programme = engine.hh["programme"].copy()  # at the start of the hit month
+        exit_left = engine.hh["exit_months_left"].copy()
+        engine.step()
+        hit = engine.shock_event != shocks.NO_EVENT
+        assert int(hit.sum()) == int((engine.shock_left == 3).sum())  # all hit this month
+        covered = ((programme == DIBAO) & (exit_left == 0)) | (programme >= TEKUN_DISPERSED)
+        assert np.array_equal(shocks.covered(programme, exit_left), covered)
+        n_covered = int((hit & covered).sum())
+        assert n_covered >= 20  # sampled households (31 at seed 11)
+        assert (engine.shock_event[hit & covered] == shocks.HIT_COVERED).all()
+        assert (engine.shock_event[hit & ~covered] == shocks.HIT).all()
+        # ordinary incidence only: 0.175% a month; at most 2 of them (binomial, n = 31:
+        # P(>2) < 1e-4 at that rate); before the fix: all 31 of them
+        assert int(engine.temp_case[hit & covered].sum()) <= 2
+        # the urgent route still serves the hit households not covered (218 sampled cases)
+        assert int(engine.temp_case[hit & ~covered].sum()) >= 10
+    finally:
+        engine.close()

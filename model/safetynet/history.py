@@ -10,8 +10,10 @@
   reported 2019 amounts per recipient (scipy.optimize, on the run's standards, food CPI and
   caseloads: no re-run needed).
 - ``other_groups_subsidy(ds)``: the price subsidy of the covered groups that are not households
-  of the model (orphans, de facto unsupported children; unemployment-insurance recipients and
-  entitled veterans' dependants have no count in our data and are priced at 0, said so).
+  of the model (orphans and de facto unsupported children: counted 2020-01; unemployment-
+  insurance recipients and entitled veterans' dependants: estimated from Yunnan's 2019-2020
+  person-times; HIV-infected children and unemployment-subsidy recipients, covered from 2021
+  and 2022: no count found, priced at 0 and said so in ``other_groups()``).
 - ``path_chart(ds, png)``: the baseline's 2019–2024 path beside the facts.
 
 Usage: ``python -m safetynet.history RESULTS.nc [--png FILE] [--csv FILE]`` prints the fit
@@ -38,6 +40,8 @@ from safetynet.params import ParameterSet, load_parameters
 from safetynet.rules import price_subsidy
 
 __all__ = [
+    "GROUP_COUNT_KEYS",
+    "HOUSEHOLD_GROUPS",
     "TOLERANCE",
     "FitRow",
     "OtherGroup",
@@ -45,6 +49,7 @@ __all__ = [
     "fit_table",
     "orphans_subsidy",
     "other_groups",
+    "other_groups_covered",
     "other_groups_subsidy",
     "path_chart",
     "path_table",
@@ -309,8 +314,10 @@ def _price_window(
         return paid + other, "money", note + "; with the other covered groups"
     if item == "price_linked_person_times_assistance":
         return times, "count", note + "; dibao + tekun persons paid, summed"
-    others = sum(g.persons for g in other_groups())
-    return (paid + other) / max(times + others * w.sizes["month"], 1.0), "shown", note
+    # the other groups' person-times: covered and in a county that paid (median replicate)
+    paid_to = other_groups_covered(w, ps) * (w["price_trigger"] > 0)
+    others = float(_prov(paid_to).sum())
+    return (paid + other) / max(times + others, 1.0), "shown", note
 
 
 def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
@@ -694,19 +701,31 @@ class OtherGroup:
     note: str
 
 
+#: covered groups the household step prices itself (``rules.price_subsidy.covered_persons``)
+HOUSEHOLD_GROUPS = ("dibao", "tekun", "edge")
+
+#: every other key of ``price_subsidy.covered_groups`` -> the history_facts key of its province
+#: count (None: no count found)
+GROUP_COUNT_KEYS: dict[str, str | None] = {
+    "orphans": "province_orphans_2020_01",
+    "unsupported_children": "province_unsupported_children_2020_01",
+    # 2019-05..2020-07 person-times / the paying population share summed over the 15 index
+    # months (estimated, the method in the fact's note)
+    "unemployment_insurance": "province_unemployment_insurance_recipients_2019_2020",
+    "entitled_veterans": "province_entitled_veterans_2019_2020",
+    "hiv_children": None,  # 艾滋病病毒感染儿童, covered from the 2021 rule
+    "unemployment_subsidy": None,  # 领取失业补助金人员, covered 2022-09..2023-03
+}
+
+
 def other_groups() -> list[OtherGroup]:
-    """Province counts of the covered groups outside the household schema (history_facts)."""
+    """Province counts of the covered groups outside the household schema (history_facts),
+    one per key of :data:`GROUP_COUNT_KEYS`; a group without a count is priced at 0, with
+    status ``from memory, unverified`` and a note saying so."""
     facts = refdata.history_facts()
     out = []
-    for name in ("orphans", "unsupported_children"):
-        f = facts[f"province_{name}_2020_01"]
-        out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
-    keys = {
-        "unemployment_insurance": "province_unemployment_insurance_recipients_2019_2020",
-        "entitled_veterans": "province_entitled_veterans_2019_2020",
-    }
-    for name, key in keys.items():
-        if key in facts:  # person-times 2019-05..2020-07 / 15 index months (16d; estimated)
+    for name, key in GROUP_COUNT_KEYS.items():
+        if key is not None and key in facts:
             f = facts[key]
             out.append(OtherGroup(name, f.value, f.period, f.status, f.url, f.status_note))
         else:
@@ -722,12 +741,11 @@ def other_groups() -> list[OtherGroup]:
 CHILD_GROUPS = ("orphans", "unsupported_children")
 
 
-def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
-    """Price subsidy to the covered groups outside the household schema, yuan per county and
-    month (scenario, replicate, county, month): count x the county's urban rate where the
-    county paid and the group is covered that month. County counts: the province count shared
-    by the county's share of children aged 0-14 (census 2020; an estimated allocation). The
-    urban rate is the base for these groups (NAT local implementations, e.g. Guilin)."""
+def other_groups_covered(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Persons of the covered groups outside the household schema per county and month
+    (county, month): each group's province count (:func:`other_groups`) in the months the group
+    is covered (``price_subsidy.group_flag``), shared among counties by children aged 0-14
+    (orphans, unsupported children) or by population (census 2020; an estimated allocation)."""
     ps = params if params is not None else load_parameters()
     ct = refdata.counties()
     every = np.arange(len(ct))
@@ -746,19 +764,27 @@ def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> 
             if price_subsidy.group_flag(prices, g.name):
                 share = child_share if g.name in CHILD_GROUPS else people_share
                 counts_cm[:, i] += g.persons * share
-    rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
-    counts = xr.DataArray(
+    return xr.DataArray(
         counts_cm, dims=("county", "month"), coords={"county": ds.county, "month": ds.month}
     )
-    out = (rate * counts).rename("price_subsidy_other_groups")
+
+
+def other_groups_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.DataArray:
+    """Price subsidy to the covered groups outside the household schema, yuan per county and
+    month (scenario, replicate, county, month): :func:`other_groups_covered` x the county's
+    urban rate where the county paid. The urban rate is the base for these groups (NAT local
+    implementations, e.g. Guilin)."""
+    rate = ds["price_subsidy_rate_urban"] * (ds["price_trigger"] > 0)
+    out = (rate * other_groups_covered(ds, params)).rename("price_subsidy_other_groups")
     out.attrs = {
         "units": "yuan",
         "long_name": "Price subsidy to covered groups outside the household schema",
         "long_name_zh": "其他保障对象价格临时补贴",
         "description": "orphans and de facto unsupported children (province counts 2020-01, "
         "shared by children aged 0-14), unemployment-insurance recipients and entitled "
-        "veterans' dependants (2019-05..2020-07 person-times / 15, estimated, shared by "
-        "population) x the county's urban rate in the months the group is covered",
+        "veterans' dependants (2019-05..2020-07 person-times / 14.5 paying months, estimated, "
+        "shared by population) x the county's urban rate in the months the group is covered; "
+        "HIV-infected children and unemployment-subsidy recipients: no count, 0",
     }
     return out
 

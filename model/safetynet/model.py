@@ -137,6 +137,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
             model.date,
             self.index,
             self.streams["shocks"],
+            model.hh["programme"][self.slice],
+            model.hh["exit_months_left"][self.slice],
         )
         for k, purpose in enumerate(DRAW_PURPOSES):
             self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])

@@ -9,9 +9,14 @@ the compiled household step reads them:
 - ``shock_left`` (int8): months of the shock left, this month included (0 = not shocked);
 - ``shock_event`` (int8): :data:`HIT` in the month the shock hits the household (urgent
   temporary assistance goes to households newly in need, S4 四(九), not again in each month of
-  the shock), :data:`ENDED` in the first month after it (its income is back: a review of its
-  dibao is due, S4 四(十) "及时纳入" and dynamic management, POLICY.md review frequency),
-  :data:`NO_EVENT` otherwise.
+  the shock), :data:`HIT_COVERED` instead when the household is :func:`covered` at the start of
+  that month (on whole-household dibao or tekun: S4 四(九) gives temporary assistance to those
+  whose basic living is still in severe difficulty *after* the other programmes cover them,
+  其他社会救助制度覆盖后; the shock's income loss is absorbed by the
+  dibao benefit, recomputed each month on the assessed income, and does not touch tekun basic
+  living: no urgent case, the ordinary crisis incidence still applies), :data:`ENDED` in the
+  first month after it (its income is back: a review of its dibao is due, S4 四(十) "及时纳入"
+  and dynamic management, POLICY.md review frequency), :data:`NO_EVENT` otherwise.
 
 The historical shock calendar (the 2020 epidemic) is :func:`history_events`, from dated
 parameters (``behaviour.history_shock_*``): part of every run whose months cover it.
@@ -26,10 +31,13 @@ from typing import Any, Final
 
 import numpy as np
 
+from safetynet.constants import DIBAO, TEKUN_DISPERSED
+
 #: ``shock_event`` codes
 NO_EVENT: Final = 0
 HIT: Final = 1
 ENDED: Final = 2
+HIT_COVERED: Final = 3  # hit while covered (see :func:`covered`): income falls, no urgent case
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,21 @@ class ShockEvent:
     severity: float
 
 
+def covered(programme: Any, exit_months_left: Any) -> Any:
+    """Households (or one household) whose basic living a shock's income loss leaves covered,
+    S4 四(九) "其他社会救助制度覆盖后": on whole-household dibao and not in a gradual exit (the
+    benefit is the gap to the standard on this month's assessed income,
+    ``assessment.dibao_benefit``: a fall in income raises it), or on tekun (basic living paid
+    whatever the income). Not covered: no programme, single-person dibao (the other members
+    are not covered), a gradual exit (last month's amount is paid).
+
+    >>> covered(np.array([0, 1, 1, 2, 3, 4]), np.array([0, 0, 4, 0, 0, 0])).tolist()
+    [False, True, False, False, True, True]
+    """
+    prog = np.asarray(programme)
+    return ((prog == DIBAO) & (np.asarray(exit_months_left) == 0)) | (prog >= TEKUN_DISPERSED)
+
+
 def advance(
     left: np.ndarray,
     event: np.ndarray,
@@ -50,15 +73,19 @@ def advance(
     date: dt.date,
     county: int,
     rng: np.random.Generator,
+    programme: np.ndarray,
+    exit_months_left: np.ndarray,
 ) -> None:
     """One month of shock state for one county's households, in place: the countdown
     (``left`` − 1; a household whose shock ran out is marked :data:`ENDED`), then the shocks
     starting this month in ``county`` (a household hit gets ``left = months`` and
-    :data:`HIT`, also when it was still shocked; one uniform per household and shock from
-    ``rng``, the county's ``shocks`` stream).
+    :data:`HIT`, or :data:`HIT_COVERED` when it is :func:`covered` by its ``programme`` and
+    ``exit_months_left`` at the start of the month, also when it was still shocked; one
+    uniform per household and shock from ``rng``, the county's ``shocks`` stream).
 
     >>> left = np.array([0, 1, 2], dtype=np.int8); ev = np.zeros(3, dtype=np.int8)
-    >>> advance(left, ev, [], dt.date(2020, 1, 1), 0, np.random.default_rng(0))
+    >>> none = np.zeros(3, dtype=np.int8)
+    >>> advance(left, ev, [], dt.date(2020, 1, 1), 0, np.random.default_rng(0), none, none)
     >>> left.tolist(), ev.tolist()
     ([0, 0, 1], [0, 2, 0])
     """
@@ -69,7 +96,7 @@ def advance(
         if s.start == date and county in s.county_indices:
             hit = rng.random(left.shape[0]) < s.severity
             left[hit] = s.months
-            event[hit] = HIT
+            event[hit] = np.where(covered(programme[hit], exit_months_left[hit]), HIT_COVERED, HIT)
 
 
 def history_events(months: Sequence[dt.date], params: Any, n_counties: int) -> list[ShockEvent]:
