@@ -38,7 +38,7 @@ from safetynet.rules import (
     tekun,
     temporary,
 )
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import rule, to_int
 from safetynet.rules.parameters import MonthParameters, RuleParams
 
 FloatArray = npt.NDArray[np.float64]
@@ -62,7 +62,8 @@ def member_tests(
     person counts once whatever number of conditions they meet."""
     able = candidates = n_severe = n_mental = n_ill = n_elderly = 0
     for k in range(first, first + size):
-        a, d, g, sick = int(age[k]), int(disability[k]), int(grade[k]), bool(ill[k])
+        a, d, g = to_int(age[k]), to_int(disability[k]), to_int(grade[k])
+        sick = bool(ill[k])
         able += tekun.is_able_bodied(p, a, d, g)
         candidates += dibao.qualifies_alone(p, d, g, sick)
         n_severe += members.is_severe(d, g)
@@ -281,8 +282,8 @@ def _assess_rows(
 ) -> None:
     for j in range(rows.shape[0]):
         i = rows[j]
-        sz = int(size[i])
-        f0 = int(first[i])
+        sz = to_int(size[i])
+        f0 = to_int(first[i])
         std, ok, able, cand, category = household_tests(
             p, urban[i], sz, f0, age, kind, grade, ill, float(assets[i])
         )
@@ -298,7 +299,7 @@ def _assess_rows(
             sz,
         )
         tk, whole, edge, n_single = eligibility(
-            p, pci, std, ok, able, int(n_workers[i]), supporter[i], sz, cand
+            p, pci, std, ok, able, to_int(n_workers[i]), supporter[i], sz, cand
         )
         b_whole = dibao.whole_household_benefit(p, pci, std, sz, category, cand)
         b_one = dibao.single_person_benefit(p, pci, std, max(n_single, 1))

@@ -58,7 +58,7 @@ from safetynet.constants import (
     TEMPORARY_GROUP,
 )
 from safetynet.rules import dibao, services, tekun, temporary
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import rule, to_int
 from safetynet.rules.parameters import RuleParams, record_dtype, rule_params_of
 
 FloatArray = npt.NDArray[np.float64]
@@ -477,8 +477,8 @@ def step_county(
         # draw), job loss or gain
         c_income_wage[i] = _r32(c_income_wage[i] * b.growth32)
         c_income_farm[i] = _r32(c_income_farm[i] * b.growth32)
-        sz = int(c_size[i])
-        f0 = int(c_first[i])
+        sz = to_int(c_size[i])
+        f0 = to_int(c_first[i])
         # ageing: members born in this calendar month are one year older
         changed = False
         # the members' rule results of last month stand unless a member or a rule changes:
@@ -486,7 +486,7 @@ def step_county(
         valid = c_tests_valid[i] and not fresh
         for k in range(f0, f0 + sz):
             if p_birth[k] == b.month and p_age[k] < AGE_MAX:
-                a = int(p_age[k]) + 1
+                a = to_int(p_age[k]) + 1
                 p_age[k] = a
                 changed = changed or members.starts_band(a)
                 if a == r.minor_age_limit or a == r.elderly_age:
@@ -494,9 +494,9 @@ def step_county(
         if changed:
             _recount(h, i, f0, sz)
         if sz > 0:
-            n60, n18 = int(c_n_60p[i]), int(c_n_18_59[i])
-            ill, dis = int(c_n_ill[i]), int(c_n_disabled_severe[i])
-            room = sz < MAX_BIRTH_SIZE and sz < int(c_slots[i])
+            n60, n18 = to_int(c_n_60p[i]), to_int(c_n_18_59[i])
+            ill, dis = to_int(c_n_ill[i]), to_int(c_n_disabled_severe[i])
+            room = sz < MAX_BIRTH_SIZE and sz < to_int(c_slots[i])
             uh = float(u[1, j])
             # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
             hi = _r32(b.death_old32 * n60)
@@ -524,12 +524,12 @@ def step_county(
                 k = members.dying_member(f0, sz, p_age, event == 0)
                 share_left = _r32((sz - 1) / sz) if sz > 1 else 0.0
                 c_income_transfer[i] = _r32(c_income_transfer[i] * share_left)
-                w = int(c_n_workers[i])
+                w = to_int(c_n_workers[i])
                 if p_works[k] and w > 0:
                     c_income_wage[i] = _r32(c_income_wage[i] * _r32((w - 1) / w))
                 if p_ill[k]:
                     c_exp_medical[i] = max(_r32(c_exp_medical[i] - b.medical_cost32), 0.0)
-                if members.is_severe(int(p_dis[k]), int(p_grade[k])):
+                if members.is_severe(to_int(p_dis[k]), to_int(p_grade[k])):
                     c_exp_disability[i] = max(_r32(c_exp_disability[i] - b.disability_cost32), 0.0)
                 last = f0 + sz - 1
                 p_age[k] = p_age[last]
@@ -575,15 +575,17 @@ def step_county(
             if event >= 0:
                 _recount(h, i, f0, sz)
                 valid = False
-        msjg = min(int(c_months_since_job_gain[i]) + 1, MAX_JOB_GAIN_MONTHS)
+        msjg = to_int(c_months_since_job_gain[i]) + 1
+        if msjg > MAX_JOB_GAIN_MONTHS:
+            msjg = MAX_JOB_GAIN_MONTHS
         # work: job loss (one worker) or gain (one idle adult aged 18-59), competing on one draw
-        w = int(c_n_workers[i])
+        w = to_int(c_n_workers[i])
         p_loss = _r32(b.job_loss32 * w)
         gain = b.job_gain_urban32 if is_urban else b.job_gain_rural32
         uw = float(u[0, j])
         # idle adults are at most n_18_59: count them only when the draw may be a gain
         p_gain = 0.0
-        if uw >= p_loss and uw < _r32(p_loss + _r32(gain * int(c_n_18_59[i]))):
+        if uw >= p_loss and uw < _r32(p_loss + _r32(gain * to_int(c_n_18_59[i]))):
             p_gain = _r32(gain * members.idle_adults(f0, sz, p_age, p_works))
         if uw < p_loss:
             per_worker = _r32(c_income_wage[i] / w)
@@ -603,17 +605,17 @@ def step_county(
         # ------------------------------------------------------------- assessment
         # the rules on assessed income (decisions) and on true income (checks)
         shocked = c_shock_left[i] > 0
-        shock_event = int(c_shock_event[i])
+        shock_event = to_int(c_shock_event[i])
         keep = b.shock_keep32 if shocked else 1.0
         admin_factor = _r32(c_factor[i] * keep)
-        sz = int(c_size[i])
+        sz = to_int(c_size[i])
         alive = sz > 0
         size_f = float(sz)
         std, assets_ok = asm.standard_and_assets(r, is_urban, sz, float(c_assets[i]))
         if valid:
-            able = int(c_tests_able[i])
-            candidates = int(c_tests_candidates[i])
-            category = int(c_tests_category[i])
+            able = to_int(c_tests_able[i])
+            candidates = to_int(c_tests_candidates[i])
+            category = to_int(c_tests_category[i])
         else:
             able, candidates, category = asm.member_tests(r, f0, sz, p_age, p_dis, p_grade, p_ill)
             c_tests_able[i] = able
@@ -637,7 +639,7 @@ def step_county(
         pci_true = asm.per_capita_income(
             r, _r32(wage * keep), _r32(farm * keep), transfer, medical, schooling, disability, sz
         )
-        workers, supporter = int(c_n_workers[i]), bool(c_has_supporter[i])
+        workers, supporter = to_int(c_n_workers[i]), bool(c_has_supporter[i])
         tk, whole, edge, n_single = asm.eligibility(
             r, pci, std, assets_ok, able, workers, supporter, sz, candidates
         )
@@ -646,8 +648,8 @@ def step_county(
         )
         # ------------------------------------------------------------- applications
         ua = float(u[2, j])
-        prog = int(c_programme[i])
-        pending = int(c_pending_months[i])
+        prog = to_int(c_programme[i])
+        pending = to_int(c_pending_months[i])
         # categorical targeting (behaviour.take_up.split_persons): a whole-eligible household
         # may have only its priority members covered (单人保 / 分户, programme DIBAO_SINGLE)
         n_prio = 0
@@ -657,7 +659,7 @@ def step_county(
             n_single = n_prio if n_prio > 0 else candidates
         if pending == 0:
             if tk:
-                lvl = int(c_care_level[i])
+                lvl = to_int(c_care_level[i])
                 if lvl <= tekun.ABLE:
                     share = b.institution_able32
                 elif lvl == tekun.PARTLY:
@@ -680,14 +682,14 @@ def step_county(
                 pending = 0  # urgent: decided at once (S4 四(十))
             elif ua < b.apply32:
                 prio = take_up.priority_member(
-                    int(c_n_60p[i]), int(c_n_disabled_severe[i]), int(c_n_ill[i])
+                    to_int(c_n_60p[i]), to_int(c_n_disabled_severe[i]), to_int(c_n_ill[i])
                 )
                 p_take = _take_up_probability(b, is_urban, tk, whole, sz, std, prio)
                 if float(c_propensity[i]) < p_take:
                     pending = b.delay
         c_pending_months[i] = pending
         # ------------------------------------------------------------- reviews
-        left = int(c_exit_months_left[i])
+        left = to_int(c_exit_months_left[i])
         if prog == NONE:
             left = 0
         else:
@@ -771,7 +773,7 @@ def step_county(
         edge_now = edge and prog == NONE
         c_edge[i] = edge_now
         code = group_code(prog, left, is_urban, edge_now)
-        prev = int(c_prev_code[i])
+        prev = to_int(c_prev_code[i])
         if code != NO_GROUP:
             s_cases[pos, code] += wt
             s_persons[pos, code] += wt * (size_f if code == EDGE_GROUP else float(persons))
@@ -842,5 +844,5 @@ def group_codes(programme: Any, exit_months_left: Any, urban: Any, edge: Any, ou
     """:func:`group_code` of every household, into ``out``."""
     for i in range(programme.shape[0]):
         out[i] = group_code(
-            int(programme[i]), int(exit_months_left[i]), bool(urban[i]), bool(edge[i])
+            to_int(programme[i]), to_int(exit_months_left[i]), bool(urban[i]), bool(edge[i])
         )

@@ -28,7 +28,7 @@ from safetynet.constants import (
     OTHER_DISABILITY,
     SEVERE_GRADE_TOP,
 )
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import rule, to_int
 from safetynet.schema import (
     DERIVED_COLUMNS,
     MAX_MEMBERS,
@@ -77,7 +77,7 @@ def member_counts(
     n_disabled_severe, n_disabled_mental, n_ill, care_level = highest member level)."""
     n0 = n16 = n18 = n60 = n65 = nw = ns = nm = ni = level = 0
     for k in range(first, first + size):
-        a = int(age[k])
+        a = to_int(age[k])
         if a < BAND_16_17_LOW:
             n0 += 1
         elif a <= BAND_16_17_HIGH:
@@ -90,14 +90,16 @@ def member_counts(
                 n65 += 1
         if works[k]:
             nw += 1
-        d, g = int(disability[k]), int(grade[k])
+        d, g = to_int(disability[k]), to_int(grade[k])
         if is_severe(d, g):
             ns += 1
         elif is_mental_3_4(d, g):
             nm += 1
         if ill[k]:
             ni += 1
-        level = max(level, int(care_level[k]))
+        lk = to_int(care_level[k])
+        if lk > level:
+            level = lk
     return n0, n16, n18, n60, n65, nw, ns, nm, ni, level
 
 
@@ -151,7 +153,7 @@ def first_ill(first: int, size: int, ill: Any, value: bool) -> int:
 def first_not_severe(first: int, size: int, disability: Any, grade: Any) -> int:
     """Row of the first member without a grade 1–2 disability (who becomes severely disabled)."""
     for k in range(first, first + size):
-        if not is_severe(int(disability[k]), int(grade[k])):
+        if not is_severe(to_int(disability[k]), to_int(grade[k])):
             return k
     return first
 
@@ -170,7 +172,7 @@ def idle_adults(first: int, size: int, age: Any, works: Any) -> int:
     """Members aged 18–59 without work, persons."""
     n = 0
     for k in range(first, first + size):
-        if not works[k] and is_working_age(int(age[k])):
+        if not works[k] and is_working_age(to_int(age[k])):
             n += 1
     return n
 
@@ -179,7 +181,7 @@ def idle_adults(first: int, size: int, age: Any, works: Any) -> int:
 def first_idle_adult(first: int, size: int, age: Any, works: Any) -> int:
     """Row of the first member aged 18–59 without work (who finds a job)."""
     for k in range(first, first + size):
-        if not works[k] and is_working_age(int(age[k])):
+        if not works[k] and is_working_age(to_int(age[k])):
             return k
     return first
 
@@ -198,7 +200,7 @@ def _count_rows(
 ) -> None:
     for i in range(first.shape[0]):
         c = member_counts(
-            int(first[i]), int(size[i]), age, disability, grade, ill, care_level, works
+            to_int(first[i]), to_int(size[i]), age, disability, grade, ill, care_level, works
         )
         for j in range(10):
             out[j, i] = c[j]

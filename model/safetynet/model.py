@@ -73,37 +73,78 @@ def balanced_groups(agents: Sequence[CountyAgent], k: int) -> list[list[CountyAg
     return [g for g in groups if g]
 
 
-class CountyGroup:
-    """The counties one thread steps each month, in one compiled call: their positions, their
-    household ranges and the block of the month's draws of each (columns of one buffer)."""
+#: households per compiled call of the household step: a call's draws (20 bytes a household)
+#: are drawn just before it and still in the cache when the kernel reads them; a larger county
+#: is stepped in pieces of this size (its draws come from its streams in order, so the pieces
+#: see the same uniforms as one draw of the whole county, and its sums add up in the same order)
+CALL_HOUSEHOLDS = 32_768
 
-    def __init__(self, agents: Sequence[CountyAgent]) -> None:
+
+class CountyGroup:
+    """The counties one thread steps each month: their households in calls of about
+    :data:`CALL_HOUSEHOLDS` (small counties share a call, large ones are cut in pieces), each
+    call's uniforms drawn into one small buffer just before it (one column per household)."""
+
+    def __init__(self, agents: Sequence[CountyAgent], call_households: int = CALL_HOUSEHOLDS):
         self.agents = list(agents)
-        self.positions = np.array([a.position for a in agents], dtype=np.int64)
-        self.lo = np.array([a.slice.start for a in agents], dtype=np.int64)
-        self.hi = np.array([a.slice.stop for a in agents], dtype=np.int64)
-        sizes = self.hi - self.lo
-        self.u0 = (np.cumsum(sizes) - sizes).astype(np.int64)
-        self.u = np.empty((len(DRAW_PURPOSES), int(sizes.sum())), dtype=np.float32)
+        size = max(1, int(call_households))
+        # pieces: (agent, first row, stop row) of at most ``size`` rows, in county order
+        calls: list[list[tuple[CountyAgent, int, int]]] = [[]]
+        filled = 0
+        for agent in self.agents:
+            start, stop = agent.slice.start, agent.slice.stop
+            if start == stop:
+                calls[-1].append((agent, start, stop))
+            while start < stop:
+                if filled >= size:
+                    calls.append([])
+                    filled = 0
+                end = min(stop, start + size - filled)
+                calls[-1].append((agent, start, end))
+                filled += end - start
+                start = end
+        self.calls = [_Call(pieces) for pieces in calls if pieces]
+        width = max([c.rows for c in self.calls], default=0)
+        self.u = np.empty((len(DRAW_PURPOSES), width), dtype=np.float32)
 
     def step(self, model: SafetyNetModel) -> None:
-        """Shocks and draws county by county (each on its own streams), then the compiled
-        household phases of all the group's counties in one call."""
-        for agent, start in zip(self.agents, self.u0.tolist(), strict=True):
-            agent.draw(model, self.u[:, start : start + agent.n])
-        hm.step_counties(
-            model.views(),
-            self.u,
-            model.rule_table,
-            model.behaviour_table,
-            model.sums,
-            self.positions,
-            self.lo,
-            self.hi,
-            self.u0,
-            model.money_lines if model.keep_money else model.no_money,
-            model.member_rules_changed,
-        )
+        """Call by call: shocks of the counties starting in it (each on its own streams), the
+        call's draws, then the compiled household phases of its pieces in one call."""
+        for call in self.calls:
+            for agent, start, stop, col in call.draws:
+                if start == agent.slice.start:
+                    agent.advance_shocks(model)
+                agent.draw_uniforms(self.u[:, col : col + stop - start])
+            hm.step_counties(
+                model.views(),
+                self.u,
+                model.rule_table,
+                model.behaviour_table,
+                model.sums,
+                call.positions,
+                call.lo,
+                call.hi,
+                call.u0,
+                model.money_lines if model.keep_money else model.no_money,
+                model.member_rules_changed,
+            )
+
+
+class _Call:
+    """One compiled call of :class:`CountyGroup`: pieces of counties (position, rows, column of
+    the draws of each)."""
+
+    def __init__(self, pieces: Sequence[tuple[CountyAgent, int, int]]) -> None:
+        sizes = np.array([stop - start for _, start, stop in pieces], dtype=np.int64)
+        self.positions = np.array([a.position for a, _, _ in pieces], dtype=np.int64)
+        self.lo = np.array([start for _, start, _ in pieces], dtype=np.int64)
+        self.hi = np.array([stop for _, _, stop in pieces], dtype=np.int64)
+        self.u0 = (np.cumsum(sizes) - sizes).astype(np.int64)
+        self.rows = int(sizes.sum())
+        self.draws = [
+            (a, start, stop, int(col))
+            for (a, start, stop), col in zip(pieces, self.u0.tolist(), strict=True)
+        ]
 
 
 class CountyAgent(mesa.Agent):  # type: ignore[misc]
@@ -130,6 +171,11 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
     def draw(self, model: SafetyNetModel, u: np.ndarray) -> None:
         """This county's shocks count down, hit and end (behaviour.shocks), and the month's
         uniforms are drawn into ``u`` (one row per draw purpose, one column per household)."""
+        self.advance_shocks(model)
+        self.draw_uniforms(u)
+
+    def advance_shocks(self, model: SafetyNetModel) -> None:
+        """This county's shocks count down, hit and end this month (behaviour.shocks)."""
         shock_state.advance(
             model.shock_left[self.slice],
             model.shock_event[self.slice],
@@ -140,8 +186,13 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
             model.hh["programme"][self.slice],
             model.hh["exit_months_left"][self.slice],
         )
+
+    def draw_uniforms(self, u: np.ndarray) -> None:
+        """The next ``u.shape[1]`` uniforms of each draw purpose of this county into ``u`` (one
+        row per purpose): the month's draws of its households, in order, piece by piece."""
+        n = u.shape[1]
         for k, purpose in enumerate(DRAW_PURPOSES):
-            self.streams[purpose].random(self.n, dtype=np.float32, out=u[k])
+            self.streams[purpose].random(n, dtype=np.float32, out=u[k])
 
 
 class SafetyNetModel(mesa.Model):  # type: ignore[misc]

@@ -24,7 +24,7 @@ import numpy as np
 
 from safetynet import assessment as asm
 from safetynet.constants import NONE
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import rule, to_int
 from safetynet.rules.parameters import rule_params_of
 
 #: output variables filled by :func:`county_sums` (declared in outputs.VARIABLES)
@@ -69,7 +69,7 @@ def _county_sums(
     ``household_month``)."""
     p = rule_params_of(table[pos])
     for i in range(start, stop):
-        sz = int(size[i])
+        sz = to_int(size[i])
         if sz <= 0:
             continue
         w = np.float64(weight[i])
@@ -100,15 +100,49 @@ def _county_sums(
             out[4] += w * sz
 
 
+@rule
+def _all_counties(
+    table: Any,
+    positions: Any,
+    starts: Any,
+    stops: Any,
+    weight: Any,
+    size: Any,
+    tuopin: Any,
+    edge: Any,
+    programme: Any,
+    factor: Any,
+    shock_left: Any,
+    wage: Any,
+    farm: Any,
+    transfer: Any,
+    medical: Any,
+    schooling: Any,
+    disability: Any,
+    line_month: float,
+    keep_shocked: float,
+    out: Any,
+) -> None:
+    """:func:`_county_sums` of every county (``positions[k]``, households ``starts[k]`` ..
+    ``stops[k] - 1``) into row ``positions[k]`` of ``out``, in one compiled call."""
+    for k in range(positions.shape[0]):
+        c = positions[k]
+        _county_sums(
+            table, c, starts[k], stops[k], weight, size, tuopin, edge, programme, factor,
+            shock_left, wage, farm, transfer, medical, schooling, disability, line_month,
+            keep_shocked, out[c],
+        )  # fmt: skip
+
+
 def county_sums(model: Any) -> dict[str, np.ndarray]:
     """The monitored population of each county of ``model`` (a ``SafetyNetModel`` after its
     household step), weighted: {name in :data:`NAMES`: array over the model's counties}. One
-    compiled pass per county, no household-length temporaries (it runs every month)."""
+    compiled call over the counties, no household-length temporaries (it runs every month)."""
     hh = model.hh
     sums = np.zeros((len(model.county_agents), len(NAMES)))
     line = float(model.p.monitoring.tuopin_risk_line) / MONTHS_PER_YEAR
     keep_shocked = float(np.float32(1.0 - float(model.p.behaviour.shock_income_loss)))
-    county_pass: Callable[..., None] = _county_sums
+    county_pass: Callable[..., None] = _all_counties
     columns = [
         hh[c]
         for c in (
@@ -130,10 +164,12 @@ def county_sums(model: Any) -> dict[str, np.ndarray]:
             "exp_disability",
         )
     ]
-    for agent in model.county_agents:
-        sl, k = agent.slice, agent.position
-        county_pass(
-            model.rule_table, k, sl.start, sl.stop, *columns, model.factor, model.shock_left,
-            *incomes, line, keep_shocked, sums[k],
-        )  # fmt: skip
+    agents = model.county_agents
+    positions = np.array([a.position for a in agents], dtype=np.int64)
+    starts = np.array([a.slice.start for a in agents], dtype=np.int64)
+    stops = np.array([a.slice.stop for a in agents], dtype=np.int64)
+    county_pass(
+        model.rule_table, positions, starts, stops, *columns, model.factor, model.shock_left,
+        *incomes, line, keep_shocked, sums,
+    )  # fmt: skip
     return {name: sums[:, j] for j, name in enumerate(NAMES)}

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast
 
 import numba
+import numpy as np
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -96,6 +97,37 @@ def rule(fn: Callable[P, R]) -> Compiled[P, R]:
     if not hasattr(compiled, "py_func"):  # NUMBA_DISABLE_JIT=1: numba hands back fn itself
         fn.py_func = fn  # type: ignore[attr-defined]
     return cast(Compiled[P, R], compiled)
+
+
+def _at_least(x: float, floor: float) -> float:
+    """``max(x, floor)`` for two numbers, written as a comparison (same value, NaN included).
+
+    Numba compiles the builtin ``max`` of a rule inlined into a large loop (the monthly
+    kernel) as an out-of-line call; this one stays a compare-and-select in the caller, so a
+    rule on the path of every household uses it.
+
+    >>> at_least(-2.0, 0.0), at_least(3.0, 1.0)
+    (0.0, 3.0)
+    """
+    return floor if floor > x else x
+
+
+at_least = rule(_at_least)
+
+
+def _to_int(x: Any) -> int:
+    """An integer array element (int8, int32 ...) as a 64-bit integer.
+
+    Numba compiles the builtin ``int()`` inside a large inlined loop (the monthly kernel) as an
+    out-of-line call; ``np.int64`` is a plain cast.
+
+    >>> to_int(np.int8(-3)) + 200
+    197
+    """
+    return np.int64(x)  # type: ignore[return-value]  # an np.int64 is used as an int
+
+
+to_int = rule(_to_int)
 
 
 def _is_compiled(x: Any) -> bool:

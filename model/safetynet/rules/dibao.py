@@ -20,7 +20,7 @@ import numpy as np
 from safetynet.constants import MENTAL_DISABILITY as _MENTAL
 from safetynet.constants import NO_DISABILITY as _NONE
 from safetynet.constants import OTHER_DISABILITY as _OTHER
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import at_least, rule
 from safetynet.rules.parameters import GAP, TIERED_CLASSES, RuleParams
 
 #: disability kinds of a person (``persons`` table): none, physical or other, intellectual/mental
@@ -58,19 +58,19 @@ def counted_income(
     transfer = income_transfer * (1.0 - p.transfer_income_disregard_share)
     gross = income_wage * employment + income_farm + transfer
     spending = exp_medical + exp_schooling + exp_disability
-    return max(gross - p.rigid_expenditure_deduction_share * spending, 0.0)
+    return at_least(gross - p.rigid_expenditure_deduction_share * spending, 0.0)
 
 
 @rule
 def per_capita_income(counted: float, size: int) -> float:
     """Counted household income per member, yuan/person/month (S3 二(一) 家庭人均收入)."""
-    return counted / max(float(size), 1.0)
+    return counted / at_least(float(size), 1.0)
 
 
 @rule
 def asset_limit(p: RuleParams, size: int, standard: float) -> float:
     """Highest financial assets allowed, yuan: members × N months × standard (ASSUMED)."""
-    return max(float(size), 1.0) * p.asset_limit_months * standard
+    return at_least(float(size), 1.0) * p.asset_limit_months * standard
 
 
 @rule
