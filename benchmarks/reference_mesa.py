@@ -299,6 +299,15 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.groups = 0  # bit mask of outputs.GROUPS
 
     # ------------------------------------------------------------------ the month
+    def priority_members(self) -> int:
+        """Members 60+, with a grade 1-2 disability or seriously ill (categorical targeting)."""
+        return sum(
+            a >= BAND_60_LOW or _severe(d, g) or bool(i)
+            for a, d, g, i in zip(
+                self.age, self.disability, self.disability_grade, self.ill, strict=True
+            )
+        )
+
     def step(self) -> None:
         m: MonthRules = self.model.rules
         r: RuleParams = self.county_agent.rules
@@ -307,6 +316,10 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         keep = m.shock_keep32 if self.shock_left > 0 else 1.0
         a = self.assess(r, f32(self.assessment_factor(m) * keep))
         truth = self.assess(r, keep)
+        if self.programme == DIBAO_SINGLE and a.whole and not a.tekun:
+            # categorical targeting: a split case covers its priority members
+            n_prio = self.priority_members()
+            a.single_persons = n_prio if n_prio > 0 else a.candidates
         self.applications(m, a)
         self.reviews(m, r, a, truth)
         self.temporary_assistance(m, r, a)
@@ -526,9 +539,12 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         else:
             members = self.size if a.whole else 1
             b0 = t.urban if self.urban else t.rural
-            slope = t.size_slope if self.urban else 0.0
+            slope = t.size_slope if self.urban else t.size_slope_rural
             logit = _logit(min(max(b0, 1e-12), 1 - 1e-12))
-            base = _expit(logit + slope * (members - 1.0))
+            # categorical targeting: elderly 60+, grade 1-2 disability or serious illness
+            priority = self.n_60p > 0 or self.n_disabled_severe > 0 or self.n_ill > 0
+            shift = t.priority_shift if priority else 0.0
+            base = _expit(logit + slope * (members - 1.0) + shift)
         logit = _logit(min(max(base, 1e-9), 1 - 1e-9))
         shift = m.elasticity * math.log(max(a.standard / self.standard_at_start, 1e-9))
         p = _expit(logit + shift)
@@ -543,7 +559,11 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
                 willing = u < m.institution32[min(max(self.care_level, 0), 2)]
                 self.programme = care_mode(willing, True)  # places for all (S3 二(二))
             elif a.whole:
-                self.programme = DIBAO
+                n_prio = self.priority_members()
+                split = not self.urban and 0 < n_prio < self.size and u < m.takeup.split_rural
+                self.programme = DIBAO_SINGLE if split else DIBAO
+                if split:
+                    a.single_persons = n_prio
             elif a.single_persons > 0:
                 self.programme = DIBAO_SINGLE
             pending = -1
@@ -568,7 +588,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         caught = not reviewed and u < m.caught32
         if prog == DIBAO_SINGLE:
             still = a.single_persons > 0 or a.tekun
-            truly = truth.single_persons > 0 or truth.tekun
+            truly = truth.single_persons > 0 or truth.tekun or truth.whole
         else:
             still = a.whole or a.tekun
             truly = truth.whole or truth.tekun

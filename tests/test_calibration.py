@@ -17,7 +17,7 @@ from safetynet import calibration, population, refdata
 from safetynet.behaviour import initial
 from safetynet.cli import main
 from safetynet.errors import InputError
-from safetynet.params import load_parameter_file, load_parameters
+from safetynet.params import Override, load_parameter_file, load_parameters
 from safetynet.schema import Households, empty
 
 REPO = Path(__file__).resolve().parent.parent
@@ -135,6 +135,9 @@ def test_pending_applications_when_discovery_brings_in_non_takers(
     with a pending application decided in 1..delay months."""
     _, ps = small
     when = dt.date(2022, 1, 1)
+    # the fitted entry rate (0.0024 / month) leaves few pending cases in a 0.4% sample: the
+    # mechanism is tested at the estimated rate (0.25)
+    ps = ps.with_overrides([Override("behaviour.application_rate", when, value=0.25)])
     hh = population.generate(sample_fraction=0.004, seed=5, params=ps, date=when)
     initial.initial_state(hh, ps, when, seed=5, replicate=0)
     delay = int(ps.at(when).behaviour.processing_delay_months)
@@ -146,9 +149,10 @@ def test_pending_applications_when_discovery_brings_in_non_takers(
 # --------------------------------------------------------------------------- inner solves
 
 
-def test_tekun_takeup_hits_the_spending() -> None:
+def test_tekun_takeup_hits_the_persons() -> None:
     hh = empty(4)
     hh["weight"] = [10.0, 10.0, 10.0, 10.0]
+    hh["size"] = [1, 2, 1, 3]
     hh["propensity"] = [0.7, 0.1, 0.4, 0.9]
     hh["urban"] = [False, False, False, True]
     seen = _assessment(
@@ -159,10 +163,10 @@ def test_tekun_takeup_hits_the_spending() -> None:
         tekun_care=np.array([50.0, 50.0, 250.0, 0.0]),
     )
     inner = calibration._Inner(hh, seen)  # type: ignore[arg-type]
-    # rural by propensity: 0.1 (8,500), 0.4 (10,500 -> 19,000), 0.7 (8,500 -> 27,500)
-    tau = inner.tekun_takeup(0, 19_000.0)
+    # rural persons by propensity: 0.1 (20), 0.4 (10 -> 30), 0.7 (10 -> 40)
+    tau = inner.tekun_takeup(0, 30.0)
     assert 0.4 < tau < 0.7
-    assert inner.tekun_takeup(0, 9_000.0) < 0.4  # nearer to the first step (8,500)
+    assert inner.tekun_takeup(0, 21.0) < 0.4  # nearer to the first step (20)
     assert inner.tekun_takeup(0, 1e9) == 1.0
 
 
@@ -175,6 +179,10 @@ def test_targets_from_the_monthly_report() -> None:
     assert tg["urban_tekun_spending"].value == pytest.approx(39_410_000 / 5)
     assert tg["urban_benefit_per_person"].value == pytest.approx(391.4)
     assert tg["rural_benefit_per_person"].value == pytest.approx(210.8)
+    # issue 16: tekun counts of June 2019, rural households from the January 2020 size
+    assert tg["urban_tekun_persons"].value == 9_400
+    assert tg["rural_tekun_persons"].value == 112_400
+    assert tg["rural_dibao_households"].value == pytest.approx(2_495_857 / 1.9388)
     with pytest.raises(InputError, match=r"targets\.csv"):
         calibration.calibration_targets({})
 
@@ -193,7 +201,7 @@ def test_ci_calibration_hits_counts_and_keeps_census(ci_fit: calibration.Calibra
     assert ci_fit.evaluations <= 10
     # counts and tekun spending are solved exactly (up to one sampled household)
     exact = ("urban_dibao_persons", "urban_dibao_households", "rural_dibao_persons",
-             "urban_tekun_spending", "rural_tekun_spending", "tekun_persons_implied")  # fmt: skip
+             "urban_tekun_persons", "rural_tekun_persons")  # fmt: skip
     for key in exact:
         assert rows[key].passed, (key, rows[key].model, rows[key].target)
     # province marginals within 1% on a 0.4% sample, except the rare cell of households with
@@ -274,11 +282,15 @@ def test_shipped_fit_table_passes() -> None:
     assert set(calibration.calibration_targets()) <= keys
     assert {"urban_exclusion_error", "rural_inclusion_error", "census_households"} <= keys
     for r in rows:
+        if r["group"] == "check":  # reported beside the targets, not fitted (docs/validation.md)
+            assert r["key"] in (*calibration.CHECKS, "tekun_persons_implied"), r["key"]
+            continue
         assert r["pass"] == "true", r["key"]
         err, tol = float(r["error"]), float(r["tolerance"])
         assert abs(err) <= tol, r["key"]
         if r["group"] == "target":
-            assert tol == calibration.TARGET_TOLERANCE
+            money = r["unit"].startswith("yuan")
+            assert tol == (calibration.MONEY_TOLERANCE if money else calibration.TARGET_TOLERANCE)
         if r["group"] == "census":
             assert tol == calibration.CENSUS_TOLERANCE
 

@@ -227,6 +227,7 @@ class Assessment:
     tekun_basic: np.ndarray  # tekun basic living if covered, yuan/household/month
     tekun_care: np.ndarray  # tekun care subsidy if covered, yuan/household/month
     expected_benefit_pp: np.ndarray  # what an applicant expects per person, yuan/person/month
+    benefit_alone_pp: np.ndarray  # single-person benefit of one member, yuan/person/month
 
 
 def take(a: Assessment, rows: np.ndarray) -> Assessment:
@@ -318,6 +319,7 @@ def _assess_rows(
         out_f[4, i] = basic
         out_f[5, i] = care
         out_f[6, i] = expected
+        out_f[7, i] = b_one / max(n_single, 1)
         out_b[0, i] = ok
         out_b[1, i] = tk
         out_b[2, i] = whole
@@ -335,7 +337,7 @@ def assess(
     factor = np.broadcast_to(
         np.asarray(1.0 if income_factor is None else income_factor, dtype=np.float32), (n,)
     )
-    out_f = np.zeros((7, n))
+    out_f = np.zeros((8, n))
     out_b = np.zeros((4, n), dtype=np.bool_)
     out_i = np.zeros(n, dtype=np.int64)
     county = np.asarray(hh["county"])
@@ -360,4 +362,5 @@ def assess(
         tekun_basic=out_f[4],
         tekun_care=out_f[5],
         expected_benefit_pp=out_f[6],
+        benefit_alone_pp=out_f[7],
     )

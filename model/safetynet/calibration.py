@@ -33,7 +33,7 @@ import yaml
 from scipy import optimize, special
 
 from safetynet import assessment, population, refdata
-from safetynet.behaviour import initial
+from safetynet.behaviour import initial, take_up
 from safetynet.constants import DIBAO, DIBAO_SINGLE, TEKUN_DISPERSED
 from safetynet.errors import InputError
 from safetynet.files import written_atomically
@@ -69,6 +69,15 @@ TARGET_TOLERANCE = 0.02
 CENSUS_TOLERANCE = 0.01
 #: tolerance for the disposable-income check rows (the income means are from memory)
 INCOME_TOLERANCE = 0.05
+#: tolerance of the unfitted start-month checks (issue 16: money 5%, persons and households 3%)
+MONEY_TOLERANCE = 0.05
+COUNT_TOLERANCE = 0.03
+
+
+def _check_tolerance(unit: str) -> float:
+    return MONEY_TOLERANCE if unit.startswith("yuan") else COUNT_TOLERANCE
+
+
 #: months in the Jan–May 2019 spending totals of the monthly report
 JAN_MAY_MONTHS = 5
 AREAS = ("rural", "urban")  # index = int(urban)
@@ -122,12 +131,25 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
                   "at the start.", 0.0, 1.0),
     FreeParameter("takeup_size_slope", "城市覆盖概率规模斜率", "Urban take-up size slope",
                   "log-odds per member", "Change in the log-odds of urban take-up per member "
-                  "beyond the first (fits urban persons per household; rural take-up has no "
-                  "size effect).", *_SLOPE_BOUNDS),
+                  "beyond the first (fits urban persons per household, 2019-05).",
+                  *_SLOPE_BOUNDS),
+    FreeParameter("split_share_rural", "农村单人保（分户）比例",
+                  "Rural single-person coverage share", "probability",
+                  "Probability that a covered rural whole-household case whose "
+                  "priority members (60+, grade 1-2 disability, serious illness) are not all its "
+                  "members has only those members covered (单人保 / 分户, categorical targeting; "
+                  "fits rural persons per household, 1.94 in January 2020).", 0.0, 1.0),
+    FreeParameter("takeup_size_slope_rural", "农村覆盖概率规模斜率", "Rural take-up size slope",
+                  "log-odds per member", "Change in the log-odds of rural take-up per member "
+                  "beyond the first (categorical targeting of small households; fitted when "
+                  "single-person coverage alone cannot bring rural dibao households to 1.94 "
+                  "persons, January 2020).", *_SLOPE_BOUNDS),
     FreeParameter("tekun_takeup_urban", "城镇特困覆盖概率", "Urban tekun take-up", "probability",
-                  "Probability that an urban tekun-eligible household is covered.", 0.0, 1.0),
+                  "Probability that an urban tekun-eligible household is covered (fits the "
+                  "urban tekun persons of June 2019).", 0.0, 1.0),
     FreeParameter("tekun_takeup_rural", "农村特困覆盖概率", "Rural tekun take-up", "probability",
-                  "Probability that a rural tekun-eligible household is covered.", 0.0, 1.0),
+                  "Probability that a rural tekun-eligible household is covered (fits the "
+                  "rural tekun persons of June 2019).", 0.0, 1.0),
 )  # fmt: skip
 _OUTER = (
     "income_tail_urban", "income_tail_rural", "assessment_noise_urban", "assessment_noise_rural",
@@ -172,11 +194,42 @@ def _t(
     return Target(key, zh, en, f.value * factor, unit or f.unit, f.status, source)
 
 
+def _h(key: str, zh: str, en: str, note: str) -> Target:
+    """A target from a dated fact of ``history_facts.csv`` (nearest month to the start)."""
+    try:
+        f = refdata.history_facts()[key]
+    except KeyError:
+        raise InputError("history_facts.csv", key, "a calibration target row") from None
+    return Target(key, zh, en, f.value, f.unit, f.status, f"history_facts.csv {key} {note}")
+
+
+#: checks of the start month that are not fitted (group "check" of the fit table): tekun
+#: spending follows from the tekun counts (fitted) and the official standards and care rates
+CHECKS = ("urban_tekun_spending", "rural_tekun_spending", "rural_dibao_households")
+
+
 def calibration_targets(facts: Mapping[str, refdata.Target] | None = None) -> dict[str, Target]:
-    """The 2019-05 targets by short name (money per month; Jan–May totals ÷ 5)."""
+    """The 2019-05 targets by short name (money per month; Jan–May totals ÷ 5).
+
+    Besides the 2019-05 table: rural dibao households = rural persons 2019-05 ÷ the rural
+    persons per household of January 2020 (1.94, the nearest Yunnan count of rural households),
+    and tekun persons by area of June 2019 (the nearest Yunnan count). The tekun spending rows
+    (:data:`CHECKS`) are reported beside them, not fitted."""
     f = refdata.targets() if facts is None else facts
     per_month = 1.0 / JAN_MAY_MONTHS
+    rural = _t(f, "province_rural_dibao_persons_2019_05", "农村低保人数", "Rural dibao persons")
+    pph = refdata.history_facts()["province_rural_dibao_persons_per_household_2020_01"]
+    rural_households = Target(
+        "province_rural_dibao_households_2019_05_derived", "农村低保户数", "Rural dibao households",
+        rural.value / pph.value, "households", "verified-derived",
+        f"targets.csv {rural.key} ÷ history_facts.csv {pph.key} ({pph.value:.4f})",
+    )  # fmt: skip
     return {
+        "rural_dibao_households": rural_households,
+        "urban_tekun_persons": _h("province_urban_tekun_persons_2019_06", "城市特困人数",
+                                  "Urban tekun persons", "(June 2019)"),
+        "rural_tekun_persons": _h("province_rural_tekun_persons_2019_06", "农村特困人数",
+                                  "Rural tekun persons", "(June 2019)"),
         "urban_dibao_persons": _t(f, "province_urban_dibao_persons_2019_05",
                                   "城市低保人数", "Urban dibao persons"),
         "urban_dibao_households": _t(f, "province_urban_dibao_households_2019_05",
@@ -237,8 +290,12 @@ def outcome(hh: Households, seen: assessment.Assessment, true: assessment.Assess
 
     dibao = (prog == DIBAO) | (prog == DIBAO_SINGLE)
     tekun_on = prog >= TEKUN_DISPERSED
-    benefit = np.select([prog == DIBAO, prog == DIBAO_SINGLE],
-                        [seen.benefit_whole, seen.benefit_single], 0.0)  # fmt: skip
+    # a whole-eligible household on DIBAO_SINGLE is a split case (categorical targeting):
+    # its priority members are paid the single-person benefit each (as the kernel pays them)
+    split = (prog == DIBAO_SINGLE) & np.asarray(seen.dibao_whole, dtype=bool)
+    benefit = np.select([prog == DIBAO, split, prog == DIBAO_SINGLE],
+                        [seen.benefit_whole, seen.benefit_alone_pp * persons,
+                         seen.benefit_single], 0.0)  # fmt: skip
     whole = prog == DIBAO
     eligible = np.asarray(true.dibao_whole, dtype=bool)
     income = (hh["income_wage"].astype(np.float64) + hh["income_farm"]
@@ -265,7 +322,13 @@ def outcome(hh: Households, seen: assessment.Assessment, true: assessment.Assess
 class _Inner:
     """Exact solves of the take-up parameters on fixed draws (one assessment)."""
 
-    def __init__(self, hh: Households, seen: assessment.Assessment) -> None:
+    def __init__(
+        self,
+        hh: Households,
+        seen: assessment.Assessment,
+        priority_shift: float = 0.0,
+        u_split: FloatArray | None = None,
+    ) -> None:
         w = hh["weight"].astype(np.float64)
         urban = hh["urban"].astype(bool)
         u = np.clip(hh["propensity"].astype(np.float64), 1e-12, 1 - 1e-12)
@@ -274,22 +337,32 @@ class _Inner:
         tk = np.asarray(seen.tekun, dtype=bool)
         whole = np.asarray(seen.dibao_whole, dtype=bool) & ~tk
         single = (np.asarray(seen.single_persons) > 0) & ~tk & ~whole
-        cost = w * (seen.tekun_basic + seen.tekun_care)
+        # categorical targeting: the priority shift lowers each priority household's bar, so
+        # it enters as an offset of its propensity's logit
+        lu = lu - priority_shift * take_up.priority_members(hh).astype(np.float64)
+        covered = w * size  # tekun covers every member
+        # single-person coverage of the priority members (rural; initial.coverage): persons
+        # covered if split, and the draw deciding it (2 = never split)
+        n_prio = take_up.priority_counts(hh).astype(np.float64)
+        splittable = ~urban & (n_prio > 0) & (n_prio < size)
+        us = np.full(hh.n, 2.0) if u_split is None else np.where(splittable, u_split, 2.0)
         self.tekun: list[tuple[FloatArray, FloatArray]] = []
         self.whole: list[tuple[FloatArray, FloatArray, FloatArray]] = []
+        self.split: list[tuple[FloatArray, FloatArray]] = []
         self.single: list[tuple[FloatArray, FloatArray, FloatArray]] = []
         for a in (False, True):
             m = urban == a
             t = tk & m
             order = np.argsort(u[t], kind="stable")
-            self.tekun.append((u[t][order], np.cumsum(cost[t][order])))
+            self.tekun.append((u[t][order], np.cumsum(covered[t][order])))
             s = whole & m
             self.whole.append((lu[s], w[s], size[s] - 1.0))
+            self.split.append((us[s], n_prio[s]))
             s1 = single & m
             self.single.append((lu[s1], w[s1], np.asarray(seen.single_persons, np.float64)[s1]))
 
     def tekun_takeup(self, area: int, target: float) -> float:
-        """Smallest take-up whose covered spending reaches ``target`` (yuan/month); 1 if none."""
+        """Smallest take-up whose covered tekun persons reach ``target``; 1 if none."""
         u_sorted, cum = self.tekun[area]
         k = int(np.searchsorted(cum, target))
         if k >= cum.size:
@@ -299,14 +372,20 @@ class _Inner:
         upper = u_sorted[k + 1] if k + 1 < u_sorted.size else 1.0
         return float(min((u_sorted[k] + upper) / 2.0, 1.0))
 
-    def counts(self, area: int, level: float, slope: float) -> tuple[float, float]:
-        """(households, persons) covered with logit take-up ``level`` + slope × (size − 1)."""
+    def counts(
+        self, area: int, level: float, slope: float, share: float = 0.0
+    ) -> tuple[float, float]:
+        """(households, persons) covered with logit take-up ``level`` + slope × (size − 1)
+        (+ the priority shift, in the stored propensity logits); whole-household cases split
+        (only the priority members covered) where the split draw < ``share``."""
         lw, ww, extra = self.whole[area]
+        us, n_prio = self.split[area]
         ls, ws, ns = self.single[area]
         on_w = lw < level + slope * extra
         on_s = ls < level
+        members = np.where(us < share, n_prio, extra + 1.0)
         return (float(ww[on_w].sum() + ws[on_s].sum()),
-                float(ww[on_w] @ (extra[on_w] + 1.0) + ws[on_s] @ ns[on_s]))  # fmt: skip
+                float(ww[on_w] @ members[on_w] + ws[on_s] @ ns[on_s]))  # fmt: skip
 
     def level_for(self, area: int, slope: float, target: float, persons: bool) -> float:
         """Logit level hitting ``target`` households (or persons) for a given slope."""
@@ -321,14 +400,16 @@ class _Inner:
             return -_LOGIT_BOUND
         return float(optimize.brentq(gap, -_LOGIT_BOUND, _LOGIT_BOUND, xtol=1e-9))
 
-    def solve(self, tg: Mapping[str, Target]) -> dict[str, float]:
-        """Take-up values hitting the count and tekun targets (probabilities, urban slope)."""
-        hh_u = tg["urban_dibao_households"].value
-        p_u = tg["urban_dibao_persons"].value
+    def slope_and_level(
+        self, area: int, households: float, persons: float, share: float = 0.0
+    ) -> tuple[float, float]:
+        """(size slope, logit level) hitting ``households`` and ``persons`` of one area at split
+        share ``share``: the level hits the households for each slope, the slope the persons
+        (bounded)."""
 
         def persons_gap(slope: float) -> float:
-            level = self.level_for(1, slope, hh_u, persons=False)
-            return self.counts(1, level, slope)[1] - p_u
+            level = self.level_for(area, slope, households, persons=False)
+            return self.counts(area, level, slope, share)[1] - persons
 
         lo, hi = _SLOPE_BOUNDS
         g_lo, g_hi = persons_gap(lo), persons_gap(hi)
@@ -336,14 +417,67 @@ class _Inner:
             slope = float(optimize.brentq(persons_gap, lo, hi, xtol=1e-6))
         else:
             slope = lo if abs(g_lo) < abs(g_hi) else hi
-        level_u = self.level_for(1, slope, hh_u, persons=False)
-        level_r = self.level_for(0, 0.0, tg["rural_dibao_persons"].value, persons=True)
+        return slope, self.level_for(area, slope, households, persons=False)
+
+    def share_and_level(self, area: int, households: float, persons: float) -> tuple[float, float]:
+        """(split share, logit level) hitting ``households`` and ``persons`` of one area (no
+        size slope): the level fixes the households whatever the share; the share then the
+        persons (persons fall as the share rises). When even a share of 1 leaves too many
+        persons per household, the persons win (the total caseload is the budget's base):
+        share 1 and the level hitting the persons; the households then miss (fit table)."""
+        level = self.level_for(area, 0.0, households, persons=False)
+
+        def gap(share: float) -> float:
+            return self.counts(area, level, 0.0, share)[1] - persons
+
+        if gap(0.0) <= 0.0:
+            return 0.0, level
+        if gap(1.0) >= 0.0:
+            return 1.0, self.level_for_persons(area, 1.0, persons)
+        return float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-7)), level
+
+    def rural_solve(self, households: float, persons: float) -> tuple[float, float, float]:
+        """(split share, size slope, logit level) of the villages: the split share hits the
+        persons with no size slope; when even a share of 1 leaves too many persons per
+        household, the share is 1 and a (negative) size slope hits them (small households)."""
+        share, level = self.share_and_level(0, households, persons)
+        if share < 1.0:
+            return share, 0.0, level
+        slope, level = self.slope_and_level(0, households, persons, share=1.0)
+        if slope <= _SLOPE_BOUNDS[0]:  # still too many persons: the persons win
+            level = self.level_for_persons(0, 1.0, persons, slope)
+        return 1.0, slope, level
+
+    def level_for_persons(
+        self, area: int, share: float, persons: float, slope: float = 0.0
+    ) -> float:
+        """Logit level hitting ``persons`` at split share ``share`` and size slope ``slope``."""
+
+        def gap(level: float) -> float:
+            return self.counts(area, level, slope, share)[1] - persons
+
+        if gap(_LOGIT_BOUND) < 0.0:
+            return _LOGIT_BOUND
+        if gap(-_LOGIT_BOUND) > 0.0:
+            return -_LOGIT_BOUND
+        return float(optimize.brentq(gap, -_LOGIT_BOUND, _LOGIT_BOUND, xtol=1e-9))
+
+    def solve(self, tg: Mapping[str, Target]) -> dict[str, float]:
+        """Take-up values hitting the count targets (probabilities, size slopes by area)."""
+        slope_u, level_u = self.slope_and_level(
+            1, tg["urban_dibao_households"].value, tg["urban_dibao_persons"].value
+        )
+        share, slope_r, level_r = self.rural_solve(
+            tg["rural_dibao_households"].value, tg["rural_dibao_persons"].value
+        )
         return {
             "takeup_urban": float(special.expit(level_u)),
             "takeup_rural": float(special.expit(level_r)),
-            "takeup_size_slope": slope,
-            "tekun_takeup_urban": self.tekun_takeup(1, tg["urban_tekun_spending"].value),
-            "tekun_takeup_rural": self.tekun_takeup(0, tg["rural_tekun_spending"].value),
+            "takeup_size_slope": slope_u,
+            "split_share_rural": share,
+            "takeup_size_slope_rural": slope_r,
+            "tekun_takeup_urban": self.tekun_takeup(1, tg["urban_tekun_persons"].value),
+            "tekun_takeup_rural": self.tekun_takeup(0, tg["rural_tekun_persons"].value),
         }
 
 
@@ -428,19 +562,30 @@ def fit_table(
         "rural_dibao_persons": o.dibao_persons[0],
         "urban_tekun_spending": o.tekun_spending[1],
         "rural_tekun_spending": o.tekun_spending[0],
+        "rural_dibao_households": o.dibao_households[0],
+        "urban_tekun_persons": o.tekun_persons[1],
+        "rural_tekun_persons": o.tekun_persons[0],
         "urban_benefit_per_person": o.benefit_per_person[1],
         "rural_benefit_per_person": o.benefit_per_person[0],
     }
     for name, target in tg.items():
-        rows.append(_rel_row(name, "target", target.label_zh, target.label_en, target.unit,
-                             target.value, float(model_values[name]), TARGET_TOLERANCE,
+        check = name in CHECKS
+        # counts within TARGET_TOLERANCE (solved exactly); money within MONEY_TOLERANCE
+        tol = (
+            _check_tolerance(target.unit)
+            if check or target.unit.startswith("yuan")
+            else TARGET_TOLERANCE
+        )
+        rows.append(_rel_row(name, "check" if check else "target", target.label_zh,
+                             target.label_en, target.unit, target.value,
+                             float(model_values[name]), tol,
                              target.status, target.source))  # fmt: skip
     spend = tg["urban_tekun_spending"].value + tg["rural_tekun_spending"].value
     cost_pp = float(o.tekun_spending.sum() / max(o.tekun_persons.sum(), 1e-9))
     rows.append(_rel_row(
-        "tekun_persons_implied", "target", "特困人数（支出÷人均标准与护理）",
+        "tekun_persons_implied", "check", "特困人数（支出÷人均标准与护理）",
         "Tekun persons (spending ÷ standard + care)", "persons", spend / cost_pp,
-        float(o.tekun_persons.sum()), TARGET_TOLERANCE, "verified-derived",
+        float(o.tekun_persons.sum()), _check_tolerance("persons"), "verified-derived",
         f"Jan–May tekun spending ÷ 5 ÷ model mean standard + care ({cost_pp:.1f} "
         "yuan/person/month)",
     ))  # fmt: skip
@@ -579,8 +724,9 @@ def calibrate(
     say(f"final take-up solve on sample fraction {sample_fraction:g}")
     fitted = fitted_parameters(ps, values)
     final = population.generate(ct, sample_fraction, seed, 0, params=fitted, date=CALIBRATION_DATE)
-    seen = initial.assessed(final, month_parameters(ps, CALIBRATION_DATE), _takeup(values))
-    values.update(_Inner(final, seen).solve(tg))
+    shift = _priority_shift(ps)
+    seen = initial.assessed(final, month_parameters(ps, CALIBRATION_DATE), _takeup(values, shift))
+    values.update(_Inner(final, seen, shift, initial.split_draws(final, seed, 0)).solve(tg))
     del seen
     fitted = fitted_parameters(ps, values)
     initial.initial_state(final, fitted, CALIBRATION_DATE, seed, 0)
@@ -614,14 +760,16 @@ def _search(
     x0 = np.clip([float(getattr(p.calibrated, n)) for n in _OUTER], lo + 1e-6, hi - 1e-6)
     evaluations = 0
     best: list[tuple[float, FloatArray]] = []
+    shift = _priority_shift(ps)
+    u_split = initial.split_draws(hh, seed, 0)
 
     def values_at(x: FloatArray) -> tuple[dict[str, float], FloatArray]:
         values = dict(zip(_OUTER, (float(v) for v in x), strict=True))
         tails = np.array([values["income_tail_rural"], values["income_tail_urban"]])
         population.assign_market_income(hh, dataclasses.replace(base_pp, income_tail=tails), ct)
-        seen = initial.assessed(hh, month, _takeup(dict(values, **_NEUTRAL_TAKEUP)))
-        values.update(_Inner(hh, seen).solve(tg))
-        _set_state(hh, seen, _takeup(values))
+        seen = initial.assessed(hh, month, _takeup(dict(values, **_NEUTRAL_TAKEUP), shift))
+        values.update(_Inner(hh, seen, shift, u_split).solve(tg))
+        _set_state(hh, seen, _takeup(values, shift), u_split)
         o = outcome(hh, seen, assessment.assess(hh, month))
         return values, _residual_vector(o, tg, ranges, values)
 
@@ -656,10 +804,18 @@ class _BudgetSpent(Exception):
 #: typical size of each outer parameter (least-squares x_scale), in the order of _OUTER
 _X_SCALE = np.array([0.3, 0.3, 0.2, 0.2, 0.1, 0.1])
 _NEUTRAL_TAKEUP = {"takeup_urban": 0.5, "takeup_rural": 0.5, "takeup_size_slope": 0.0,
-                   "tekun_takeup_urban": 0.5, "tekun_takeup_rural": 0.5}  # fmt: skip
+                   "split_share_rural": 0.0, "takeup_size_slope_rural": 0.0,
+                   "tekun_takeup_urban": 0.5,
+                   "tekun_takeup_rural": 0.5}  # fmt: skip
 
 
-def _takeup(values: Mapping[str, float]) -> initial.TakeUp:
+def _priority_shift(ps: ParameterSet) -> float:
+    """``behaviour.priority_takeup_shift`` at the start month (categorical targeting, not
+    fitted: the counts do not identify it)."""
+    return float(ps.at(CALIBRATION_DATE).behaviour.priority_takeup_shift)
+
+
+def _takeup(values: Mapping[str, float], priority_shift: float = 0.0) -> initial.TakeUp:
     return initial.TakeUp(
         urban=values["takeup_urban"], rural=values["takeup_rural"],
         size_slope=values["takeup_size_slope"], tekun_urban=values["tekun_takeup_urban"],
@@ -667,11 +823,15 @@ def _takeup(values: Mapping[str, float]) -> initial.TakeUp:
         noise_urban=values["assessment_noise_urban"], noise_rural=values["assessment_noise_rural"],
         undetected_urban=values["undetected_income_share_urban"],
         undetected_rural=values["undetected_income_share_rural"],
+        split_rural=values["split_share_rural"], priority_shift=priority_shift,
+        size_slope_rural=values["takeup_size_slope_rural"],
     )  # fmt: skip
 
 
-def _set_state(hh: Households, seen: assessment.Assessment, t: initial.TakeUp) -> None:
-    programme, persons = initial.coverage(hh, seen, t)
+def _set_state(
+    hh: Households, seen: assessment.Assessment, t: initial.TakeUp, u_split: FloatArray
+) -> None:
+    programme, persons = initial.coverage(hh, seen, t, u_split)
     hh["programme"] = programme
     hh["covered_persons"] = persons
 
@@ -696,8 +856,9 @@ def _residual_vector(
         (o.dibao_persons[1] / tg["urban_dibao_persons"].value - 1.0) / tol,
         (o.dibao_households[1] / tg["urban_dibao_households"].value - 1.0) / tol,
         (o.dibao_persons[0] / tg["rural_dibao_persons"].value - 1.0) / tol,
-        (o.tekun_spending[1] / tg["urban_tekun_spending"].value - 1.0) / tol,
-        (o.tekun_spending[0] / tg["rural_tekun_spending"].value - 1.0) / tol,
+        (o.dibao_households[0] / tg["rural_dibao_households"].value - 1.0) / tol,
+        (o.tekun_persons[1] / tg["urban_tekun_persons"].value - 1.0) / tol,
+        (o.tekun_persons[0] / tg["rural_tekun_persons"].value - 1.0) / tol,
     ]
     aim = ranges["inclusion_low"] + _INCLUSION_AIM_ABOVE_LOW
     for ai in (0, 1):
@@ -744,8 +905,10 @@ def parameter_documents(
                 "from": CALIBRATION_DATE.isoformat(),
                 "value": round(float(values[f.name]), 6),
                 "status": "calibrated",
-                "reference": "safetynet calibrate: Yunnan 2019-05 targets (targets.csv), fit "
-                             "table model/safetynet/data/calibration_fit.csv",
+                "reference": "safetynet calibrate: Yunnan 2019-05 targets (targets.csv; tekun "
+                             "persons June 2019 and rural persons per household January 2020 "
+                             "from history_facts.csv), fit table "
+                             "model/safetynet/data/calibration_fit.csv",
                 "note": f"sample fraction {sample_fraction:g}, seed {seed}; see "
                         "docs/population.md (Calibration)",
             }],

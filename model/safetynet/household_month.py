@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from safetynet import assessment as asm
 from safetynet import members
-from safetynet.behaviour import initial
+from safetynet.behaviour import initial, take_up
 from safetynet.behaviour.shocks import ENDED as SHOCK_ENDED
 from safetynet.behaviour.shocks import HIT as SHOCK_HIT
 from safetynet.constants import (
@@ -88,6 +88,9 @@ class BehaviourParams(NamedTuple):
     takeup_urban: float
     takeup_rural: float
     size_slope: float
+    split_rural: float
+    size_slope_rural: float
+    priority_shift: float
     tekun_takeup_urban: float
     tekun_takeup_rural: float
     elasticity: float
@@ -135,6 +138,9 @@ def behaviour_values(p: Any) -> dict[str, Any]:
         "takeup_urban": t.urban,
         "takeup_rural": t.rural,
         "size_slope": t.size_slope,
+        "split_rural": t.split_rural,
+        "size_slope_rural": t.size_slope_rural,
+        "priority_shift": t.priority_shift,
         "tekun_takeup_urban": t.tekun_urban,
         "tekun_takeup_rural": t.tekun_rural,
         "elasticity": float(b.take_up_benefit_elasticity),
@@ -177,6 +183,9 @@ def behaviour_params_of(b: Any) -> BehaviourParams:
         b.takeup_urban,
         b.takeup_rural,
         b.size_slope,
+        b.split_rural,
+        b.size_slope_rural,
+        b.priority_shift,
         b.tekun_takeup_urban,
         b.tekun_takeup_rural,
         b.elasticity,
@@ -330,18 +339,26 @@ def _expit(x: float) -> float:
 
 @rule
 def _take_up_probability(
-    b: BehaviourParams, is_urban: bool, tekun_now: bool, whole: bool, size: int, std: float
+    b: BehaviourParams,
+    is_urban: bool,
+    tekun_now: bool,
+    whole: bool,
+    size: int,
+    std: float,
+    priority: bool,
 ) -> float:
     """Probability that an eligible household applies when it learns it may (behaviour.take_up,
-    behaviour.initial.base_take_up), with active discovery."""
+    behaviour.initial.base_take_up), with active discovery; ``priority``: the household has a
+    priority member (behaviour.take_up.priority_member)."""
     if tekun_now:
         base = b.tekun_takeup_urban if is_urban else b.tekun_takeup_rural
     else:
         members = float(size) if whole else 1.0
         b0 = b.takeup_urban if is_urban else b.takeup_rural
-        slope = b.size_slope if is_urban else 0.0
+        slope = b.size_slope if is_urban else b.size_slope_rural
         b0 = min(max(b0, 1e-12), 1.0 - 1e-12)
-        base = _expit(_logit(b0) + slope * (members - 1.0))
+        shift = b.priority_shift if priority else 0.0
+        base = _expit(_logit(b0) + slope * (members - 1.0) + shift)
     start_std = b.standard_start_urban if is_urban else b.standard_start_rural
     shift = b.elasticity * np.log(max(std / start_std, 1e-9))
     p_take = _expit(_logit(min(max(base, 1e-9), 1.0 - 1e-9)) + shift)
@@ -633,6 +650,13 @@ def step_county(
         ua = float(u[2, j])
         prog = to_int(c_programme[i])
         pending = to_int(c_pending_months[i])
+        # categorical targeting (behaviour.take_up.split_persons): a whole-eligible household
+        # may have only its priority members covered (单人保 / 分户, programme DIBAO_SINGLE)
+        n_prio = 0
+        if whole and not tk and (pending == 0 or prog == DIBAO_SINGLE):
+            n_prio = take_up.priority_count(f0, sz, p_age, p_dis, p_grade, p_ill)
+        if prog == DIBAO_SINGLE and whole and not tk:
+            n_single = n_prio if n_prio > 0 else candidates
         if pending == 0:
             if tk:
                 lvl = to_int(c_care_level[i])
@@ -645,7 +669,9 @@ def step_county(
                 # places for all who are willing (S3 二(二))
                 prog = tekun.care_mode(ua < share, True)
             elif whole:
-                prog = DIBAO
+                split = take_up.split_persons(is_urban, whole, tk, n_prio, sz, ua, b.split_rural)
+                prog = DIBAO_SINGLE if split > 0 else DIBAO
+                n_single = split if split > 0 else n_single
             elif n_single > 0:
                 prog = DIBAO_SINGLE
             pending = -1
@@ -655,7 +681,10 @@ def step_county(
             if shocked:
                 pending = 0  # urgent: decided at once (S4 四(十))
             elif ua < b.apply32:
-                p_take = _take_up_probability(b, is_urban, tk, whole, sz, std)
+                prio = take_up.priority_member(
+                    to_int(c_n_60p[i]), to_int(c_n_disabled_severe[i]), to_int(c_n_ill[i])
+                )
+                p_take = _take_up_probability(b, is_urban, tk, whole, sz, std, prio)
                 if float(c_propensity[i]) < p_take:
                     pending = b.delay
         c_pending_months[i] = pending
@@ -670,7 +699,7 @@ def step_county(
             caught = (not reviewed) and ur < b.caught32
             if prog == DIBAO_SINGLE:
                 still = n_single > 0 or tk
-                truly = n_single_t > 0 or tk_t
+                truly = n_single_t > 0 or tk_t or whole_t
             else:
                 still = whole or tk
                 truly = whole_t or tk_t

@@ -57,8 +57,8 @@ class Free:
 FREE: tuple[Free, ...] = (
     Free("behaviour.application_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
     Free("behaviour.inclusion_detection_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
-    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.3145),
-    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.008),
+    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.4044),
+    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.011),
 )
 
 #: facts the path fit uses (history_facts keys); the rest of the fit table is held out

@@ -26,6 +26,7 @@ PURPOSES: dict[str, int] = {
     "cpi": 12,
     "services": 13,
     "calibration": 14,
+    "split": 15,
 }
 
 

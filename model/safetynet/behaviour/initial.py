@@ -50,9 +50,14 @@ BoolArray = npt.NDArray[np.bool_]
 class TakeUp:
     """Calibrated take-up and assessment parameters (``calibrated.*``).
 
-    ``urban`` / ``rural``: probability that an eligible one-person household is covered;
-    ``size_slope``: change in the log-odds of urban take-up per extra member (rural take-up does not
-    depend on size: there is no rural household count to fit it to); ``tekun_urban`` /
+    ``urban`` / ``rural``: probability that an eligible one-person household without a priority
+    member is covered; ``size_slope`` / ``size_slope_rural``: change in the log-odds of urban /
+    rural take-up per extra member;
+    ``split_rural``: probability that a covered rural household whose priority members are not
+    all its members has only those members covered (单人保 / 分户, categorical targeting);
+    ``priority_shift``: change in the
+    log-odds where the household has a priority member (``behaviour.priority_takeup_shift``,
+    :func:`take_up.priority_member`); ``tekun_urban`` /
     ``tekun_rural``: probability that a tekun-eligible household is covered; ``noise_*``: log-sd of
     assessed / true market income; ``undetected_*``: share of households whose market income the
     assessment misses.
@@ -67,6 +72,9 @@ class TakeUp:
     noise_rural: float
     undetected_urban: float
     undetected_rural: float
+    split_rural: float = 0.0
+    size_slope_rural: float = 0.0
+    priority_shift: float = 0.0
 
 
 def takeup_params(p: Branch) -> TakeUp:
@@ -82,6 +90,9 @@ def takeup_params(p: Branch) -> TakeUp:
         noise_rural=float(c.assessment_noise_rural),
         undetected_urban=float(c.undetected_income_share_urban),
         undetected_rural=float(c.undetected_income_share_rural),
+        split_rural=float(c.split_share_rural),
+        size_slope_rural=float(c.takeup_size_slope_rural),
+        priority_shift=float(p.behaviour.priority_takeup_shift),
     )
 
 
@@ -118,48 +129,88 @@ def assessed(hh: Households, month: MonthParameters, t: TakeUp) -> assessment.As
     return assessment.assess(hh, month, income_factor=assessment_factor(hh, t))
 
 
-def takeup_probability(size: npt.ArrayLike, urban: npt.ArrayLike, t: TakeUp) -> FloatArray:
-    """Take-up probability of an eligible household: logistic(logit(base) + slope × (size − 1)),
-    base = ``t.urban`` or ``t.rural`` by residence; slope = ``t.size_slope`` (urban) or 0."""
+def takeup_probability(
+    size: npt.ArrayLike, urban: npt.ArrayLike, t: TakeUp, priority: npt.ArrayLike = False
+) -> FloatArray:
+    """Take-up probability of an eligible household: logistic(logit(base) + slope × (size − 1)
+    + ``t.priority_shift`` × priority), base = ``t.urban`` or ``t.rural`` by residence, slope =
+    ``t.size_slope`` (urban) or ``t.size_slope_rural``; ``priority``: the household has a
+    priority member (:func:`take_up.priority_member`)."""
     is_urban = np.asarray(urban, dtype=bool)
     base = np.where(is_urban, t.urban, t.rural)
-    slope = np.where(is_urban, t.size_slope, 0.0)
+    slope = np.where(is_urban, t.size_slope, t.size_slope_rural)
     logit = special.logit(np.clip(base, 1e-12, 1 - 1e-12))
     extra = np.asarray(size, dtype=np.float64) - 1.0
-    return np.asarray(special.expit(logit + slope * extra), dtype=np.float64)
+    shift = t.priority_shift * np.asarray(priority, dtype=np.float64)
+    return np.asarray(special.expit(logit + slope * extra + shift), dtype=np.float64)
 
 
-def coverage(hh: Households, a: assessment.Assessment, t: TakeUp) -> tuple[IntArray, IntArray]:
+def split_draws(hh: Households, seed: int, replicate: int) -> FloatArray:
+    """One uniform per household on ``stream(seed, "split", county, replicate)`` (rows of a
+    county in order): the start-month draw of single-person coverage (:func:`coverage`)."""
+    out = np.empty(hh.n, dtype=np.float64)
+    for county, rows in _county_rows(hh["county"]):
+        out[rows] = stream(seed, "split", county, replicate).random(rows.size)
+    return out
+
+
+def coverage(
+    hh: Households, a: assessment.Assessment, t: TakeUp, u_split: FloatArray | None = None
+) -> tuple[IntArray, IntArray]:
     """Programme code (0 none, 1 dibao whole, 2 dibao single, 3 tekun) and persons covered.
 
     Deterministic given the household's ``propensity``: tekun-eligible households are covered when
     propensity < ``t.tekun_urban`` / ``t.tekun_rural``; whole-household dibao when propensity <
-    take-up(size); single-person dibao (members of edge families who qualify alone) when propensity
-    < take-up(1). Institutional vs dispersed tekun is decided in :func:`initial_state`.
+    take-up(size, priority); single-person dibao (members of edge families who qualify alone) when
+    propensity < take-up(1, priority). A covered rural whole-household case whose priority
+    members are not all its members has only those covered where ``u_split`` < ``t.split_rural``
+    (单人保 / 分户, :func:`take_up.split_persons`; no split when ``u_split`` is None).
+    Institutional vs dispersed tekun is decided in :func:`initial_state`.
     """
     u = hh["propensity"].astype(np.float64)
     size = hh["size"].astype(np.int64)
     urban = hh["urban"]
+    prio = take_up.priority_members(hh)
     tk = a.tekun & (u < np.where(urban, t.tekun_urban, t.tekun_rural))
-    whole = a.dibao_whole & ~tk & (u < takeup_probability(size, urban, t))
-    single = (a.single_persons > 0) & ~tk & ~whole & (u < takeup_probability(1, urban, t))
-    programme = np.select([tk, whole, single], [TEKUN_DISPERSED, DIBAO, DIBAO_SINGLE], NONE)
-    persons = np.select([tk | whole, single], [size, np.asarray(a.single_persons)], 0)
+    whole = a.dibao_whole & ~tk & (u < takeup_probability(size, urban, t, prio))
+    single = (a.single_persons > 0) & ~tk & ~whole & (u < takeup_probability(1, urban, t, prio))
+    n_prio = take_up.priority_counts(hh)
+    split = (
+        whole
+        & ~np.asarray(urban, dtype=bool)
+        & (n_prio > 0)
+        & (n_prio < size)
+        & (np.ones(hh.n, dtype=bool) if u_split is None else (u_split < t.split_rural))
+    )
+    if u_split is None:
+        split[:] = False
+    whole_only = whole & ~split
+    programme = np.select(
+        [tk, whole_only, split | single], [TEKUN_DISPERSED, DIBAO, DIBAO_SINGLE], NONE
+    )
+    persons = np.select(
+        [tk | whole_only, split, single], [size, n_prio, np.asarray(a.single_persons)], 0
+    )
     return programme.astype(np.int64), persons.astype(np.int64)
 
 
 def base_take_up(
-    a: assessment.Assessment, size: npt.ArrayLike, urban: npt.ArrayLike, t: TakeUp
+    a: assessment.Assessment,
+    size: npt.ArrayLike,
+    urban: npt.ArrayLike,
+    t: TakeUp,
+    priority: npt.ArrayLike = False,
 ) -> FloatArray:
     """Calibrated take-up probability for the programme each household is eligible for:
-    tekun, whole-household dibao (by size) or single-person dibao (as a one-person household)."""
+    tekun, whole-household dibao (by size) or single-person dibao (as a one-person household);
+    ``priority``: the household has a priority member (:func:`take_up.priority_member`)."""
     is_urban = np.asarray(urban, dtype=bool)
     out: FloatArray = np.select(
         [a.tekun, a.dibao_whole, a.single_persons > 0],
         [
             np.where(is_urban, t.tekun_urban, t.tekun_rural),
-            takeup_probability(size, is_urban, t),
-            takeup_probability(1, is_urban, t),
+            takeup_probability(size, is_urban, t, priority),
+            takeup_probability(1, is_urban, t, priority),
         ],
         0.0,
     )
@@ -240,7 +291,7 @@ def _initial_block(
     county after county in ``counties`` order)."""
     a = assessed(hh, month, t)
     local = local_takeup(p, hh["county"])
-    programme, persons = coverage(hh, a, local)
+    programme, persons = coverage(hh, a, local, split_draws(hh, seed, replicate))
     n = hh.n
     u_inst = np.empty(n, dtype=np.float32)
     u_pend = np.empty(n, dtype=np.float32)
@@ -259,7 +310,7 @@ def _initial_block(
     eligible = a.tekun | a.dibao_whole | (a.single_persons > 0)
     # only households willing to take up apply (the same test as the monthly applications
     # phase); at the start they are covered already unless active discovery is in force
-    base = base_take_up(a, hh["size"], hh["urban"], local)
+    base = base_take_up(a, hh["size"], hh["urban"], local, take_up.priority_members(hh))
     discovery = p.behaviour.per_county("discovery_rate")[hh["county"]]
     willing_take_up = hh["propensity"] < take_up.take_up_probability(
         base, np.ones(n), p.behaviour, discovery

@@ -6,6 +6,16 @@ with draws by the model. A household takes up an eligible programme when its per
 ``behaviour.initial``), shifted by how much the standard has risen since the start and by active
 discovery (S3 一(一), S4 六(十七)); the month it applies is random (``application_rate``).
 People hit by disasters and epidemics are taken in at once (S4 四(十), S0 二(五)).
+
+Categorical targeting (issue 16): practice finds and approves households with priority members
+(elderly 60+, grade 1–2 disability, serious illness: the groups S0–S4 name first) more readily
+than the pure income test would, and covers small households rather than whole large ones. The
+take-up log-odds are shifted by ``behaviour.priority_takeup_shift`` where the household has such
+a member (:func:`priority_member`) and, in towns, change per member beyond the first by
+``calibrated.takeup_size_slope``. In the villages a covered household whose priority members are
+not all its members has, with probability ``calibrated.split_share_rural``, only those members
+covered (单人保 / 分户: :func:`split_persons`; programme ``DIBAO_SINGLE``), which is how rural
+dibao households come to average 1.94 persons where rural households average 3.
 """
 
 from __future__ import annotations
@@ -16,7 +26,74 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from safetynet import members
+from safetynet.constants import BAND_60_LOW, NO_DISABILITY, SEVERE_GRADE_TOP
 from safetynet.constants import CARE_LEVELS as CARE_LEVELS
+from safetynet.rules.compiled import rule
+
+
+@rule
+def priority_member(n_60p: int, n_disabled_severe: int, n_ill: int) -> bool:
+    """True when the household has a member of a priority group of the targeting practice
+    (S0 二(二), S4 二(一)–(三): elderly 60+, grade 1–2 disability, serious illness).
+    Behaviour, not a rule: it shifts take-up (``behaviour.priority_takeup_shift``)."""
+    return n_60p > 0 or n_disabled_severe > 0 or n_ill > 0
+
+
+@rule
+def priority_count(first: int, size: int, age: Any, disability: Any, grade: Any, ill: Any) -> int:
+    """Members of a priority group (elderly 60+, grade 1–2 disability, serious illness), each
+    counted once; the household's members are rows ``first`` .. ``first + size - 1``."""
+    n = 0
+    for k in range(first, first + size):
+        n += (
+            int(age[k]) >= BAND_60_LOW
+            or members.is_severe(int(disability[k]), int(grade[k]))
+            or bool(ill[k])
+        )
+    return n
+
+
+@rule
+def split_persons(
+    urban: bool, whole: bool, tekun_now: bool, n_priority: int, size: int, u: float, share: float
+) -> int:
+    """Members covered alone when a whole-household-eligible rural household is approved
+    (单人保 / 分户, categorical targeting): its priority members, when they are not all its
+    members and ``u`` < ``share`` (``calibrated.split_share_rural``); else 0 (the whole
+    household is covered)."""
+    if urban or tekun_now or not whole or n_priority <= 0 or n_priority >= size:
+        return 0
+    return n_priority if u < share else 0
+
+
+def priority_counts(hh: Any) -> np.ndarray:
+    """:func:`priority_count` for every household of ``hh`` (from its person table)."""
+    from safetynet.members import member_household
+
+    owner = member_household(hh)
+    p = hh.persons
+    person = (
+        (np.asarray(p["age"]) >= BAND_60_LOW)
+        | (
+            (np.asarray(p["disability"]) != NO_DISABILITY)
+            & (np.asarray(p["disability_grade"]) >= 1)
+            & (np.asarray(p["disability_grade"]) <= SEVERE_GRADE_TOP)
+        )
+        | np.asarray(p["ill"]).astype(bool)
+    ) & (owner >= 0)
+    out: np.ndarray = np.bincount(owner[person], minlength=int(hh.n)).astype(np.int64)
+    return out
+
+
+def priority_members(hh: Any) -> np.ndarray:
+    """:func:`priority_member` for every household of ``hh`` (household columns)."""
+    out: np.ndarray = (
+        (np.asarray(hh["n_60p"]) > 0)
+        | (np.asarray(hh["n_disabled_severe"]) > 0)
+        | (np.asarray(hh["n_ill"]) > 0)
+    )
+    return out
 
 
 def take_up_probability(
