@@ -113,6 +113,33 @@ def per_capita_income(
 
 
 @rule
+def scaled_per_capita_income(
+    p: RuleParams,
+    scale: float,
+    income_wage: float,
+    income_farm: float,
+    income_transfer: float,
+    exp_medical: float,
+    exp_schooling: float,
+    exp_disability: float,
+    size: int,
+) -> float:
+    """:func:`per_capita_income` with wage and farm income times ``scale`` (the assessment
+    factor, the share kept while a shock lasts, or both), each product rounded to float32 as
+    the columns store income, yuan/person/month."""
+    return per_capita_income(
+        p,
+        float(np.float32(income_wage * scale)),
+        float(np.float32(income_farm * scale)),
+        income_transfer,
+        exp_medical,
+        exp_schooling,
+        exp_disability,
+        size,
+    )
+
+
+@rule
 def eligibility(
     p: RuleParams,
     per_capita: float,
@@ -287,11 +314,11 @@ def _assess_rows(
         std, ok, able, cand, category = household_tests(
             p, urban[i], sz, f0, age, kind, grade, ill, float(assets[i])
         )
-        f = factor[i]
-        pci = per_capita_income(
+        pci = scaled_per_capita_income(
             p,
-            float(np.float32(wage[i] * f)),
-            float(np.float32(farm[i] * f)),
+            float(factor[i]),
+            float(wage[i]),
+            float(farm[i]),
             float(transfer[i]),
             float(medical[i]),
             float(schooling[i]),

@@ -626,18 +626,11 @@ def step_county(
         transfer = float(c_income_transfer[i])
         medical, schooling = float(c_exp_medical[i]), float(c_exp_schooling[i])
         disability = float(c_exp_disability[i])
-        pci = asm.per_capita_income(
-            r,
-            _r32(wage * admin_factor),
-            _r32(farm * admin_factor),
-            transfer,
-            medical,
-            schooling,
-            disability,
-            sz,
+        pci = asm.scaled_per_capita_income(
+            r, admin_factor, wage, farm, transfer, medical, schooling, disability, sz
         )
-        pci_true = asm.per_capita_income(
-            r, _r32(wage * keep), _r32(farm * keep), transfer, medical, schooling, disability, sz
+        pci_true = asm.scaled_per_capita_income(
+            r, keep, wage, farm, transfer, medical, schooling, disability, sz
         )
         workers, supporter = to_int(c_n_workers[i]), bool(c_has_supporter[i])
         tk, whole, edge, n_single = asm.eligibility(

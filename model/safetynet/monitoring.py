@@ -80,11 +80,12 @@ def _county_sums(
         at_risk = False
         if tuopin[i]:
             keep = keep_shocked if shock_left[i] > 0 else 1.0
-            f = np.float32(factor[i] * np.float32(keep))
-            pci = asm.per_capita_income(
+            f = float(np.float32(factor[i] * np.float32(keep)))
+            pci = asm.scaled_per_capita_income(
                 p,
-                float(np.float32(wage[i] * f)),
-                float(np.float32(farm[i] * f)),
+                f,
+                float(wage[i]),
+                float(farm[i]),
                 float(transfer[i]),
                 float(medical[i]),
                 float(schooling[i]),
