@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from safetynet import guard
@@ -360,13 +360,18 @@ class ColumnSheet(Worksheet):  # type: ignore[misc]  # untyped upstream
         self._columns: dict[int, tuple[list[object], Any]] = {}
         self._n_rows = 0
 
-    def put_column(self, col: int, values: list[object], fmt: Any, text_fmt: Any) -> None:
+    def put_column(
+        self, col: int, values: list[object], fmt: Any, text_fmt: Any, numbers: bool = False
+    ) -> None:
         """Rows 1..len(values) of column ``col``: floats/ints (format ``fmt``), strings (their
-        shared-string index now, format ``text_fmt`` or ``fmt``) or None (empty)."""
-        index = self.str_table._get_shared_string_index
-        out: list[object] = [
-            (index(str(x)), text_fmt(x)) if isinstance(x, str) else x for x in values
-        ]
+        shared-string index now, format ``text_fmt`` or ``fmt``) or None (empty).
+        ``numbers``: the caller knows the column holds no string (kept as it is)."""
+        out: list[object]
+        if numbers:
+            out = values
+        else:
+            index = self.str_table._get_shared_string_index
+            out = [(index(str(x)), text_fmt(x)) if isinstance(x, str) else x for x in values]
         self._columns[col] = (out, fmt)
         self._n_rows = max(self._n_rows, len(values))
         if values:
@@ -383,22 +388,62 @@ class ColumnSheet(Worksheet):  # type: ignore[misc]  # untyped upstream
         for col, (values, fmt) in sorted(self._columns.items()):
             name = xl_col_to_name(col)
             s = f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
-            column: list[str] = []
-            for i, x in enumerate(values, start=2):
-                if x is None:
-                    column.append("")
-                elif type(x) is tuple:
-                    idx, tf = x
-                    ts = f' s="{tf._get_xf_index()}"' if tf is not None else s
-                    column.append(f'<c r="{name}{i}"{ts} t="s"><v>{idx}</v></c>')
-                else:
-                    column.append(f'<c r="{name}{i}"{s}><v>{x:.16G}</v></c>')
+            if not any(type(x) is tuple for x in values):  # numbers only: one comprehension
+                column = [
+                    "" if x is None else f'<c r="{name}{i}"{s}><v>{x:.16G}</v></c>'
+                    for i, x in enumerate(values, start=2)
+                ]
+            else:
+                column = []
+                for i, x in enumerate(values, start=2):
+                    if x is None:
+                        column.append("")
+                    elif type(x) is tuple:
+                        idx, tf = x
+                        ts = f' s="{tf._get_xf_index()}"' if tf is not None else s
+                        column.append(f'<c r="{name}{i}"{ts} t="s"><v>{idx}</v></c>')
+                    else:
+                        column.append(f'<c r="{name}{i}"{s}><v>{x:.16G}</v></c>')
             column += [""] * (self._n_rows - len(column))
             cells.append(column)
         write = self.fh.write
         for i, row in enumerate(zip(*cells, strict=True), start=2):
             write(f'<row r="{i}">{"".join(row)}</row>')
         self._xml_end_tag("sheetData")
+
+    def add_table(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, options: Any = None
+    ) -> int:
+        """XlsxWriter's table, without its cell-by-cell overlap bookkeeping (a dict entry per
+        cell, about 0.3 s for the report's tables) for a sheet's one table: it is laid over the
+        header and first data row, then given its full range. Tables with data, formulas or a
+        total row, and a second table or merged cells, go through XlsxWriter as they are."""
+        opts = dict(options or {})
+        plain = (
+            not self.tables
+            and not self.merged_cells
+            and last_row > first_row + 1
+            and not opts.get("data")
+            and not opts.get("total_row")
+            and not any(c.get("formula") for c in opts.get("columns", []))
+        )
+        if not plain:
+            return int(super().add_table(first_row, first_col, last_row, last_col, options))
+        if self._check_dimensions(last_row, last_col, True, True):
+            return -1
+        rc = int(super().add_table(first_row, first_col, first_row + 1, last_col, options))
+        if rc != 0:
+            return rc
+        short = xl_range(first_row, first_col, first_row + 1, last_col)
+        full = xl_range(first_row, first_col, last_row, last_col)
+        table = self.tables[-1]
+        for key in ("range", "a_range", "autofilter"):
+            if table.get(key) == short:
+                table[key] = full
+        for cell, (kind, rng) in list(self.filter_cells.items()):
+            if kind == "table" and rng == short:
+                self.filter_cells[cell] = (kind, full)
+        return 0
 
 
 def _column_width(head: str, col: Sequence[object]) -> float:
@@ -429,6 +474,7 @@ def write_sheet(
     statuses = {k: t(k, lang) for k in ("pass", "fail", "n/a", "within_noise")}
     n = len(frame)
     data_cols: list[tuple[list[object], Any]] = []
+    numeric: list[bool] = []  # columns made of floats/ints/None only (from numpy numbers)
     for j, c in enumerate(cols):
         _shown, div, fmt = SHOWN.get(c.unit, (c.unit, 1.0, c.number_format))
         if c.number_format == PCT or c.unit == "percent":
@@ -442,9 +488,12 @@ def write_sheet(
                 v = np.round(v)
             ok = np.isfinite(v)
             col = [float(x) if good else None for x, good in zip(v.tolist(), ok, strict=True)]
+            numeric.append(True)
         elif values.dtype.kind in "iu":
             col = [int(x) for x in values.tolist()]
+            numeric.append(True)
         else:
+            numeric.append(False)
             col = [_value(x) for x in values]
             if c.key.endswith("_status"):
                 col = [statuses.get(x, x) if isinstance(x, str) else x for x in col]
@@ -456,13 +505,19 @@ def write_sheet(
         ws.set_column(j, j, _column_width(heads[j], col))
     quote = fmts.quote
     bulk = all(
-        x is None or type(x) is float or type(x) is int or isinstance(x, str)
-        for col, _ in data_cols
-        for x in col
+        known
+        or all(x is None or type(x) is float or type(x) is int or isinstance(x, str) for x in col)
+        for (col, _), known in zip(data_cols, numeric, strict=True)
     )
     for j, (col, cell_fmt) in enumerate(data_cols):
         if bulk:  # text like "=…" is text, shown as typed (issue #13)
-            ws.put_column(j, col, cell_fmt, lambda x: quote if x.startswith(FORMULA) else None)
+            ws.put_column(
+                j,
+                col,
+                cell_fmt,
+                lambda x: quote if x.startswith(FORMULA) else None,
+                numbers=numeric[j],
+            )
         else:
             for i, x in enumerate(col, start=1):
                 if x is None:
