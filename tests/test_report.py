@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -503,8 +504,9 @@ def test_pdf_is_typeset_with_the_pip_cjk_font(written) -> None:
 def test_html_is_self_contained_and_bilingual_names(written, reform: xr.Dataset) -> None:
     files, _ = written
     text = files["html"].read_text(encoding="utf-8")
-    assert text.count("data:image/png;base64,") == 6
-    assert "<script" not in text and "http://" not in text and "https://" not in text
+    assert text.count("data:image/png;base64,") == 7  # 6 + the validation path (校核)
+    # nothing loaded from outside (the sources of the validation table are shown as text)
+    assert "<script" not in text and not re.search(r"(?:src|href)=\"https?://", text)
     for name in reform["county_name_zh"].values:
         assert str(name) in text
     assert t("sec_checks", "zh") in text and "S4 五(十四)" not in text  # codes expanded

@@ -22,6 +22,8 @@ from test_report import RURAL_DIFF, synthetic_run
 
 #: Latin text that may stand in the Chinese report, each for a reason:
 ALLOWED = (
+    # the web addresses of the sources of the validation section (校核): printed as published.
+    r"(?:https?://\S+|\b[\w.-]+\.(?:cn|com|org|net)(?:/[^\s;,)）]*)?)",
     # P10/P50/P90: the percentile notation of Chinese statistical publications (the report's
     # bands are "P10—P90 区间"); there is no shorter Chinese equivalent in use.
     r"\bP(?:10|50|90)\b",

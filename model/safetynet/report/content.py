@@ -55,6 +55,9 @@ class ReportData:
     base_caseloads_county: pd.DataFrame | None = None
     base_money_prefecture: pd.DataFrame | None = None
     base_caseloads_prefecture: pd.DataFrame | None = None
+    #: the fit table against the facts (safetynet.validation.fit_rows), None when it cannot be
+    validation: pd.DataFrame | None = None
+    validation_error: str = ""
 
 
 def reporting_year(ds1: xr.Dataset) -> int:
@@ -81,6 +84,15 @@ def _scenarios(
         first = str(ds["scenario"].values[0])
         return ds1, tb.select_scenario(ds, first), None
     return ds1, None, None
+
+
+def _validation(ds1: xr.Dataset) -> tuple[pd.DataFrame | None, str]:
+    from safetynet.report.validation import validation_frame
+
+    try:
+        return validation_frame(ds1), ""
+    except (KeyError, ValueError, IndexError) as exc:  # a run without the compared outputs
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def build(
@@ -115,6 +127,7 @@ def build(
         for lv in ("prefecture", "county"):
             base_levels[f"money_{lv}"] = tb.money(base1, lv)
             base_levels[f"cases_{lv}"] = tb.caseloads(base1, lv)
+    val, val_error = _validation(ds1)
     return ReportData(
         ds1=ds1,
         base1=base1,
@@ -143,6 +156,8 @@ def build(
         base_caseloads_county=base_levels.get("cases_county"),
         base_money_prefecture=base_levels.get("money_prefecture"),
         base_caseloads_prefecture=base_levels.get("cases_prefecture"),
+        validation=val,
+        validation_error=val_error,
     )
 
 

@@ -250,6 +250,17 @@ def sheets(data: ReportData, lang: str, source: str = "") -> list[Sheet]:
         out.append(Sheet("sheet_calibration", cal, ccols, 1))
     if data.comparison is not None:
         out.extend(compare_sheets(data.comparison, lang))
+    if data.validation is not None:
+        from safetynet.report import validation as vl
+
+        frame = vl.sheet_frame(data.validation, lang)
+        pct = {"error", "tolerance"}
+        vcols = tuple(
+            XCol(c, number_format=PCT if c in pct else (DEC2 if c in ("fact", "model") else ""),
+                 label=t(h, lang))
+            for c, h in vl.SHEET_COLUMNS
+        )  # fmt: skip
+        out.append(Sheet("sheet_validation", frame, vcols, 1))
     items = run_items(data, source, lang)
     run = pd.DataFrame({"key": [t(k, lang) for k, _ in items], "value": [v for _, v in items]})
     out.append(
@@ -611,6 +622,7 @@ SHEET_TITLES: dict[str, str] = {
     "sheet_compare_province": "tab_compare_province",
     "sheet_compare_prefecture": "tab_compare_prefecture",
     "sheet_compare_county": "tab_compare_county",
+    "sheet_validation": "tab_validation",
     "sheet_run": "tab_run",
 }
 

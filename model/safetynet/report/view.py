@@ -1017,6 +1017,7 @@ def _build_report(data: ReportData, lang: str, source: str) -> Report:
         base_title = _title(data.baseline_record or {}, lang, t("baseline", lang))
         subtitle.append(f"{t('baseline', lang)}: {base_title}")
     from safetynet.report import decision as dc
+    from safetynet.report.validation import validation_section
 
     family = fonts.font_family()
     charts_section = Section(
@@ -1039,6 +1040,7 @@ def _build_report(data: ReportData, lang: str, source: str) -> Report:
         checks_section(data, lang),
         *((other,) if (other := dc.other_outputs_section(data, lang)) is not None else ()),
         calibration_section(data, lang),
+        validation_section(data, lang),
         run_section(data, lang, source),
     ]
     texts = [str(r) for r in data.parameters["reference"]] if len(data.parameters) else []
