@@ -62,6 +62,9 @@ from safetynet.rules.compiled import rule, to_int
 from safetynet.rules.parameters import RuleParams, record_dtype, rule_params_of
 
 FloatArray = npt.NDArray[np.float64]
+#: sums of the monitored population (safetynet.monitoring.NAMES, in that order)
+N_MONITORED = 5
+MONTHS_PER_YEAR = 12.0
 #: no birth in a household of this size or more
 MAX_BIRTH_SIZE = 10
 
@@ -115,6 +118,8 @@ class BehaviourParams(NamedTuple):
     new_wage_rural32: float
     job_gain_urban32: float  # job-finding rate per idle adult
     job_gain_rural32: float
+    # the monitored population (safetynet.monitoring): assessed income line per month
+    tuopin_line_month: float
 
 
 def behaviour_values(p: Any) -> dict[str, Any]:
@@ -157,6 +162,7 @@ def behaviour_values(p: Any) -> dict[str, Any]:
         "incidence_div32": _f32(max(float(b.temporary_incidence), 1e-9)),
         "urgent32": _f32(b.temporary_urgent_share),
         "severe32": _f32(b.temporary_severe_share),
+        "tuopin_line_month": float(p.monitoring.tuopin_risk_line) / MONTHS_PER_YEAR,
     }
 
 
@@ -209,6 +215,7 @@ def behaviour_params_of(b: Any) -> BehaviourParams:
         b.new_wage_rural32,
         b.job_gain_urban32,
         b.job_gain_rural32,
+        b.tuopin_line_month,
     )
 
 
@@ -239,6 +246,7 @@ class Columns(NamedTuple):
     exp_schooling: Any
     exp_disability: Any
     has_supporter: Any
+    tuopin: Any
     propensity: Any
     programme: Any
     covered_persons: Any
@@ -301,16 +309,19 @@ class Sums(NamedTuple):
     ineligible_covered: FloatArray  # on dibao (not in exit), not truly eligible
     population_households: FloatArray
     population_persons: FloatArray
+    monitored: FloatArray  # county × monitoring.NAMES (the monitored population)
 
 
 def new_sums(n_counties: int, n_lines: int, n_groups: int) -> Sums:
     """Zeroed :class:`Sums` for ``n_counties`` counties."""
-    return Sums(
+    fields = [
         np.zeros((n_counties, n_lines)),
         *(np.zeros(n_counties) for _ in range(2)),
         *(np.zeros((n_counties, n_groups)) for _ in range(4)),
         *(np.zeros(n_counties) for _ in range(5)),
-    )
+        np.zeros((n_counties, N_MONITORED)),
+    ]
+    return Sums(*fields)
 
 
 def clear(sums: Sums) -> None:
@@ -432,6 +443,7 @@ def step_county(
     c_exp_schooling = h.exp_schooling
     c_exp_disability = h.exp_disability
     c_has_supporter = h.has_supporter
+    c_tuopin = h.tuopin
     c_propensity = h.propensity
     c_programme = h.programme
     c_covered_persons = h.covered_persons
@@ -468,6 +480,7 @@ def step_county(
     s_ineligible_covered = sums.ineligible_covered
     s_population_households = sums.population_households
     s_population_persons = sums.population_persons
+    s_monitored = sums.monitored
     keep_money = money.shape[0] > 0
     for i in range(row_start, row_stop):
         j = u0 + i - row_start  # this household's column of the draws
@@ -794,6 +807,18 @@ def step_county(
         if alive:
             s_population_households[pos] += wt
         s_population_persons[pos] += wt * size_f
+        # the monitored population (safetynet.monitoring) on the state the month leaves
+        if alive:
+            if c_tuopin[i]:
+                s_monitored[pos, 0] += wt
+            if prog == NONE:
+                at_risk = bool(c_tuopin[i]) and pci < b.tuopin_line_month
+                if at_risk:
+                    s_monitored[pos, 1] += wt
+                    s_monitored[pos, 2] += wt * sz
+                if at_risk or edge_now:
+                    s_monitored[pos, 3] += wt
+                    s_monitored[pos, 4] += wt * sz
 
 
 @rule

@@ -609,9 +609,11 @@ def _single_ages(p_age: npt.NDArray[np.int8], pp: PopulationParams, u: FloatArra
     60–64; 65 + floor(exponential with mean ``age_65p_mean_years``) for 65+ (at most 120)."""
     lo = np.array([b[0] for b in _BAND_YEARS])[p_age]
     width = np.array([b[1] for b in _BAND_YEARS])[p_age]
-    within = np.floor(u * width)
-    excess = np.floor(-pp.age_65p_mean_years * np.log1p(-u))
-    years = np.where(p_age == _A65P, np.minimum(excess, AGE_MAX - lo), within)
+    years = np.floor(u * width)
+    # the exponential only where it is used (65+), same values as over every person
+    old = np.flatnonzero(p_age == _A65P)
+    excess = np.floor(-pp.age_65p_mean_years * np.log1p(-u[old]))
+    years[old] = np.minimum(excess, AGE_MAX - lo[old])
     out: IntArray = (lo + years).astype(np.int64)
     return out
 
@@ -679,7 +681,9 @@ def _generate_county(
     hh_sorted = p_hh[order]
     start_sorted = np.cumsum(size) - size
     rank = np.arange(p_hh.size) - start_sorted[hh_sorted]
-    rows = first[hh_sorted] + rank
+    # row of each person in drawing order (members keep their drawing order in a household)
+    rows = np.empty_like(order)
+    rows[order] = first[hh_sorted] + rank
     persons = {c.name: np.full(int(slots.sum()), c.default, dtype=c.np_dtype)
                for c in PERSON_SCHEMA}  # fmt: skip
     person_values: dict[str, npt.NDArray[Any]] = {
@@ -687,7 +691,7 @@ def _generate_county(
               "disability_grade": states["disability_grade"], "ill": states["ill"],
               "care_level": care, "works": states["works"]}  # fmt: skip
     for name, v in person_values.items():
-        persons[name][rows] = v[order]
+        persons[name][rows] = v
     return persons, slots
 
 
