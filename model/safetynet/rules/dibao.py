@@ -49,7 +49,6 @@ class DibaoParams(Declared):
     standard_rural: float = field("dibao.standard", "rural")
     employment_cost_deduction_share: float = field("dibao.employment_cost_deduction_share")
     transfer_income_disregard_share: float = field("dibao.transfer_income_disregard_share")
-    farm_income_disregard_share: float = field("dibao.farm_income_disregard_share")
     rigid_expenditure_deduction_share: float = field("dibao.rigid_expenditure_deduction_share")
     asset_limit_months: float = field("dibao.asset_limit_months")
     edge_multiple: float = field("dibao.edge_multiple")
@@ -143,8 +142,7 @@ def counted_income(
     """
     employment = 1.0 - p.employment_cost_deduction_share
     transfer = income_transfer * (1.0 - p.transfer_income_disregard_share)
-    farm = income_farm * (1.0 - p.farm_income_disregard_share)
-    gross = income_wage * employment + farm + transfer
+    gross = income_wage * employment + income_farm + transfer
     spending = exp_medical + exp_schooling + exp_disability
     return at_least(gross - p.rigid_expenditure_deduction_share * spending, 0.0)
 
