@@ -75,7 +75,7 @@ from safetynet.household_month import MAX_BIRTH_SIZE
 from safetynet.model import SafetyNetModel, ShockEvent
 from safetynet.params import ParameterSet, load_parameters
 from safetynet.population import generate
-from safetynet.rules import dibao, services, tekun, temporary
+from safetynet.rules import dibao, price_subsidy, services, tekun, temporary
 from safetynet.rules.compiled import plain
 from safetynet.rules.parameters import RECORDED, MonthParameters, RuleParams, month_parameters
 from safetynet.schema import COLUMN_BY_NAME, COLUMNS, PERSON_COLUMN_BY_NAME, Households
@@ -762,8 +762,8 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.rate_urban = rate(m.std_urban[self.index])
         self.rate_rural = rate(m.std_rural[self.index])
         # the household rules of the month for this county, with its price-subsidy rates
-        self.rules = m.rules.county(self.index)._replace(
-            price_rate_urban=self.rate_urban, price_rate_rural=self.rate_rural
+        self.rules = price_subsidy.with_rates(
+            m.rules.county(self.index), self.rate_urban, self.rate_rural
         )
         growth = m.growth32
         self.reference_wage = [f32(w * growth) for w in self.reference_wage]

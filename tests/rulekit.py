@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 from safetynet.params import load_parameters
-from safetynet.rules.parameters import GAP, TIER_BANDS, RuleParams, month_parameters
+from safetynet.rules.dibao import GAP, TIER_BANDS
+from safetynet.rules.parameters import RuleParams, month_parameters
 
 DEFAULTS: dict[str, Any] = {
     "standard_urban": 700.0,

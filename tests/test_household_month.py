@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -26,12 +27,12 @@ from safetynet.model import SafetyNetModel, default_threads
 from safetynet.params import Override, load_parameters
 from safetynet.rules import dibao
 from safetynet.rules.compiled import plain
+from safetynet.rules.dibao import tiered_layout
 from safetynet.rules.parameters import (
     SOURCES,
     MonthParameters,
     RuleParams,
     month_parameters,
-    tiered_layout,
 )
 from safetynet.scenario import load_scenario
 from safetynet.schema import COLUMNS
@@ -310,12 +311,14 @@ def test_parameter_records_read_like_the_named_tuples() -> None:
     month = month_parameters(load_parameters(), dt.date(2022, 8, 1))
     positions = [0, 5, 128]
     table = month.table(positions).view(np.recarray)
+    compiled = numba.njit(lambda r: rule_params_of(r))
     for k, c in enumerate(positions):
-        got = plain(rule_params_of)(table[k])
         want = month.county(c)
-        for name in want._fields:
-            a, b = getattr(got, name), getattr(want, name)
-            assert np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), name
+        for got in (rule_params_of(table[k]), compiled(month.table(positions)[k])):
+            assert type(got) is RuleParams
+            for name in want._fields:
+                a, b = getattr(got, name), getattr(want, name)
+                assert np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)), name
 
 
 def test_member_tests_follow_monthly_ageing() -> None:

@@ -1,9 +1,10 @@
 """Every household-rule parameter's name appears in at most two Python modules (issue 12, Must
 show): the rule that computes with it and at most one place that builds the parameter
-structure (rules/parameters.py, generic: SOURCES).
+structure. Each field is declared next to its rules (``dibao.DibaoParams`` ...), and
+rules/parameters.py builds ``RuleParams`` from the declarations generically, naming none.
 
 The household-rule parameters are the fields of ``RuleParams`` and their parameter paths
-(``SOURCES``; the fields derived in ``month_parameters`` with the path they come from, below).
+(``SOURCES``; ``DERIVED``: the fields their class derives, with the path they come from).
 A module mentions one when its source (read as Python, not as text) has
 
 - the field as an attribute or keyword (``p.edge_multiple``, ``RuleParams(edge_multiple=...)``)
@@ -13,7 +14,7 @@ A module mentions one when its source (read as Python, not as text) has
 - the parameter read from the tree (``params.at(d).dibao.edge_multiple``, ``k.elderly_age`` with
   ``k = p.tekun``: an attribute named after the leaf on a branch attribute or variable).
 
-Counted: every module of the package and the per-household Mesa reference, except those that
+Counted: every module of the package and of benchmarks/, except those that
 PRODUCE or SHOW parameter values rather than compute household rules with them (EXEMPT, each
 with its reason). ``PENDING`` lists what is left, by owner; the test fails on any other
 violation and on a PENDING entry that no longer holds (so fixing one means deleting its line).
@@ -25,7 +26,7 @@ import ast
 from pathlib import Path
 
 from safetynet.outputs import VARIABLE_BY_NAME
-from safetynet.rules.parameters import SOURCES, RuleParams
+from safetynet.rules.parameters import DECLARATIONS, DERIVED, SOURCES, RuleParams
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "model" / "safetynet"
@@ -41,46 +42,8 @@ EXEMPT: dict[str, str] = {
     "report/": "shows parameter values and their provenance (#17)",
     "cli/": "prints parameters (safetynet params)",
 }
-#: fields derived in month_parameters -> the parameter path they come from (None: not a
-#: parameter but a county rule's output of the month, e.g. the price-subsidy rate)
-DERIVED: dict[str, str | None] = {
-    "benefit_formula": "dibao.benefit_formula",
-    "tier_classes": "dibao.tiered_shares",
-    "tier_bounds": "dibao.tiered_shares",
-    "tier_paid": "dibao.tiered_shares",
-    "covers_dibao": "price_subsidy.covered_groups",
-    "covers_tekun": "price_subsidy.covered_groups",
-    "covers_edge": "price_subsidy.covered_groups",
-    "price_rate_urban": None,
-    "price_rate_rural": None,
-    "one_time_rate": "price_subsidy.one_time_subsidy",
-}
-#: violations left, field -> (modules beyond two, owner and what to do)
-PENDING: dict[str, tuple[frozenset[str], str]] = {
-    "standard_urban": (
-        frozenset({"rules/tekun.py", "rules/temporary.py"}),
-        "12a: the tekun floor and the temporary standard read p.standard_urban in their own "
-        "modules (route through dibao.local_standard: branch issue-12a-groups-wip)",
-    ),
-    "standard_multiple": (
-        frozenset({"rules/checks.py"}),
-        "the tekun-floor check (S3 三(二)) holds its limit path in checks.LIMIT_PATHS",
-    ),
-    **{
-        name: (
-            frozenset({"household_month.py"}),
-            "12p: the kernel keeps each household's member tests while the members stand and "
-            "redoes them when these change (MEMBER_RULE_FIELDS) or a member reaches the ages",
-        )
-        for name in (
-            "elderly_age",
-            "minor_age_limit",
-            "single_person_disability_grade_max",
-            "single_person_mental_grade_max",
-            "single_person_serious_illness",
-        )
-    },
-}
+#: violations left, field -> (modules beyond two, owner and what to do); none left
+PENDING: dict[str, tuple[frozenset[str], str]] = {}
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -90,8 +53,8 @@ def _modules() -> dict[str, ast.Module]:
         if any(rel == k or (k.endswith("/") and rel.startswith(k)) for k in EXEMPT):
             continue
         out[rel] = ast.parse(path.read_text(encoding="utf-8"))
-    mesa = ROOT / "benchmarks" / "reference_mesa.py"
-    out["benchmarks/reference_mesa.py"] = ast.parse(mesa.read_text(encoding="utf-8"))
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        out[f"benchmarks/{path.name}"] = ast.parse(path.read_text(encoding="utf-8"))
     return out
 
 
@@ -134,7 +97,6 @@ def _parameters() -> dict[str, str | None]:
         if field in SOURCES:
             out[field] = SOURCES[field][0]
         else:
-            assert field in DERIVED, f"RuleParams.{field}: say where it comes from (DERIVED)"
             out[field] = DERIVED[field]
     return out
 
@@ -157,6 +119,21 @@ def test_every_rule_parameter_name_in_at_most_two_modules() -> None:
         where = found[field]
         assert extra <= where, f"{field}: {sorted(extra - where)} fixed: update PENDING"
         assert len(where - extra) <= 2, f"{field}: {sorted(where)}"
+
+
+def test_the_builder_names_no_parameter() -> None:
+    """rules/parameters.py builds RuleParams from the programmes' declarations generically:
+    each field is named in one rule module only, the one that declares it (DECLARATIONS)."""
+    trees = _modules()
+    for field, path in _parameters().items():
+        assert not mentions(trees["rules/parameters.py"], field, path), field
+    for cls in DECLARATIONS:
+        module = cls.__module__.removeprefix("safetynet.").replace(".", "/") + ".py"
+        assert module.startswith("rules/")
+        others = {m for m in trees if m.startswith("rules/") and m != module}
+        for field in cls.__annotations__:
+            where = {m for m in others if mentions(trees[m], field, _parameters()[field])}
+            assert where == set(), f"{cls.__name__}.{field} read in {sorted(where)}"
 
 
 def test_the_audit_sees_a_parameter_read_again() -> None:

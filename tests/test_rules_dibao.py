@@ -11,7 +11,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from rulekit import each, params
 from safetynet import assessment
 from safetynet.rules import dibao
-from safetynet.rules.parameters import TIERED_BANDS, TIERED_CLASSES, RuleParams, tiered_layout
+from safetynet.rules.dibao import TIERED_BANDS, TIERED_CLASSES, tiered_layout
+from safetynet.rules.parameters import RuleParams
 
 P = params()  # urban 700 / rural 500
 

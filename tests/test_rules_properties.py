@@ -22,7 +22,8 @@ from rulekit import params
 from safetynet import assessment
 from safetynet.params import Branch
 from safetynet.rules import DIBAO_SINGLE, dibao, funding, price_subsidy, services, tekun, temporary
-from safetynet.rules.parameters import RuleParams, tiered_layout
+from safetynet.rules.dibao import tiered_layout
+from safetynet.rules.parameters import RuleParams
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 N = 40  # households per example

@@ -39,7 +39,7 @@ from safetynet.rules import (
     temporary,
 )
 from safetynet.rules.compiled import rule, to_int
-from safetynet.rules.parameters import MonthParameters, RuleParams
+from safetynet.rules.parameters import MonthParameters, RuleParams, fields_read
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -72,6 +72,11 @@ def member_tests(
         n_elderly += tekun.is_elderly(p, a)
     category = dibao.benefit_category(able, n_severe, n_ill, n_mental, n_elderly)
     return able, candidates, category
+
+
+#: the RuleParams fields :func:`member_tests` reads (found in its code): when one changes in a
+#: county, its households' member tests are redone (else they are kept while the members stand)
+MEMBER_TEST_FIELDS: tuple[str, ...] = fields_read(member_tests)
 
 
 @rule

@@ -41,7 +41,8 @@ from safetynet.errors import InputError, ParameterError
 from safetynet.params import CountyParameter, Override, Parameter, ParameterSet, load_parameters
 from safetynet.rules import checks, dibao, funding, price_subsidy, services, tekun, temporary
 from safetynet.rules.compiled import plain
-from safetynet.rules.parameters import RECORDED, TIERS, month_parameters
+from safetynet.rules.dibao import TIERS
+from safetynet.rules.parameters import RECORDED, month_parameters
 from safetynet.schema import PERSON_COLUMN_BY_NAME
 
 DEFAULT_MARGIN = 0.01
@@ -897,7 +898,7 @@ def evaluate_household(
     # price-linked subsidy on the index of the lagged month, per activation unit
     c_hit, f_hit, rise, rate = _price_rate(ps_p, std, context)
     rate_urban, rate_rural = (rate, 0.0) if h["urban"] else (0.0, rate)
-    r = r._replace(price_rate_urban=rate_urban, price_rate_rural=rate_rural)
+    r = price_subsidy.with_rates(r, rate_urban, rate_rural)
     tekun_basic, tekun_care, price, one_time = _r.payments(
         r, programme, h["urban"], edge, size, persons, 0, care
     )

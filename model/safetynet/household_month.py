@@ -278,13 +278,7 @@ class Columns(NamedTuple):
 
 #: rule parameters that :func:`assessment.member_tests` reads: when one changes in a county,
 #: its households' member tests are redone (else they are kept while the members stand)
-MEMBER_RULE_FIELDS = (
-    "minor_age_limit",
-    "elderly_age",
-    "single_person_disability_grade_max",
-    "single_person_mental_grade_max",
-    "single_person_serious_illness",
-)
+MEMBER_RULE_FIELDS = asm.MEMBER_TEST_FIELDS
 
 #: household columns of :class:`Columns`, then the person columns, then engine state
 COLUMNS = Columns._fields[: Columns._fields.index("age")]

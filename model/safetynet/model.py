@@ -402,7 +402,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             full[ci] = r
             rates.append(full)
         p = self.p
-        month = month_parameters(self.params, self.date, rates[0], rates[1], snapshot=p)
+        inputs = price_subsidy.month_inputs(rates[0], rates[1])
+        month = month_parameters(self.params, self.date, inputs, snapshot=p)
         table_before = self.rule_table
         self.rule_table = month.table(ci.tolist())
         changed = np.ones(len(ci), dtype=bool)

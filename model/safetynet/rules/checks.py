@@ -42,7 +42,7 @@ import pandas as pd
 import xarray as xr
 
 from safetynet.errors import SafetynetError
-from safetynet.rules import BoolArray, FloatArray, as_bool, as_float
+from safetynet.rules import BoolArray, FloatArray, as_bool, as_float, tekun
 
 if TYPE_CHECKING:
     from safetynet.params import ParameterSet
@@ -85,7 +85,7 @@ CHECKS: tuple[str, ...] = (
 )
 #: limit of the report table -> parameter path, read with the run's overrides at year end
 LIMIT_PATHS: dict[str, str] = {
-    "tekun_multiple": "tekun.standard_multiple",
+    "tekun_multiple": tekun.FLOOR_MULTIPLE,
     "tekun_provincial_floor": "tekun.floor",
     "services_cap_share": "services.cap_share",
     "standard_rise_band": "dibao.standard_rise_band",

@@ -143,6 +143,46 @@ def _global_names(code: types.CodeType) -> set[str]:
     return {str(n) for n in names}
 
 
+def attributes_read(fn: Any) -> frozenset[str]:
+    """Attribute names a rule's code reads (``p.edge_multiple`` -> ``edge_multiple``),
+    through the rules it calls by global or module-level name, recursively: which parameters
+    a rule reads, for callers that must know when its result changes."""
+    seen: set[int] = set()
+    out: set[str] = set()
+
+    def visit(f: Any) -> None:
+        py = f.py_func if _is_compiled(f) else f
+        if not isinstance(py, types.FunctionType) or id(py) in seen:
+            return
+        seen.add(id(py))
+        env = py.__globals__
+        module: Any = None
+        for code in _codes(py.__code__):
+            for ins in dis.get_instructions(code):
+                if ins.opname == "LOAD_GLOBAL":
+                    value = env.get(str(ins.argval))
+                    module = value if isinstance(value, types.ModuleType) else None
+                    if _is_compiled(value):
+                        visit(value)
+                elif ins.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                    name = str(ins.argval)
+                    out.add(name)
+                    if module is not None and _is_compiled(getattr(module, name, None)):
+                        visit(getattr(module, name))
+                    module = None
+
+    visit(fn)
+    return frozenset(out)
+
+
+def _codes(code: types.CodeType) -> list[types.CodeType]:
+    out = [code]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            out += _codes(const)
+    return out
+
+
 class _PlainModule:
     """A module seen through :func:`plain`: its compiled rules in their plain form."""
 

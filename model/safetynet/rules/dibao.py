@@ -6,7 +6,8 @@ dibao-edge families, single-person inclusion (单人保) and the gradual exit (�
 
 Every function is one quantity for one household (or one person), compiled with numba
 (:func:`safetynet.rules.compiled.rule`); ``p`` is the county's
-:class:`safetynet.rules.parameters.RuleParams` of the month. The order in which the engine
+:class:`safetynet.rules.parameters.RuleParams` of the month, which carries the fields declared
+here in :class:`DibaoParams` (with their parameter paths). The order in which the engine
 composes them (tekun before whole-household dibao before edge before single-person inclusion)
 is written once, in :mod:`safetynet.assessment`.
 
@@ -15,16 +16,101 @@ All money is yuan per month (household totals unless the name says per person).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from safetynet.constants import MENTAL_DISABILITY as _MENTAL
 from safetynet.constants import NO_DISABILITY as _NONE
 from safetynet.constants import OTHER_DISABILITY as _OTHER
 from safetynet.rules.compiled import at_least, rule
-from safetynet.rules.parameters import GAP, TIERED_CLASSES, RuleParams
+from safetynet.rules.declare import Declared, derived, field
+
+if TYPE_CHECKING:
+    from safetynet.rules.parameters import RuleParams
 
 #: disability kinds of a person (``persons`` table): none, physical or other, intellectual/mental
 NO_DISABILITY, OTHER_DISABILITY, MENTAL_DISABILITY = _NONE, _OTHER, _MENTAL
+
+#: ``benefit_formula`` codes: gap (补差), tiered by household class, tiered by income band
+GAP, TIERED_CLASSES, TIERED_BANDS = 0, 1, 2
+#: most income bands of the tiered formula (fixed, so that the parameters hold no arrays)
+TIER_BANDS = 8
+#: keys of ``dibao.tiered_shares`` in the class layout, by ``dibao.benefit_category`` code
+TIERS = ("class_a", "class_b", "class_c")
+
+
+class DibaoParams(Declared):
+    """The dibao rules' parameters (``parameters/dibao/*.yaml``; units as the YAML)."""
+
+    standard_urban: float = field("dibao.standard", "urban")  # yuan/person/month, this county
+    standard_rural: float = field("dibao.standard", "rural")
+    employment_cost_deduction_share: float = field("dibao.employment_cost_deduction_share")
+    transfer_income_disregard_share: float = field("dibao.transfer_income_disregard_share")
+    rigid_expenditure_deduction_share: float = field("dibao.rigid_expenditure_deduction_share")
+    asset_limit_months: float = field("dibao.asset_limit_months")
+    edge_multiple: float = field("dibao.edge_multiple")
+    min_benefit: float = field("dibao.min_benefit")
+    benefit_formula: int = derived("dibao.benefit_formula")  # GAP | TIERED_CLASSES | TIERED_BANDS
+    tier_classes: tuple[float, float, float] = derived("dibao.tiered_shares", (len(TIERS),))
+    # TIER_BANDS upper bounds of income / standard (inf: unused), share paid per band (+ 1)
+    tier_bounds: tuple[float, ...] = derived("dibao.tiered_shares", (TIER_BANDS,))
+    tier_paid: tuple[float, ...] = derived("dibao.tiered_shares", (TIER_BANDS + 1,))
+    single_person_income_share: float = field("dibao.single_person_income_share")
+    single_person_disability_grade_max: int = field("dibao.single_person_disability_grade_max")
+    single_person_mental_grade_max: int = field("dibao.single_person_mental_grade_max")
+    single_person_serious_illness: bool = field("dibao.single_person_serious_illness")
+    gradual_exit_months: int = field("dibao.gradual_exit_months")
+
+    @staticmethod
+    def derive(p: Any, params: Any, date: dt.date, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The tiered formula's fields (:func:`tiered_layout`)."""
+        code, classes, bounds, paid = tiered_layout(
+            str(p.dibao.benefit_formula), p.dibao.tiered_shares
+        )
+        return {
+            "benefit_formula": code,
+            "tier_classes": classes,
+            "tier_bounds": bounds,
+            "tier_paid": paid,
+        }
+
+
+def tiered_layout(
+    formula: str, shares: Mapping[str, Any]
+) -> tuple[int, tuple[float, float, float], tuple[float, ...], tuple[float, ...]]:
+    """``dibao.benefit_formula`` and ``dibao.tiered_shares`` as the rules read them: formula
+    code, class shares, band bounds (padded with inf to TIER_BANDS) and band shares (padded
+    with 0 to TIER_BANDS + 1); see :func:`tiered_share`."""
+    classes = (0.0, 0.0, 0.0)
+    bounds: list[float] = []
+    paid: list[float] = []
+    if formula not in ("gap", "tiered"):
+        raise ValueError(f"dibao.benefit_formula: expected 'gap' or 'tiered', got {formula!r}")
+    code = GAP
+    if formula == "tiered" and set(shares) <= set(TIERS):
+        missing = [k for k in TIERS if k not in shares]
+        if missing:
+            raise KeyError(f"parameter dibao.tiered_shares has no key {missing[0]!r}")
+        code = TIERED_CLASSES
+        classes = (float(shares["class_a"]), float(shares["class_b"]), float(shares["class_c"]))
+    elif formula == "tiered":
+        try:
+            bands = sorted((float(k), float(v)) for k, v in shares.items())
+        except ValueError:
+            raise ValueError(
+                "dibao.tiered_shares: keys must be income bounds such as '0.5' or "
+                f"class_a/class_b/class_c, got {sorted(shares)}"
+            ) from None
+        if len(bands) > TIER_BANDS:
+            raise ValueError(f"dibao.tiered_shares: at most {TIER_BANDS} bands, got {len(bands)}")
+        code = TIERED_BANDS
+        bounds = [b for b, _ in bands]
+        paid = [v for _, v in bands]
+    pad = TIER_BANDS - len(bounds)
+    return code, classes, (*bounds, *([np.inf] * pad)), (*paid, *([0.0] * (pad + 1)))
 
 
 @rule

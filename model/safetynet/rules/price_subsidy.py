@@ -21,13 +21,16 @@ month ``index_month(m, p.index_lag_months)``). County level, over arrays of coun
     rate = price_subsidy.rate_per_person(p, std, rise) * triggered(c, f)
 
 Household level (compiled scalar rules; ``r`` = the county's ``RuleParams``, which carries
-``rate`` and this month's one-time rate): :func:`rate`, :func:`covered_persons`,
-:func:`household_subsidy`, :func:`one_time_subsidy`.
+the fields of :class:`PriceSubsidyParams`: the covered groups, the month's rate and one-time
+rate): :func:`rate`, :func:`covered_persons`, :func:`household_subsidy`,
+:func:`one_time_subsidy`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,9 +49,50 @@ from safetynet.rules import (
     as_int,
 )
 from safetynet.rules.compiled import rule
-from safetynet.rules.parameters import RuleParams
+from safetynet.rules.declare import Declared, derived
+
+if TYPE_CHECKING:
+    from safetynet.rules.parameters import RuleParams
 
 ACTIVATION_UNITS = ("province", "prefecture")
+
+
+class PriceSubsidyParams(Declared):
+    """The household price-subsidy rules' parameters of the month
+    (``parameters/price_subsidy/*.yaml``; the rates from the model's prices phase)."""
+
+    covers_dibao: bool = derived("price_subsidy.covered_groups")
+    covers_tekun: bool = derived("price_subsidy.covered_groups")
+    covers_edge: bool = derived("price_subsidy.covered_groups")
+    price_rate_urban: float = derived(None)  # yuan/person/month, this county, this month
+    price_rate_rural: float = derived(None)
+    one_time_rate: float = derived("price_subsidy.one_time_subsidy")  # yuan/person, this month
+
+    @staticmethod
+    def derive(p: Any, params: Any, date: dt.date, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Covered groups (:func:`group_flag`), the one-time rate (:func:`one_time_rate`) and
+        the month's rate per person (``inputs`` of :func:`month_inputs`; 0 without)."""
+        out: dict[str, Any] = {
+            "covers_dibao": group_flag(p.price_subsidy, "dibao"),
+            "covers_tekun": group_flag(p.price_subsidy, "tekun"),
+            "covers_edge": group_flag(p.price_subsidy, "edge"),
+            "one_time_rate": one_time_rate(params, date),
+        }
+        for name in ("price_rate_urban", "price_rate_rural"):
+            v = np.asarray(inputs.get(name, 0.0), dtype=np.float64)
+            out[name] = float(v) if v.ndim == 0 else v
+        return out
+
+
+def month_inputs(rate_urban: npt.ArrayLike, rate_rural: npt.ArrayLike) -> dict[str, Any]:
+    """The month's price-subsidy rate per person (per county, from the prices phase) as the
+    ``inputs`` of ``parameters.month_parameters``."""
+    return {"price_rate_urban": rate_urban, "price_rate_rural": rate_rural}
+
+
+def with_rates(r: RuleParams, rate_urban: float, rate_rural: float) -> RuleParams:
+    """One county's parameters ``r`` with this month's price-subsidy rate per person."""
+    return r._replace(price_rate_urban=rate_urban, price_rate_rural=rate_rural)
 
 
 def index_month(payment_month: dt.date, lag_months: int) -> dt.date:

@@ -5,24 +5,45 @@ source, no able supporter), basic living standard and its floor, care subsidy by
 level, institutional vs dispersed care.
 
 Every function is one quantity for one household or person, compiled with numba; ``p`` is the
-county's :class:`safetynet.rules.parameters.RuleParams` of the month; the order of the tests is
-composed in :mod:`safetynet.assessment`. All money is yuan per month.
+county's :class:`safetynet.rules.parameters.RuleParams` of the month, which carries the fields
+declared here in :class:`TekunParams`; the order of the tests is composed in
+:mod:`safetynet.assessment`. All money is yuan per month.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safetynet.constants import ABLE as _ABLE
 from safetynet.constants import PARTLY as _PARTLY
 from safetynet.constants import UNABLE as _UNABLE
 from safetynet.members import is_mental_3_4, is_severe
-from safetynet.rules import TEKUN_DISPERSED, TEKUN_INSTITUTIONAL
+from safetynet.rules import TEKUN_DISPERSED, TEKUN_INSTITUTIONAL, dibao
 from safetynet.rules.compiled import rule
-from safetynet.rules.parameters import RuleParams
+from safetynet.rules.declare import Declared, field
+
+if TYPE_CHECKING:
+    from safetynet.rules.parameters import RuleParams
 
 #: ``care_level`` codes (keys able/partly/unable of ``tekun.care_subsidy``)
 ABLE, PARTLY, UNABLE = _ABLE, _PARTLY, _UNABLE
+
+#: parameter of the tekun floor (S3 三(二)): the planners' tekun-floor check holds the county's
+#: tekun standard to it (``rules/checks.py``)
+FLOOR_MULTIPLE = "tekun.standard_multiple"
+
+
+class TekunParams(Declared):
+    """The tekun rules' parameters (``parameters/tekun/*.yaml``; units as the YAML)."""
+
+    tekun_standard: float = field("tekun.basic_standard", "all")  # yuan/person/month, county
+    standard_multiple: float = field(FLOOR_MULTIPLE)
+    minor_age_limit: int = field("tekun.minor_age_limit")
+    elderly_age: int = field("tekun.elderly_age")
+    care_subsidy_able: float = field("tekun.care_subsidy", "able")
+    care_subsidy_partly: float = field("tekun.care_subsidy", "partly")
+    care_subsidy_unable: float = field("tekun.care_subsidy", "unable")
+    institution_share_willing: float = field("tekun.institution_share_willing")
 
 
 @rule
@@ -74,7 +95,7 @@ def eligible(
 def standard_floor(p: RuleParams) -> float:
     """Lowest allowed tekun basic standard, yuan/person/month: ``standard_multiple`` × urban
     dibao standard (S3 三(二), S4 二(二))."""
-    return p.standard_multiple * p.standard_urban
+    return p.standard_multiple * dibao.local_standard(p, True)
 
 
 @rule

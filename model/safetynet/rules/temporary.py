@@ -5,15 +5,22 @@ duration in months of the monthly standard; case-by-case raises (一事一议) a
 township approval limit and advance payment (先行救助) within 48 hours.
 
 One case at a time, compiled with numba; ``p`` is the county's
-:class:`safetynet.rules.parameters.RuleParams`. The standard is the county's urban dibao
+:class:`safetynet.rules.parameters.RuleParams` (fields declared here in :class:`TemporaryParams`).
+The standard is the county's urban dibao
 standard, unified for urban and rural (S4 四(九)). Codes: ``kind`` 0 urgent, 1 expenditure;
 ``severity`` 0 moderate, 1 severe, 2 major. Money is yuan per case.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from safetynet.rules import dibao
 from safetynet.rules.compiled import rule
-from safetynet.rules.parameters import RuleParams
+from safetynet.rules.declare import Declared, field
+
+if TYPE_CHECKING:
+    from safetynet.rules.parameters import RuleParams
 
 KINDS = ("urgent", "expenditure")
 SEVERITIES = ("moderate", "severe", "major")
@@ -22,11 +29,26 @@ EXPENDITURE = 1
 MODERATE, SEVERE, MAJOR = 0, 1, 2
 
 
+class TemporaryParams(Declared):
+    """The temporary-assistance rules' parameters (``parameters/temporary/*.yaml``)."""
+
+    base_months_urgent: float = field("temporary.base_months", "urgent")
+    base_months_expenditure: float = field("temporary.base_months", "expenditure")
+    severity_moderate: float = field("temporary.severity_factor", "moderate")
+    severity_severe: float = field("temporary.severity_factor", "severe")
+    severity_major: float = field("temporary.severity_factor", "major")
+    max_persons_counted: int = field("temporary.max_persons_counted")
+    duration_months_max: float = field("temporary.duration_months_max")
+    case_by_case_threshold_months: float = field("temporary.case_by_case_threshold_months")
+    township_approval_limit: float = field("temporary.township_approval_limit")
+    advance_hours: float = field("temporary.advance_hours")
+
+
 @rule
 def standard(p: RuleParams) -> float:
     """Standard the amounts are multiples of, yuan/person/month: the county's urban dibao
     standard (urban and rural unified, S4 四(九))."""
-    return p.standard_urban
+    return dibao.local_standard(p, True)
 
 
 @rule
