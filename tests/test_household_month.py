@@ -306,7 +306,7 @@ def test_cli_run_refuses_zero_threads(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_parameter_records_read_like_the_named_tuples() -> None:
     """The kernel's per-county records (``MonthParameters.table``) give back, field by field,
     the ``RuleParams`` every other caller gets from ``MonthParameters.county``."""
-    from safetynet.rules.parameters import month_parameters, rule_params_of
+    from safetynet.rules.parameters import month_parameters, record_params, rule_params_of
 
     month = month_parameters(load_parameters(), dt.date(2022, 8, 1))
     positions = [0, 5, 128]
@@ -314,7 +314,7 @@ def test_parameter_records_read_like_the_named_tuples() -> None:
     compiled = numba.njit(lambda r: rule_params_of(r))
     for k, c in enumerate(positions):
         want = month.county(c)
-        for got in (rule_params_of(table[k]), compiled(month.table(positions)[k])):
+        for got in (record_params(table[k]), compiled(month.table(positions)[k])):
             assert type(got) is RuleParams
             for name in want._fields:
                 a, b = getattr(got, name), getattr(want, name)
