@@ -387,6 +387,13 @@ def test_scheduler_that_does_not_speak_dask_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--scheduler"):
         check_scheduler(f"tcp://127.0.0.1:{srv.getsockname()[1]}")
     srv.close()
+    # the failed client is not left as the process's default: later xarray writes would take
+    # a distributed lock from that peer (seen in CI: a netCDF write reading 2**64 - 1 bytes)
+    import dask
+    from distributed.client import _get_global_client
+
+    assert _get_global_client() is None
+    assert dask.config.get("scheduler", None) != "dask.distributed"
 
 
 # ------------------------------------------------------------------ outputs

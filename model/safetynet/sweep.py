@@ -82,7 +82,7 @@ def connect(address: str) -> Any:
 
     try:
         with dask.config.set({"distributed.comm.timeouts.connect": timeout}):
-            return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
+            return Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except Exception as exc:
         raise InputError(
             "--scheduler",
@@ -156,10 +156,15 @@ def sweep(
     todo = [s for s in specs if not _done(_part_path(out, s), part_key(s))]
     if todo:
         cluster = None
+        # not the process's default client (set_as_default=False): a Client that fails its
+        # handshake would otherwise stay the default and leave dask's scheduler set to it, so
+        # every later xarray write in the process takes a distributed lock from a dead peer
         if scheduler:
             timeout = f"{guard.limit('scheduler_timeout_s')}s"
             try:
-                client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]
+                client = Client(  # type: ignore[no-untyped-call]
+                    scheduler, timeout=timeout, set_as_default=False
+                )
             except (OSError, TimeoutError) as exc:
                 raise InputError(
                     "--scheduler",
@@ -179,7 +184,7 @@ def sweep(
                     host="127.0.0.1",
                     dashboard_address="127.0.0.1:0",
                 )
-            client = Client(cluster)  # type: ignore[no-untyped-call]
+            client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         try:
             futures = {client.submit(run_part, s, pure=False): s for s in todo}
             for fut in as_completed(futures):  # type: ignore[no-untyped-call]
