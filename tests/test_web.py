@@ -111,6 +111,22 @@ def _until(page: Page, act: Callable[[], None], done: str, arg: object = None) -
     raise AssertionError(f"the page never reached {done!r}")
 
 
+def _download(page: Page, folder: Path) -> Path:
+    """Click the scenario download and save the file in ``folder``; a re-render while the
+    click lands (a run finishing) can swallow it under load, so up to four tries of 60 s."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for _attempt in range(4):
+        try:
+            with page.expect_download(timeout=60_000) as download:
+                page.locator(".solara-file-download-container").first.click()
+        except PlaywrightTimeout:
+            continue
+        saved = folder / download.value.suggested_filename
+        download.value.save_as(saved)
+        return saved
+    raise AssertionError("the scenario download never started")
+
+
 def _table(page: Page) -> list[str]:
     return page.locator(".county-table tbody tr").all_inner_texts()
 
@@ -152,11 +168,7 @@ def test_lever_updates_table_and_map(server: str) -> None:
         page.screenshot(path=str(ARTIFACTS / "web_zh.png"), full_page=True)
 
         # the scenario TOML of what is on screen: the CLI's loader accepts it as it is
-        with page.expect_download() as download:
-            page.locator(".solara-file-download-container").first.click()
-        saved = ARTIFACTS / download.value.suggested_filename
-        download.value.save_as(saved)
-        sc = load_scenario(saved)
+        sc = load_scenario(_download(page, ARTIFACTS))
         assert sc.name.startswith("web_") and sc.overrides[-1].relative == pytest.approx(0.2)
 
         # several prefectures with their own rise: Dali +10 %, Kunming +0 % rural
@@ -187,12 +199,7 @@ def test_lever_updates_table_and_map(server: str) -> None:
             # no change within 30 s: already applied (the same value again) or slow; look
             with contextlib.suppress(PlaywrightTimeout):
                 page.wait_for_function(KEY_CHANGED, arg=key, timeout=30_000)
-            with page.expect_download() as download:
-                page.locator(".solara-file-download-container").first.click()
-            saved = ARTIFACTS / "several" / download.value.suggested_filename
-            saved.parent.mkdir(exist_ok=True)
-            download.value.save_as(saved)
-            several = load_scenario(saved)
+            several = load_scenario(_download(page, ARTIFACTS / "several"))
             by_area = {o.counties[0][:4]: o.relative for o in several.overrides if o.counties}
         assert by_area["5329"] == pytest.approx(0.1)  # Dali's own rise
         assert by_area["5303"] == pytest.approx(0.2)  # the province-wide rise elsewhere
