@@ -187,7 +187,7 @@ def sweep(
             client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         try:
             futures = {client.submit(run_part, s, pure=False): s for s in todo}
-            for fut in as_completed(futures):  # type: ignore[no-untyped-call]
+            for fut in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
                 spec = futures[fut]
                 save(fut.result(), _part_path(out, spec))
                 if on_done is not None:
