@@ -88,7 +88,7 @@ household_tests = plain(assessment.household_tests)
 per_capita_income = plain(assessment.per_capita_income)
 eligibility = plain(assessment.eligibility)
 covered_persons = plain(assessment.covered_persons)
-dibao_benefit = plain(assessment.dibao_benefit)
+dibao_benefit_held = plain(assessment.dibao_benefit_held)
 payments = plain(assessment.payments)
 temporary_amount = plain(assessment.temporary_amount)
 case_months = plain(temporary.case_months)
@@ -281,6 +281,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.shock_hit = False  # the shock hit this month (behaviour.shocks.HIT)
         self.shock_hit_covered = False  # ... while covered (behaviour.shocks.HIT_COVERED)
         self.shock_ended = False  # the shock ran out this month (behaviour.shocks.ENDED)
+        self.revise = False  # the dibao amount is recomputed this month
         self.last_benefit = 0.0
         self.months_since_job_gain = MAX_JOB_GAIN_MONTHS
         self.temp_case = False
@@ -311,6 +312,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
     def step(self) -> None:
         m: MonthRules = self.model.rules
         r: RuleParams = self.county_agent.rules
+        size_before = self.size
         self.life_events(m)
         self.apply_shock()
         keep = m.shock_keep32 if self.shock_left > 0 else 1.0
@@ -320,6 +322,10 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             # categorical targeting: a split case covers its priority members
             n_prio = self.priority_members()
             a.single_persons = n_prio if n_prio > 0 else a.candidates
+        # the dibao amount is revised at a decision, a shock event, a change of members or a
+        # review (assessment.dibao_benefit_held)
+        shock = self.shock_hit or self.shock_hit_covered or self.shock_ended
+        self.revise = self.pending_months == 0 or shock or self.size != size_before
         self.applications(m, a)
         self.reviews(m, r, a, truth)
         self.temporary_assistance(m, r, a)
@@ -585,6 +591,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             return
         u = self.u_review
         reviewed = u < m.review32 or self.shock_ended  # a review when a shock ends
+        self.revise = self.revise or reviewed
         caught = not reviewed and u < m.caught32
         if prog == DIBAO_SINGLE:
             still = a.single_persons > 0 or a.tekun
@@ -633,11 +640,12 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
     def benefits(self, r: RuleParams, a: Assessed) -> None:
         """This month's payments to the household, yuan (one value per money line)."""
         prog = self.programme
-        money = dibao_benefit(
+        money = dibao_benefit_held(
             r,
             prog,
             self.exit_months_left,
             self.last_benefit,
+            self.revise,
             a.per_capita,
             a.standard,
             self.size,
