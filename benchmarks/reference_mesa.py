@@ -156,6 +156,7 @@ class MonthRules:
     discovery: float
     apply32: float
     delay: int
+    support_loss32: float  # behaviour.support_loss_rate
     institution32: tuple[float, float, float]
     review32: float
     caught32: float
@@ -202,6 +203,7 @@ def month_rules(params: ParameterSet, date: dt.date) -> MonthRules:
         discovery=float(b.discovery_rate),
         apply32=f32(b.application_rate),
         delay=int(b.processing_delay_months),
+        support_loss32=f32(b.support_loss_rate),
         institution32=(f32(inst["able"]), f32(inst["partly"]), f32(inst["unable"])),
         review32=review32,
         caught32=f32(review32 + f32(b.inclusion_detection_rate)),
@@ -698,7 +700,8 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.position = position  # position among the simulated counties
         self.prefecture = prefecture
         self.streams = {
-            p: stream(model.seed, p, index, model.replicate) for p in (*DRAW_PURPOSES, "shocks")
+            p: stream(model.seed, p, index, model.replicate)
+            for p in (*DRAW_PURPOSES, "shocks", "support")
         }
         self.households: list[HouseholdAgent] = []
         self.assistance_ytd = 0.0
@@ -715,9 +718,18 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
 
-    def draw(self, shocks: Sequence[ShockEvent], date: dt.date) -> None:
-        """Hand each household its uniforms for the month (and the shock hits, if any)."""
+    def draw(self, shocks: Sequence[ShockEvent], date: dt.date, m: MonthRules) -> None:
+        """Hand each household its uniforms for the month (and the shock hits, if any); the
+        households that lose their supporter apply (behaviour.support)."""
         n = len(self.households)
+        lose = self.streams["support"].random(n, dtype=np.float32).tolist()
+        for hh, u in zip(self.households, lose, strict=True):
+            needy = hh.n_60p > 0 or hh.n_disabled_severe > 0
+            at_risk = hh.has_supporter and hh.n_workers == 0 and needy and hh.size > 0
+            if at_risk and m.support_loss32 > 0.0 and u < m.support_loss32:
+                hh.has_supporter = False
+                if hh.programme == NONE and hh.pending_months < 0:
+                    hh.pending_months = m.delay
         for purpose in DRAW_PURPOSES:
             draws = self.streams[purpose].random(n, dtype=np.float32).tolist()
             attr = "u_" + purpose
@@ -967,7 +979,7 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         for county in self.counties:
             if date.month == 1:
                 county.new_year()
-            county.draw(self.shocks, date)
+            county.draw(self.shocks, date, m)
             county.prices(m, p, self.cpi, k)
         self.agents_by_type[HouseholdAgent].shuffle_do("step")
         a = self.arrays

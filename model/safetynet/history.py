@@ -78,6 +78,7 @@ CALIBRATION_USE: dict[str, str] = {
     "province_rural_dibao_persons_2023_09": "behaviour.* path fit (safetynet.path_fit)",
     "province_urban_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
     "province_rural_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
+    "province_tekun_persons_2023_09": "behaviour.support_loss_rate (safetynet.path_fit)",
     "province_dibao_spending_2019_01_2019_05": "calibrated.* (start month)",
     "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
 }
