@@ -9,10 +9,11 @@ lost persons (deaths) and Yunnan's count rose (121,800 in 2019-06, 132,000 in 20
 ``history_facts.csv``). This is the entry flow: each month a household with nobody working and
 a member aged 60+ or with a grade 1–2 disability, which still has a supporter, loses that
 supporter's ability to support it with probability ``behaviour.support_loss_rate`` (the adult
-children migrate, fall ill, grow old or become needy themselves: 无履行义务能力, 特困人员认定办法
-民发〔2021〕43号; rate calibrated to the tekun counts, ``safetynet.path_fit``). A household on no
-programme that loses its supporter applies (the village finds it: 主动发现, S3 一(一), S4 六(十七));
-the rules decide at the end of the processing delay whether it is tekun (or dibao) eligible.
+children migrate, fall ill, grow old or become needy themselves: the obliged supporter no longer
+able to support, 特困人员认定办法 民发〔2021〕43号; rate calibrated to the tekun counts,
+``safetynet.path_fit``). A household on no programme that loses its supporter applies (the
+village finds it: 主动发现, S3 一(一), S4 六(十七)); the rules decide at the end of the processing
+delay whether it is tekun (or dibao) eligible.
 
 One uniform per household and month from the county's ``support`` stream, drawn before the
 compiled household step reads the state (like the shocks, :mod:`safetynet.behaviour.shocks`).
