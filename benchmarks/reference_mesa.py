@@ -327,7 +327,8 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         # the dibao amount is revised at a decision, a shock event, a change of members or a
         # review (assessment.dibao_benefit_held)
         shock = self.shock_hit or self.shock_hit_covered or self.shock_ended
-        self.revise = self.pending_months == 0 or shock or self.size != size_before
+        restandard = self.county_agent.restandard[self.urban]
+        self.revise = self.pending_months == 0 or shock or self.size != size_before or restandard
         self.applications(m, a)
         self.reviews(m, r, a, truth)
         self.temporary_assistance(m, r, a)
@@ -710,6 +711,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.job_gain_rate = [0.0, 0.0]  # rural, urban; float32 probability/month per idle adult
         self.rate_urban = self.rate_rural = 0.0
         self.rules: RuleParams | None = None
+        self.restandard = [False, False]  # rural, urban: every running case reassessed
         self.trigger = False
         self.month_lines = [0.0] * len(MONEY_LINES)
         self.bought = 0.0
@@ -782,9 +784,17 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.rate_urban = rate(m.std_urban[self.index])
         self.rate_rural = rate(m.std_rural[self.index])
         # the household rules of the month for this county, with its price-subsidy rates
+        before = self.rules
         self.rules = price_subsidy.with_rates(
             m.rules.county(self.index), self.rate_urban, self.rate_rural
         )
+        # behaviour.standard_rise_reaches_running_cases: a changed standard reassesses every
+        # running case of the area (none in the first month)
+        reach = before is not None and bool(params.behaviour.standard_rise_reaches_running_cases)
+        self.restandard = [
+            reach and before is not None and before.standard_rural != self.rules.standard_rural,
+            reach and before is not None and before.standard_urban != self.rules.standard_urban,
+        ]
         growth = m.growth32
         self.reference_wage = [f32(w * growth) for w in self.reference_wage]
 

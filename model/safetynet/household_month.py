@@ -114,6 +114,10 @@ class BehaviourParams(NamedTuple):
     # this county
     standard_start_urban: float  # dibao standard in the first month (take-up responds)
     standard_start_rural: float
+    # the county's dibao standard changed this month and behaviour.standard_rise_reaches_
+    # running_cases holds: every running case is reassessed (assessment.dibao_benefit_held)
+    standard_changed_urban: bool
+    standard_changed_rural: bool
     new_wage_urban32: float  # what a new job pays, per worker
     new_wage_rural32: float
     job_gain_urban32: float  # job-finding rate per idle adult
@@ -211,6 +215,8 @@ def behaviour_params_of(b: Any) -> BehaviourParams:
         b.month,
         b.standard_start_urban,
         b.standard_start_rural,
+        b.standard_changed_urban,
+        b.standard_changed_rural,
         b.new_wage_urban32,
         b.new_wage_rural32,
         b.job_gain_urban32,
@@ -658,7 +664,8 @@ def step_county(
             n_prio = take_up.priority_count(f0, sz, p_age, p_dis, p_grade, p_ill)
         if prog == DIBAO_SINGLE and whole and not tk:
             n_single = n_prio if n_prio > 0 else candidates
-        revise = pending == 0 or shock_event != 0 or sz != size_before
+        restandard = b.standard_changed_urban if is_urban else b.standard_changed_rural
+        revise = pending == 0 or shock_event != 0 or sz != size_before or restandard
         if pending == 0:
             if tk:
                 lvl = to_int(c_care_level[i])

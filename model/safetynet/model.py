@@ -432,6 +432,16 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             for name in hm.MEMBER_RULE_FIELDS:
                 changed |= table_before[name] != self.rule_table[name]
         self.member_rules_changed = changed
+        # a changed dibao standard reassesses every running case when the behaviour says so
+        # (behaviour.standard_rise_reaches_running_cases); none in the first month
+        restandard = {area: np.zeros(len(ci), dtype=bool) for area in ("urban", "rural")}
+        if (
+            table_before.shape == self.rule_table.shape
+            and p.behaviour.standard_rise_reaches_running_cases
+        ):
+            for area, flags in restandard.items():
+                name = f"standard_{area}"
+                flags[:] = table_before[name] != self.rule_table[name]
         table = np.zeros(len(ci), dtype=hm.BEHAVIOUR_DTYPE)
         for name, value in hm.behaviour_values(p).items():
             table[name] = value
@@ -441,6 +451,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             "month": self.date.month,
             "standard_start_urban": self.standard_at_start_urban[ci],
             "standard_start_rural": self.standard_at_start_rural[ci],
+            "standard_changed_urban": restandard["urban"],
+            "standard_changed_rural": restandard["rural"],
             "new_wage_urban32": wage[1::2],
             "new_wage_rural32": wage[0::2],
             "job_gain_urban32": gain[1::2],
