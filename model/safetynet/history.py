@@ -79,6 +79,10 @@ CALIBRATION_USE: dict[str, str] = {
     "province_urban_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
     "province_rural_dibao_persons_2020_01": "behaviour.* path fit (safetynet.path_fit)",
     "province_tekun_persons_2023_09": "behaviour.support_loss_rate (safetynet.path_fit)",
+    # more, smaller urgent cases after the township approval of S4 四(九) (from 2021-10)
+    "province_temporary_assistance_cases_2023_01_2023_09": "behaviour.temporary_incidence 2021-10",
+    "province_temporary_assistance_avg_2023_01_2023_09": "behaviour.temporary_urgent_share 2021-10",
+    "province_temporary_assistance_spending_2023_01_2023_09": "their product (cases × average)",
     "province_dibao_spending_2019_01_2019_05": "calibrated.* (start month)",
     "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
 }
