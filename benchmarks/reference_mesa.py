@@ -88,7 +88,7 @@ household_tests = plain(assessment.household_tests)
 per_capita_income = plain(assessment.per_capita_income)
 eligibility = plain(assessment.eligibility)
 covered_persons = plain(assessment.covered_persons)
-dibao_benefit = plain(assessment.dibao_benefit)
+dibao_benefit_held = plain(assessment.dibao_benefit_held)
 payments = plain(assessment.payments)
 temporary_amount = plain(assessment.temporary_amount)
 case_months = plain(temporary.case_months)
@@ -156,6 +156,7 @@ class MonthRules:
     discovery: float
     apply32: float
     delay: int
+    support_loss32: float  # behaviour.support_loss_rate
     institution32: tuple[float, float, float]
     review32: float
     caught32: float
@@ -202,6 +203,7 @@ def month_rules(params: ParameterSet, date: dt.date) -> MonthRules:
         discovery=float(b.discovery_rate),
         apply32=f32(b.application_rate),
         delay=int(b.processing_delay_months),
+        support_loss32=f32(b.support_loss_rate),
         institution32=(f32(inst["able"]), f32(inst["partly"]), f32(inst["unable"])),
         review32=review32,
         caught32=f32(review32 + f32(b.inclusion_detection_rate)),
@@ -281,6 +283,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         self.shock_hit = False  # the shock hit this month (behaviour.shocks.HIT)
         self.shock_hit_covered = False  # ... while covered (behaviour.shocks.HIT_COVERED)
         self.shock_ended = False  # the shock ran out this month (behaviour.shocks.ENDED)
+        self.revise = False  # the dibao amount is recomputed this month
         self.last_benefit = 0.0
         self.months_since_job_gain = MAX_JOB_GAIN_MONTHS
         self.temp_case = False
@@ -311,6 +314,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
     def step(self) -> None:
         m: MonthRules = self.model.rules
         r: RuleParams = self.county_agent.rules
+        size_before = self.size
         self.life_events(m)
         self.apply_shock()
         keep = m.shock_keep32 if self.shock_left > 0 else 1.0
@@ -320,6 +324,11 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             # categorical targeting: a split case covers its priority members
             n_prio = self.priority_members()
             a.single_persons = n_prio if n_prio > 0 else a.candidates
+        # the dibao amount is revised at a decision, a shock event, a change of members or a
+        # review (assessment.dibao_benefit_held)
+        shock = self.shock_hit or self.shock_hit_covered or self.shock_ended
+        restandard = self.county_agent.restandard[self.urban]
+        self.revise = self.pending_months == 0 or shock or self.size != size_before or restandard
         self.applications(m, a)
         self.reviews(m, r, a, truth)
         self.temporary_assistance(m, r, a)
@@ -585,6 +594,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
             return
         u = self.u_review
         reviewed = u < m.review32 or self.shock_ended  # a review when a shock ends
+        self.revise = self.revise or reviewed
         caught = not reviewed and u < m.caught32
         if prog == DIBAO_SINGLE:
             still = a.single_persons > 0 or a.tekun
@@ -633,11 +643,12 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
     def benefits(self, r: RuleParams, a: Assessed) -> None:
         """This month's payments to the household, yuan (one value per money line)."""
         prog = self.programme
-        money = dibao_benefit(
+        money = dibao_benefit_held(
             r,
             prog,
             self.exit_months_left,
             self.last_benefit,
+            self.revise,
             a.per_capita,
             a.standard,
             self.size,
@@ -690,7 +701,8 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.position = position  # position among the simulated counties
         self.prefecture = prefecture
         self.streams = {
-            p: stream(model.seed, p, index, model.replicate) for p in (*DRAW_PURPOSES, "shocks")
+            p: stream(model.seed, p, index, model.replicate)
+            for p in (*DRAW_PURPOSES, "shocks", "support")
         }
         self.households: list[HouseholdAgent] = []
         self.assistance_ytd = 0.0
@@ -699,6 +711,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.job_gain_rate = [0.0, 0.0]  # rural, urban; float32 probability/month per idle adult
         self.rate_urban = self.rate_rural = 0.0
         self.rules: RuleParams | None = None
+        self.restandard = [False, False]  # rural, urban: every running case reassessed
         self.trigger = False
         self.month_lines = [0.0] * len(MONEY_LINES)
         self.bought = 0.0
@@ -707,9 +720,18 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
 
-    def draw(self, shocks: Sequence[ShockEvent], date: dt.date) -> None:
-        """Hand each household its uniforms for the month (and the shock hits, if any)."""
+    def draw(self, shocks: Sequence[ShockEvent], date: dt.date, m: MonthRules) -> None:
+        """Hand each household its uniforms for the month (and the shock hits, if any); the
+        households that lose their supporter apply (behaviour.support)."""
         n = len(self.households)
+        lose = self.streams["support"].random(n, dtype=np.float32).tolist()
+        for hh, u in zip(self.households, lose, strict=True):
+            needy = hh.n_60p > 0 or hh.n_disabled_severe > 0
+            at_risk = hh.has_supporter and hh.n_workers == 0 and needy and hh.size > 0
+            if at_risk and m.support_loss32 > 0.0 and u < m.support_loss32:
+                hh.has_supporter = False
+                if hh.programme == NONE and hh.pending_months < 0:
+                    hh.pending_months = m.delay
         for purpose in DRAW_PURPOSES:
             draws = self.streams[purpose].random(n, dtype=np.float32).tolist()
             attr = "u_" + purpose
@@ -762,9 +784,17 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.rate_urban = rate(m.std_urban[self.index])
         self.rate_rural = rate(m.std_rural[self.index])
         # the household rules of the month for this county, with its price-subsidy rates
+        before = self.rules
         self.rules = price_subsidy.with_rates(
             m.rules.county(self.index), self.rate_urban, self.rate_rural
         )
+        # behaviour.standard_rise_reaches_running_cases: a changed standard reassesses every
+        # running case of the area (none in the first month)
+        reach = before is not None and bool(params.behaviour.standard_rise_reaches_running_cases)
+        self.restandard = [
+            reach and before is not None and before.standard_rural != self.rules.standard_rural,
+            reach and before is not None and before.standard_urban != self.rules.standard_urban,
+        ]
         growth = m.growth32
         self.reference_wage = [f32(w * growth) for w in self.reference_wage]
 
@@ -959,7 +989,7 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         for county in self.counties:
             if date.month == 1:
                 county.new_year()
-            county.draw(self.shocks, date)
+            county.draw(self.shocks, date, m)
             county.prices(m, p, self.cpi, k)
         self.agents_by_type[HouseholdAgent].shuffle_do("step")
         a = self.arrays

@@ -329,8 +329,23 @@ def test_per_county_values_and_province_wide_override() -> None:
 
 def test_prefecture_cap_and_county_discovery_change_only_those_places(tmp_path: Path) -> None:
     counties = [*KUNMING, LUOPING, DALI]
-    base = simulate(_scenario(tmp_path, "base", months=4, sample=0.01), counties=counties)
-    extra = """
+    # the same province-wide application rate in both runs: discovery acts on households that
+    # apply (behaviour.application_rate), and at the path-fitted 0.00068 a month (issue 16t) a
+    # 4-month 1% run of 罗平县 has no application in either run, so the discovery override could
+    # not show
+    common = """
+[[overrides]]
+path = "behaviour.application_rate"
+from = "2025-01"
+value = 0.05
+reference = "test: enough applications to see discovery"
+"""
+    base = simulate(
+        _scenario(tmp_path, "base", months=4, sample=0.01, extra=common), counties=counties
+    )
+    extra = (
+        common
+        + """
 [[overrides]]
 path = "services.cap_share"
 counties = ["昆明市"]
@@ -343,6 +358,7 @@ counties = ["罗平县"]
 from = "2025-01"
 value = 1.0
 """
+    )
     local = simulate(
         _scenario(tmp_path, "local", months=4, sample=0.01, extra=extra), counties=counties
     )

@@ -162,8 +162,15 @@ def main_run(tmp: Path) -> Lockstep:
 @pytest.fixture(scope="module")
 def late_run(tmp: Path) -> Lockstep:
     """Baseline 2021-07 .. 2022-12: the one-time subsidy (2022-07) and the temporary 2022 price
-    regime (3.0% trigger, edge families covered, payments 2022-09 .. 2023-03)."""
-    return Lockstep(_spec(tmp, "oracle_late", "2021-07", 18, 3_000))
+    regime (3.0% trigger, edge families covered, payments 2022-09 .. 2023-03); from 2022-01 a
+    changed standard reaches every running case at once (the 2022-07 rise, S3 二(二))."""
+    reach = """
+[[overrides]]
+path = "behaviour.standard_rise_reaches_running_cases"
+from = "2022-01"
+value = true
+"""
+    return Lockstep(_spec(tmp, "oracle_late", "2021-07", 18, 3_000, reach))
 
 
 def _first_failures(run: Lockstep) -> Iterator[str]:

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_trial_scenario_sets_the_free_parameters(tmp_path: Path) -> None:
     shutil.copy(ROOT / "scenarios" / "baseline.toml", tmp_path / "baseline.toml")
     path = tmp_path / "path_fit.toml"
-    path.write_text(path_fit.scenario_text([0.5, 2.0, 0.7, 0.03], 0.001, 7), encoding="utf-8")
+    text = path_fit.scenario_text([0.5, 2.0, 0.7, 0.03, 0.004], 0.001, 7)
+    path.write_text(text, encoding="utf-8")
     ps = load_scenario(path).parameters(load_parameters())
     base = load_parameters()
     for when in (dt.date(2019, 6, 1), dt.date(2022, 1, 1)):
@@ -29,6 +30,7 @@ def test_trial_scenario_sets_the_free_parameters(tmp_path: Path) -> None:
             2.0 * float(b.inclusion_detection_rate)
         )
         assert float(t.take_up_benefit_elasticity) == pytest.approx(0.7)
+        assert float(t.support_loss_rate) == pytest.approx(0.004)
     # the epidemic share holds in its month only
     assert float(ps.at(dt.date(2020, 2, 1)).behaviour.history_shock_share) == pytest.approx(0.03)
     assert float(ps.at(dt.date(2020, 3, 1)).behaviour.history_shock_share) == 0.0

@@ -137,3 +137,23 @@ def test_first_difference_is_the_first_date_a_value_changes(tmp_path: Path) -> N
     rise = _scenario(tmp_path, "r", RISE.format(when="2026-01")).parameters(load_parameters())
     assert first_difference(base, rise) == dt.date(2026, 1, 1)
     assert first_difference(rise, base) == dt.date(2026, 1, 1)
+
+
+def test_resumed_reform_equals_full_run_when_a_rise_reaches_running_cases(
+    tmp_path: Path,
+) -> None:
+    # behaviour.standard_rise_reaches_running_cases compares the month's standards with the
+    # month before: a warm start must carry the month before from the baseline's kept state
+    reach = """
+[[overrides]]
+path = "behaviour.standard_rise_reaches_running_cases"
+from = "2019-05"
+value = true
+reference = "test"
+"""
+    keep = Snapshots([dt.date(2026, 1, 1)])
+    _run(_scenario(tmp_path, "base_reach", reach), keep=keep)
+    reform = _scenario(tmp_path, "rise_reach", reach + RISE.format(when="2026-01"))
+    warm = _run(reform, start_from=keep)
+    assert json.loads(warm.attrs["run_record"])["resumed"]["0"] == ["2026-01"]
+    _assert_same(warm, _run(reform))

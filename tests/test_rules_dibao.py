@@ -136,3 +136,19 @@ def test_gradual_exit_ends_when_eligible_again() -> None:
     start = each(dibao.gradual_exit_start)([True, True, False, True], [False, True, False, False],
                                            True, [0, 0, 0, 2])  # fmt: skip
     assert_array_equal(start, [True, False, False, False])
+
+
+def test_benefit_held_between_reviews() -> None:
+    """A running case keeps last month's amount until it is revised (decision, review, shock,
+    change of members): a standard raised from 700 to 800 reaches it only when revised."""
+    from safetynet.constants import DIBAO, DIBAO_SINGLE, NONE
+
+    held = each(assessment.dibao_benefit_held)
+    # whole household of 2, counted income 300 per person: 2 × (800 − 300) = 1000 when revised
+    pay = held(P, [DIBAO, DIBAO, DIBAO, NONE], 0, [800.0, 800.0, 0.0, 800.0],
+               [False, True, False, False], 300.0, 800.0, 2, 0, 0, 0)  # fmt: skip
+    assert_allclose(pay, [800.0, 1000.0, 1000.0, 0.0])  # held, revised, new case, off dibao
+    # a gradual exit pays last month's amount whatever the flag; a single member is held too
+    exit_pay = held(P, [DIBAO, DIBAO_SINGLE], [3, 0], [650.0, 500.0], [True, False], 300.0,
+                    800.0, 2, 0, 1, 1)  # fmt: skip
+    assert_allclose(exit_pay, [650.0, 500.0])

@@ -12,7 +12,8 @@ rule cases (:mod:`safetynet.cases`) and the per-household Mesa reference (both t
 - :func:`per_capita_income`: one view of income (true, or as the administration assesses it);
 - :func:`eligibility`: the eligibility order, tekun → whole-household dibao → edge family →
   single-person inclusion;
-- :func:`dibao_benefit`, :func:`covered_persons`, :func:`payments`: the benefit sum;
+- :func:`dibao_benefit`, :func:`dibao_benefit_held` (the amount held between reviews),
+  :func:`covered_persons`, :func:`payments`: the benefit sum;
 - :func:`temporary_amount`: the temporary-assistance amount of a case.
 
 A behaviour term that changes what the rules see (e.g. categorical targeting by the
@@ -203,6 +204,45 @@ def dibao_benefit(
     if n_single > 0:
         return dibao.single_person_benefit(p, per_capita, standard, max(n_single, 1))
     return 0.0
+
+
+@rule
+def dibao_benefit_held(
+    p: RuleParams,
+    programme: int,
+    exit_months_left: int,
+    benefit_last_month: float,
+    revised: bool,
+    per_capita: float,
+    standard: float,
+    size: int,
+    category: int,
+    candidates: int,
+    n_single: int,
+) -> float:
+    """Dibao paid this month when the amount is set at a decision and revised only at a review
+    (动态管理: the amount is fixed when the case is approved and recomputed when the household
+    is reviewed, S3 一(二), S4 三(六)), yuan/household/month: last month's amount on a running
+    case that is not ``revised`` this month; otherwise :func:`dibao_benefit` on this month's
+    assessed income and standard. A raised standard reaches a running case at its next review
+    (``behaviour.review_interval_months``), as Yunnan's monthly figures show: in July 2019 the
+    standards rose by 8% (urban) and 15% (rural) and the average benefit by 0% and 1%
+    (``history_facts.csv``, 云南省民政厅 2019年6月/7月社会救助工作情况)."""
+    running = programme in (DIBAO, DIBAO_SINGLE)
+    if running and not revised and exit_months_left <= 0 and benefit_last_month > 0.0:
+        return benefit_last_month
+    return dibao_benefit(
+        p,
+        programme,
+        exit_months_left,
+        benefit_last_month,
+        per_capita,
+        standard,
+        size,
+        category,
+        candidates,
+        n_single,
+    )
 
 
 @rule

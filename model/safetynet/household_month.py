@@ -114,6 +114,10 @@ class BehaviourParams(NamedTuple):
     # this county
     standard_start_urban: float  # dibao standard in the first month (take-up responds)
     standard_start_rural: float
+    # the county's dibao standard changed this month and behaviour.standard_rise_reaches_
+    # running_cases holds: every running case is reassessed (assessment.dibao_benefit_held)
+    standard_changed_urban: bool
+    standard_changed_rural: bool
     new_wage_urban32: float  # what a new job pays, per worker
     new_wage_rural32: float
     job_gain_urban32: float  # job-finding rate per idle adult
@@ -211,6 +215,8 @@ def behaviour_params_of(b: Any) -> BehaviourParams:
         b.month,
         b.standard_start_urban,
         b.standard_start_rural,
+        b.standard_changed_urban,
+        b.standard_changed_rural,
         b.new_wage_urban32,
         b.new_wage_rural32,
         b.job_gain_urban32,
@@ -485,6 +491,7 @@ def step_county(
         c_income_wage[i] = _r32(c_income_wage[i] * b.growth32)
         c_income_farm[i] = _r32(c_income_farm[i] * b.growth32)
         sz = to_int(c_size[i])
+        size_before = sz  # a birth or a death revises the dibao amount (benefits below)
         f0 = to_int(c_first[i])
         # ageing: members born in this calendar month are one year older
         changed = False
@@ -657,6 +664,8 @@ def step_county(
             n_prio = take_up.priority_count(f0, sz, p_age, p_dis, p_grade, p_ill)
         if prog == DIBAO_SINGLE and whole and not tk:
             n_single = n_prio if n_prio > 0 else candidates
+        restandard = b.standard_changed_urban if is_urban else b.standard_changed_rural
+        revise = pending == 0 or shock_event != 0 or sz != size_before or restandard
         if pending == 0:
             if tk:
                 lvl = to_int(c_care_level[i])
@@ -696,6 +705,7 @@ def step_county(
             ur = float(u[3, j])
             # a review is due when a shock ends (behaviour.shocks)
             reviewed = ur < b.review32 or shock_event == SHOCK_ENDED
+            revise = revise or reviewed
             caught = (not reviewed) and ur < b.caught32
             if prog == DIBAO_SINGLE:
                 still = n_single > 0 or tk
@@ -742,9 +752,12 @@ def step_county(
             months = temporary.case_months(r, kind)
             temp_amount = asm.temporary_amount(r, kind, severity, sz, months)
         # ------------------------------------------------------------- benefits
-        dibao_paid = asm.dibao_benefit(
-            r, prog, left, float(c_last_benefit[i]), pci, std, sz, category, candidates, n_single
-        )
+        # the amount is set at a decision and revised at a review, a shock or a change of
+        # members; between them last month's amount is paid (assessment.dibao_benefit_held)
+        dibao_paid = asm.dibao_benefit_held(
+            r, prog, left, float(c_last_benefit[i]), revise, pci, std, sz, category, candidates,
+            n_single,
+        )  # fmt: skip
         persons = asm.covered_persons(prog, sz, n_single)
         c_last_benefit[i] = _r32(dibao_paid)
         c_covered_persons[i] = persons

@@ -26,7 +26,7 @@ import numpy as np
 
 from safetynet import household_month as hm
 from safetynet import monitoring, outputs, resume
-from safetynet.behaviour import initial, take_up, transitions
+from safetynet.behaviour import initial, support, take_up, transitions
 from safetynet.behaviour import shocks as shock_state
 from safetynet.behaviour.shocks import ShockEvent as ShockEvent
 from safetynet.constants import DRAW_PURPOSES, GROUPS, MAX_JOB_GAIN_MONTHS, MONEY_LINES
@@ -114,6 +114,7 @@ class CountyGroup:
             for agent, start, stop, col in call.draws:
                 if start == agent.slice.start:
                     agent.advance_shocks(model)
+                    agent.lose_support(model)
                 agent.draw_uniforms(self.u[:, col : col + stop - start])
             hm.step_counties(
                 model.views(),
@@ -159,7 +160,8 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         self.slice = slice(start, stop)
         self.n = stop - start
         self.streams = {
-            p: stream(model.seed, p, index, model.replicate) for p in (*DRAW_PURPOSES, "shocks")
+            p: stream(model.seed, p, index, model.replicate)
+            for p in (*DRAW_PURPOSES, "shocks", "support")
         }
         self.assistance_ytd = 0.0
         self.services_ytd = 0.0
@@ -172,6 +174,7 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
         """This county's shocks count down, hit and end (behaviour.shocks), and the month's
         uniforms are drawn into ``u`` (one row per draw purpose, one column per household)."""
         self.advance_shocks(model)
+        self.lose_support(model)
         self.draw_uniforms(u)
 
     def advance_shocks(self, model: SafetyNetModel) -> None:
@@ -185,6 +188,23 @@ class CountyAgent(mesa.Agent):  # type: ignore[misc]
             self.streams["shocks"],
             model.hh["programme"][self.slice],
             model.hh["exit_months_left"][self.slice],
+        )
+
+    def lose_support(self, model: SafetyNetModel) -> None:
+        """This county's households that lose their supporter this month apply
+        (behaviour.support: the tekun entry flow)."""
+        hh, s = model.hh, self.slice
+        support.advance(
+            hh["has_supporter"][s],
+            hh["pending_months"][s],
+            hh["programme"][s],
+            hh["n_workers"][s],
+            hh["n_60p"][s],
+            hh["n_disabled_severe"][s],
+            hh["size"][s],
+            float(model.p.behaviour.support_loss_rate),
+            int(model.behaviour_table["delay"][self.position]),
+            self.streams["support"],
         )
 
     def draw_uniforms(self, u: np.ndarray) -> None:
@@ -412,6 +432,16 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             for name in hm.MEMBER_RULE_FIELDS:
                 changed |= table_before[name] != self.rule_table[name]
         self.member_rules_changed = changed
+        # a changed dibao standard reassesses every running case when the behaviour says so
+        # (behaviour.standard_rise_reaches_running_cases); none in the first month
+        restandard = {area: np.zeros(len(ci), dtype=bool) for area in ("urban", "rural")}
+        if (
+            table_before.shape == self.rule_table.shape
+            and p.behaviour.standard_rise_reaches_running_cases
+        ):
+            for area, flags in restandard.items():
+                name = f"standard_{area}"
+                flags[:] = table_before[name] != self.rule_table[name]
         table = np.zeros(len(ci), dtype=hm.BEHAVIOUR_DTYPE)
         for name, value in hm.behaviour_values(p).items():
             table[name] = value
@@ -421,6 +451,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             "month": self.date.month,
             "standard_start_urban": self.standard_at_start_urban[ci],
             "standard_start_rural": self.standard_at_start_rural[ci],
+            "standard_changed_urban": restandard["urban"],
+            "standard_changed_rural": restandard["rural"],
             "new_wage_urban32": wage[1::2],
             "new_wage_rural32": wage[0::2],
             "job_gain_urban32": gain[1::2],

@@ -4,8 +4,10 @@ dated facts beyond the start month.
 The start month (2019-05) is fitted by :mod:`safetynet.calibration` (take-up, assessment
 error, income tails). What happens after it is behaviour: how many eligible households apply
 each month (``behaviour.application_rate``, entry), how fast checks find households that are
-not eligible (``behaviour.inclusion_detection_rate``, exit), and how many households the 2020
-epidemic hit (``behaviour.history_shock_share``, the dated historical shock). These are fitted
+not eligible (``behaviour.inclusion_detection_rate``, exit), how many households the 2020
+epidemic hit (``behaviour.history_shock_share``, the dated historical shock), and how often a
+household without work loses its supporter (``behaviour.support_loss_rate``, the tekun entry
+flow, :mod:`safetynet.behaviour.support`). These are fitted
 here with ``scipy.optimize.least_squares`` to the facts named in :data:`TARGETS` (residual =
 relative error / stated tolerance), on one replicate with a fixed seed, so every trial sees the
 same households and the same draws (common random numbers): differences between trials are
@@ -59,6 +61,7 @@ FREE: tuple[Free, ...] = (
     Free("behaviour.inclusion_detection_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
     Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.4044),
     Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.011),
+    Free("behaviour.support_loss_rate", False, "2019-05", None, 0.0, 0.02, 0.0016),
 )
 
 #: facts the path fit uses (history_facts keys); the rest of the fit table is held out
@@ -68,6 +71,7 @@ TARGETS: tuple[str, ...] = (
     "province_urban_dibao_persons_2020_01",
     "province_rural_dibao_persons_2020_01",
     "province_temporary_assistance_spending_2020_01_2020_03",
+    "province_tekun_persons_2023_09",
 )
 
 #: months of the fit run: 2019-05..2023-09 (the last target)
@@ -158,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args(argv)
     x, rows = fit(args.sample, args.seed, args.max_evaluations)
     for f, v in zip(FREE, x, strict=True):
-        print(f"{f.path}: {'factor ' if f.factor else ''}{v:.4f}")
+        print(f"{f.path}: {'factor ' if f.factor else ''}{v:.6g}")
     for r in rows:
         ok = "ok" if r.within else "OUT"
         err = r.error if not math.isnan(r.error) else float("nan")

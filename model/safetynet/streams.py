@@ -27,6 +27,7 @@ PURPOSES: dict[str, int] = {
     "services": 13,
     "calibration": 14,
     "split": 15,
+    "support": 16,
 }
 
 

@@ -13,7 +13,8 @@ the compiled household step reads them:
   that month (on whole-household dibao or tekun: S4 四(九) gives temporary assistance to those
   whose basic living is still in severe difficulty *after* the other programmes cover them,
   其他社会救助制度覆盖后; the shock's income loss is absorbed by the
-  dibao benefit, recomputed each month on the assessed income, and does not touch tekun basic
+  dibao benefit, revised in the month of the hit on the assessed income
+  (``assessment.dibao_benefit_held``), and does not touch tekun basic
   living: no urgent case, the ordinary crisis incidence still applies), :data:`ENDED` in the
   first month after it (its income is back: a review of its dibao is due, S4 四(十) "及时纳入"
   and dynamic management, POLICY.md review frequency), :data:`NO_EVENT` otherwise.
@@ -54,9 +55,9 @@ class ShockEvent:
 def covered(programme: Any, exit_months_left: Any) -> Any:
     """Households (or one household) whose basic living a shock's income loss leaves covered,
     S4 四(九) "其他社会救助制度覆盖后": on whole-household dibao and not in a gradual exit (the
-    benefit is the gap to the standard on this month's assessed income,
-    ``assessment.dibao_benefit``: a fall in income raises it), or on tekun (basic living paid
-    whatever the income). Not covered: no programme, single-person dibao (the other members
+    benefit is the gap to the standard on the assessed income, revised in the month of the hit,
+    ``assessment.dibao_benefit_held``: a fall in income raises it), or on tekun (basic living
+    paid whatever the income). Not covered: no programme, single-person dibao (the other members
     are not covered), a gradual exit (last month's amount is paid).
 
     >>> covered(np.array([0, 1, 1, 2, 3, 4]), np.array([0, 0, 4, 0, 0, 0])).tolist()
