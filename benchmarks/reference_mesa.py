@@ -90,6 +90,7 @@ eligibility = plain(assessment.eligibility)
 covered_persons = plain(assessment.covered_persons)
 dibao_benefit_held = plain(assessment.dibao_benefit_held)
 payments = plain(assessment.payments)
+care_subsidy = plain(tekun.care_subsidy)
 temporary_amount = plain(assessment.temporary_amount)
 case_months = plain(temporary.case_months)
 whole_household_benefit = plain(dibao.whole_household_benefit)
@@ -658,8 +659,9 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         )
         persons = covered_persons(prog, self.size, a.single_persons)
         self.last_benefit = f32(money)
+        members_care = care_subsidy(r, 0, self.size, self.member_care)
         basic, care, price, once = payments(
-            r, prog, self.urban, a.edge, self.size, persons, 0, self.member_care
+            r, prog, self.urban, a.edge, self.size, persons, members_care
         )
         self.persons_now = persons
         self.covered_persons = persons

@@ -253,17 +253,19 @@ def payments(
     edge: bool,
     size: int,
     persons: int,
-    first: int,
-    care_level: Any,
+    members_care: float,
 ) -> tuple[float, float, float, float]:
     """The money lines other than dibao and temporary assistance, yuan/household/month:
     (tekun basic living, tekun care subsidy, price subsidy, one-time subsidy).
-    ``care_level``: the person array of self-care levels (members from ``first``)."""
+    ``members_care``: the care subsidy of the household's members by their own self-care
+    levels (``tekun.care_subsidy``), paid on tekun. The caller computes it from the person
+    table (the monthly kernel only for tekun households: an array passed into this inlined
+    function would cost every household a reference count)."""
     basic = 0.0
     care = 0.0
     if programme >= TEKUN_DISPERSED:
         basic = tekun.basic_living(p, persons)
-        care = tekun.care_subsidy(p, first, size, care_level)
+        care = members_care
     price_persons = price_subsidy.covered_persons(p, programme, edge, persons, size)
     price = price_subsidy.household_subsidy(price_subsidy.rate(p, urban), price_persons)
     once = price_subsidy.one_time_subsidy(p, programme, persons)

@@ -900,7 +900,7 @@ def evaluate_household(
     rate_urban, rate_rural = (rate, 0.0) if h["urban"] else (0.0, rate)
     r = price_subsidy.with_rates(r, rate_urban, rate_rural)
     tekun_basic, tekun_care, price, one_time = _r.payments(
-        r, programme, h["urban"], edge, size, persons, 0, care
+        r, programme, h["urban"], edge, size, persons, _r.care_subsidy(r, 0, size, care)
     )
     price_n = _r.price_covered_persons(r, programme, edge, persons, size)
     index_m = price_subsidy.index_month(period, int(ps_p.index_lag_months))
@@ -985,6 +985,7 @@ class _Rules:
     care_mode = staticmethod(plain(tekun.care_mode))
     standard_floor = staticmethod(plain(tekun.standard_floor))
     basic_living = staticmethod(plain(tekun.basic_living))
+    care_subsidy = staticmethod(plain(tekun.care_subsidy))
     need = staticmethod(plain(temporary.need))
     case_by_case_limit = staticmethod(plain(temporary.case_by_case_limit))
     is_case_by_case = staticmethod(plain(temporary.is_case_by_case))

@@ -280,6 +280,12 @@ class Columns(NamedTuple):
     tests_able: Any  # int8
     tests_candidates: Any  # int8
     tests_category: Any  # int8
+    # bit m set: a member may be born in calendar month m (members.birth_months; kept a superset
+    # while members die), so a household none of whose members has a birthday skips ageing
+    birthdays: Any  # uint16
+    # members aged 18-59 without work, kept from the month it was counted while the members,
+    # their ages' bands and their jobs stand (int8; -1: not known, counted when needed)
+    idle_adults: Any
 
 
 #: rule parameters that :func:`assessment.member_tests` reads: when one changes in a county,
@@ -461,6 +467,8 @@ def step_county(
     c_tests_able = h.tests_able
     c_tests_candidates = h.tests_candidates
     c_tests_category = h.tests_category
+    c_birthdays = h.birthdays
+    c_idle_adults = h.idle_adults
     p_age = h.age
     p_birth = h.birth_month
     p_dis = h.disability
@@ -482,8 +490,11 @@ def step_county(
     s_population_persons = sums.population_persons
     s_monitored = sums.monitored
     keep_money = money.shape[0] > 0
-    for i in range(row_start, row_stop):
-        j = u0 + i - row_start  # this household's column of the draws
+    for row in range(row_start, row_stop):
+        # the row and its column of the draws, unsigned: numba then indexes the columns
+        # without the negative-index wraparound (a load and two instructions per access)
+        i = np.uint64(row)
+        j = np.uint64(u0 + row - row_start)
         is_urban = c_urban[i]
         # ------------------------------------------------------------- life events
         # income growth, one demographic or health event at most (competing risks on one
@@ -498,13 +509,15 @@ def step_county(
         # the members' rule results of last month stand unless a member or a rule changes:
         # a birthday at the tekun minor limit or the elderly age, any life event below
         valid = c_tests_valid[i] and not fresh
-        for k in range(f0, f0 + sz):
-            if p_birth[k] == b.month and p_age[k] < AGE_MAX:
-                a = to_int(p_age[k]) + 1
-                p_age[k] = a
-                changed = changed or members.starts_band(a)
-                if a == r.minor_age_limit or a == r.elderly_age:
-                    valid = False
+        if (to_int(c_birthdays[i]) >> b.month) & 1:
+            for k in range(f0, f0 + sz):
+                if p_birth[k] == b.month and p_age[k] < AGE_MAX:
+                    a = to_int(p_age[k]) + 1
+                    p_age[k] = a
+                    changed = changed or members.starts_band(a)
+                    if a == r.minor_age_limit or a == r.elderly_age:
+                        valid = False
+        idle = -1 if changed else to_int(c_idle_adults[i])
         if changed:
             _recount(h, i, f0, sz)
         if sz > 0:
@@ -567,6 +580,7 @@ def step_county(
                 k = f0 + sz  # a free slot of the household
                 p_age[k] = 0
                 p_birth[k] = b.month
+                c_birthdays[i] = to_int(c_birthdays[i]) | (1 << b.month)
                 p_dis[k] = NO_DISABILITY
                 p_grade[k] = 0
                 p_ill[k] = False
@@ -589,6 +603,7 @@ def step_county(
             if event >= 0:
                 _recount(h, i, f0, sz)
                 valid = False
+                idle = -1
         msjg = to_int(c_months_since_job_gain[i]) + 1
         if msjg > MAX_JOB_GAIN_MONTHS:
             msjg = MAX_JOB_GAIN_MONTHS
@@ -600,12 +615,15 @@ def step_county(
         # idle adults are at most n_18_59: count them only when the draw may be a gain
         p_gain = 0.0
         if uw >= p_loss and uw < _r32(p_loss + _r32(gain * to_int(c_n_18_59[i]))):
-            p_gain = _r32(gain * members.idle_adults(f0, sz, p_age, p_works))
+            if idle < 0:
+                idle = members.idle_adults(f0, sz, p_age, p_works)
+            p_gain = _r32(gain * idle)
         if uw < p_loss:
             per_worker = _r32(c_income_wage[i] / w)
             c_income_wage[i] = max(_r32(c_income_wage[i] - per_worker), 0.0)
             p_works[members.first_worker(f0, sz, p_works)] = False
             c_n_workers[i] = w - 1
+            idle = -1
         elif uw < _r32(p_loss + p_gain):
             if w > 0:
                 per_worker = _r32(c_income_wage[i] / w)
@@ -614,8 +632,10 @@ def step_county(
             c_income_wage[i] = _r32(c_income_wage[i] + per_worker)
             p_works[members.first_idle_adult(f0, sz, p_age, p_works)] = True
             c_n_workers[i] = w + 1
+            idle = -1
             msjg = 0
         c_months_since_job_gain[i] = msjg
+        c_idle_adults[i] = idle
         # ------------------------------------------------------------- assessment
         # the rules on assessed income (decisions) and on true income (checks)
         shocked = c_shock_left[i] > 0
@@ -761,8 +781,11 @@ def step_county(
         persons = asm.covered_persons(prog, sz, n_single)
         c_last_benefit[i] = _r32(dibao_paid)
         c_covered_persons[i] = persons
+        # the members' care subsidy only where it is paid (an inlined call with an array
+        # argument costs a reference count, so it is made for tekun households only)
+        members_care = tekun.care_subsidy(r, f0, sz, p_care) if prog >= TEKUN_DISPERSED else 0.0
         tekun_basic, tekun_care, price, one_time = asm.payments(
-            r, prog, is_urban, edge, sz, persons, f0, p_care
+            r, prog, is_urban, edge, sz, persons, members_care
         )
         # ------------------------------------------------------------- county sums
         wt = float(c_weight[i])
@@ -829,7 +852,7 @@ def step_county(
 
 
 @rule
-def _recount(h: Columns, i: int, first: int, size: int) -> None:
+def _recount(h: Columns, i: Any, first: int, size: int) -> None:
     """Household ``i``'s count columns again from its members (after they changed)."""
     c = members.member_counts(
         first, size, h.age, h.disability, h.disability_grade, h.ill, h.person_care_level, h.works

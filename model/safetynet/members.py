@@ -187,6 +187,18 @@ def first_idle_adult(first: int, size: int, age: Any, works: Any) -> int:
 
 
 @rule
+def birth_months(first: Any, size: Any, birth_month: Any, out: Any) -> None:
+    """Per household, bit ``m`` of ``out`` set when a member is born in calendar month ``m``
+    (1–12): the months in which the household's members age."""
+    for i in range(first.shape[0]):
+        f = to_int(first[i])
+        bits = 0
+        for k in range(f, f + to_int(size[i])):
+            bits |= 1 << to_int(birth_month[k])
+        out[i] = bits
+
+
+@rule
 def _count_rows(
     first: Any,
     size: Any,
@@ -219,9 +231,13 @@ def counts(hh: Households) -> dict[str, npt.NDArray[np.int64]]:
 
 
 def derive_counts(hh: Households) -> None:
-    """Set the count columns of ``hh`` from its members (after members changed)."""
-    for name, values in counts(hh).items():
-        hh[name] = values
+    """Set the count columns of ``hh`` from its members (after members changed), written as
+    the columns' int8 directly."""
+    out = np.zeros((len(DERIVED_COLUMNS), hh.n), dtype=np.int8)
+    rows: Callable[..., None] = _count_rows
+    rows(hh["first_member"], hh["size"], *_person_arrays(hh.persons), out)
+    for j, name in enumerate(DERIVED_COLUMNS):
+        hh[name] = out[j]
 
 
 def member_household(hh: Households) -> npt.NDArray[np.int64]:

@@ -25,7 +25,7 @@ import mesa
 import numpy as np
 
 from safetynet import household_month as hm
-from safetynet import monitoring, outputs, resume
+from safetynet import members, monitoring, outputs, resume
 from safetynet.behaviour import initial, support, take_up, transitions
 from safetynet.behaviour import shocks as shock_state
 from safetynet.behaviour.shocks import ShockEvent as ShockEvent
@@ -279,6 +279,8 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
         self.tests_able = np.zeros(n, dtype=np.int8)
         self.tests_candidates = np.zeros(n, dtype=np.int8)
         self.tests_category = np.zeros(n, dtype=np.int8)
+        self.birthdays = np.zeros(n, dtype=np.uint16)  # members' birth months (views)
+        self.idle_adults = np.full(n, -1, dtype=np.int8)  # kept while the members stand
         # county position of each household: needed once, for the employment tables
         local = np.repeat(np.arange(n_c, dtype=np.int64), ends - bounds)
         loss = float(self.p.behaviour.job_loss_rate)
@@ -409,6 +411,10 @@ class SafetyNetModel(mesa.Model):  # type: ignore[misc]
             )
             self._views_key = key
             self.tests_valid[:] = False  # the members may have been replaced
+            self.idle_adults[:] = -1
+            members.birth_months(
+                self.hh["first_member"], self.hh["size"], persons["birth_month"], self.birthdays
+            )
         return self._views
 
     def _month_parameters(self, rate_urban: Any = 0.0, rate_rural: Any = 0.0) -> None:

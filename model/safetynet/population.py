@@ -566,9 +566,11 @@ def _person_states(
     mental = ~severe & (u[1] < p_mental)
     ill = u[2] < pp.illness[p_age]
     work = ~(severe | mental | ill) & (u[3] < pp.work_rate[urban[p_hh].astype(np.int64), p_age])
-    kind = np.where(severe, OTHER_DISABILITY, np.where(mental, MENTAL_DISABILITY, NO_DISABILITY))
-    grade = np.where(severe, np.where(u[0] < p_severe / 2, 1, 2),
-                     np.where(mental, np.where(u[1] < p_mental / 2, 3, 4), 0))  # fmt: skip
+    i8 = np.int8  # the person columns' dtype, so no wider temporaries
+    kind = np.where(severe, i8(OTHER_DISABILITY),
+                    np.where(mental, i8(MENTAL_DISABILITY), i8(NO_DISABILITY)))  # fmt: skip
+    grade_mental = np.where(mental, np.where(u[1] < p_mental / 2, i8(3), i8(4)), i8(0))
+    grade = np.where(severe, np.where(u[0] < p_severe / 2, i8(1), i8(2)), grade_mental)
     return {"severe": severe, "mental": mental, "ill": ill, "works": work,
             "disability": kind, "disability_grade": grade}  # fmt: skip
 
@@ -576,22 +578,22 @@ def _person_states(
 def _care_levels(
     severe: BoolArray, mental: BoolArray, p_age: npt.NDArray[np.int8], u: npt.NDArray[np.float32],
     care: Mapping[str, float],
-) -> IntArray:  # fmt: skip
+) -> npt.NDArray[np.int8]:  # fmt: skip
     """Self-care level of each person (0 able, 1 partly, 2 unable): grade 1–2 disabled persons
     partly / unable with severe_partly / severe_unable, grade 3–4 intellectual/mental persons
-    partly with mental_partly, other persons 65+ partly / unable with elderly_*."""
-
-    def tiers(unable: float, partly: float) -> IntArray:
-        return np.where(u < unable, 2, np.where(u < unable + partly, 1, 0))
-
-    level = np.select(
-        [severe, mental, p_age == _A65P],
-        [tiers(care["severe_unable"], care["severe_partly"]),
-         tiers(0.0, care["mental_partly"]),
-         tiers(care["elderly_unable"], care["elderly_partly"])],
-        0,
-    )  # fmt: skip
-    return level.astype(np.int64)
+    partly with mental_partly, other persons 65+ partly / unable with elderly_* (each tier drawn
+    only for its own persons)."""
+    level = np.zeros(u.shape[0], dtype=np.int8)
+    elderly = (p_age == _A65P) & ~severe & ~mental
+    for who, unable, partly in (
+        (severe, care["severe_unable"], care["severe_partly"]),
+        (mental & ~severe, 0.0, care["mental_partly"]),
+        (elderly, care["elderly_unable"], care["elderly_partly"]),
+    ):
+        rows = np.flatnonzero(who)
+        v = u[rows]
+        level[rows] = np.where(v < unable, 2, np.where(v < unable + partly, 1, 0))
+    return level
 
 
 #: first year and number of single years of each generation age band (65+: drawn)
