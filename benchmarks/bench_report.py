@@ -120,10 +120,15 @@ def section(m: dict[str, object], commit: str) -> str:
         "session's speed work): 18.9 s wall, 19.9 s CPU.",
         "- Coordinator, 2026-12-02 03:05, load 0.8, code `0c46915` (prebuilt web-font subset and "
         "county outlines, Typst in a thread beside HTML and workbook): 12.8 s wall, 14.2 s CPU.",
+        "- Coordinator, 2026-12-02 05:25, load 1.3, code `981b5fd`: 6.9 s wall, 8.1 s CPU "
+        "(median of 3).",
         f"- Now (also: charts and maps with fixed margins instead of the constrained-layout "
         f"engine, bars as one collection per series; workbook cells given a column at a time and "
         f"written to the sheet XML in one pass; county-level yearly sums computed once and summed "
-        f"into prefectures/province as one numpy array per table; parameter YAML via libyaml): "
+        f"into prefectures/province as one numpy array per table; parameter YAML via libyaml; "
+        f"workbook tables laid over header and first row, then given their full range; "
+        f"scipy.optimize imported only where the price-subsidy share is fitted, not by the "
+        f"report; ranked county charts' names as plain texts, not one tick per county): "
         f"median of {len(walls)} writes {wall:.1f} s wall, {cpu:.1f} s CPU (walls: "
         + ", ".join(f"{w:.1f}" for w in walls)
         + f"; CPUs: {', '.join(f'{c:.1f}' for c in cpus)}). Target ≤ {TARGET_S:.0f} s wall: "

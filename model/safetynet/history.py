@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy.optimize import minimize_scalar
 
 from safetynet import constants, refdata
 from safetynet.params import ParameterSet, load_parameters
@@ -688,6 +687,8 @@ def fit_rise_share(ds: xr.Dataset, params: ParameterSet | None = None) -> tuple[
 
     def loss(share: float) -> float:
         return sum((_subsidy_per_recipient(ds, p, share, ps) / v - 1.0) ** 2 for p, v in pairs)
+
+    from scipy.optimize import minimize_scalar  # here: a report need not import scipy.optimize
 
     res = minimize_scalar(loss, bounds=(0.05, 1.0), method="bounded", options={"xatol": 1e-4})
     share = float(res.x)
