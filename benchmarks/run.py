@@ -677,13 +677,14 @@ def write_atomic(path: Path, text: str) -> None:
 
 def _kept_sections(path: Path) -> str:
     """Sections other benchmarks write into RESULTS.md between markers (the web page's,
-    benchmarks/bench_web.py; the report's, benchmarks/bench_report.py), kept when this script
-    rewrites the file."""
+    benchmarks/bench_web.py; the report's, benchmarks/bench_report.py; hand-written, dated A/B
+    notes), kept when this script rewrites the file."""
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     out = ""
     for start, end in (
         ("<!-- web:start -->", "<!-- web:end -->"),
         ("<!-- report-timing", "<!-- /report-timing -->"),  # benchmarks/bench_report.py
+        ("<!-- notes:start -->", "<!-- notes:end -->"),  # hand-written A/B notes, dated
     ):
         if start in old and end in old:
             out += "\n" + start + old.split(start, 1)[1].split(end, 1)[0] + end + "\n"
