@@ -67,3 +67,23 @@ def test_the_section_holds_the_chart_the_table_and_uncovered_facts(run: xr.Datas
         sec = validation_section(data, lang)
         assert [b.key for b in sec.blocks] == ["validation_path", "validation"]
         assert len(sec.blocks[1].rows) == len(df)  # type: ignore[union-attr]
+
+
+def test_every_fact_item_has_an_english_and_a_chinese_label() -> None:
+    """A fact the run does not reach is listed by its label: none may show its machine name
+    (and the Chinese table no English)."""
+    items = {f.item for f in validation.refdata.history_facts().values()}
+    missing_en = sorted(i for i in items if i not in validation.history.LABELS)
+    assert missing_en == []
+    zh = [validation.history.LABELS_ZH.get(validation.history.LABELS[i], "") for i in items]
+    assert all(re.search(r"[\u4e00-\u9fff]", z) and not re.search(r"[A-Za-z]", z) for z in zh)
+
+
+def test_printed_sources_show_sites_and_the_workbook_full_addresses(run: xr.Dataset) -> None:
+    df = validation_frame(run)
+    for lang in ("zh", "en"):
+        printed = " ".join(row[9] for row in shown_rows(df, lang))
+        full = " ".join(row[9] for row in shown_rows(df, lang, full_addresses=True))
+        assert "://" not in printed and "%" not in printed
+        assert "https://ynmz.yn.gov.cn/" in full
+        assert "ynmz.yn.gov.cn" in printed

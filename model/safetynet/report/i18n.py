@@ -372,6 +372,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # run record
     "code_version": ("代码版本", "Code version"),
+    "version_dirty": ("（含未提交的修改）", "(uncommitted changes)"),
     "scenario_name": ("方案名称", "Scenario name"),
     "scenario_file": ("方案文件", "Scenario file"),
     "scenario_sha256": ("方案文件校验码", "Scenario file SHA-256"),

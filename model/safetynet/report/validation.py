@@ -122,8 +122,11 @@ def _num(x: float) -> str:
     return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
-def shown_rows(df: pd.DataFrame, lang: str) -> list[tuple[str, ...]]:
-    """The table's cells in ``lang`` (zh: Chinese labels, reasons, no English notes)."""
+def shown_rows(df: pd.DataFrame, lang: str, full_addresses: bool = False) -> list[tuple[str, ...]]:
+    """The table's cells in ``lang`` (zh: Chinese labels, reasons, no English notes). Sources
+    show their web addresses by site (``ynmz.yn.gov.cn``) unless ``full_addresses`` (the
+    workbook, where an address is copied): a long address wraps over several lines of a
+    printed table, and percent-encoded ones are unreadable there."""
     out: list[tuple[str, ...]] = []
     for rec in df.to_dict("records"):
         r = pd.Series(rec)
@@ -134,9 +137,7 @@ def shown_rows(df: pd.DataFrame, lang: str) -> list[tuple[str, ...]]:
         )
         out.append(
             (
-                LABELS_ZH_EXTRA.get(str(r.item_zh), str(r.item_zh))
-                if lang == "zh"
-                else str(r.item_en),
+                str(r.item_zh) if lang == "zh" else str(r.item_en),
                 str(r.period),
                 _num(float(r.fact)),
                 _num(float(r.model)),
@@ -145,7 +146,9 @@ def shown_rows(df: pd.DataFrame, lang: str) -> list[tuple[str, ...]]:
                 within,
                 t(f"use_{r.use}", lang),
                 t("val_official" if bool(r.official) else "val_estimated", lang),
-                source_zh(str(r.source)) if lang == "zh" else str(r.source),
+                _addresses(
+                    source_zh(str(r.source)) if lang == "zh" else str(r.source), full_addresses
+                ),
                 str(r.reason_zh if lang == "zh" else r.reason_en),
             )
         )
@@ -154,16 +157,17 @@ def shown_rows(df: pd.DataFrame, lang: str) -> list[tuple[str, ...]]:
 
 #: web addresses in a source (with or without the scheme)
 URL = re.compile(r"(?:https?://\S+|\b[\w.-]+\.(?:cn|com|org|net)(?:/[^\s;,)）]*)?)")
-#: labels of facts the run does not reach and the fit table has no label for
-LABELS_ZH_EXTRA: dict[str, str] = {
-    "registered_poor_in_dibao_tekun": "建档立卡贫困人口纳入低保特困人数",
-    "rural_dibao_floor": "农村低保省级指导标准",
-    "urban_dibao_floor": "城市低保省级指导标准",
-    "tekun_floor": "特困人员基本生活省级指导标准",
-    "tekun_care_partly_floor": "特困人员照料护理标准（部分失能）",
-    "tekun_care_unable_floor": "特困人员照料护理标准（完全失能）",
-    "temporary_assistance_cases_press": "临时救助人次（新闻发布）",
-}
+
+
+def _addresses(source: str, full: bool) -> str:
+    """``source`` with each web address as written (``full``) or as its site.
+
+    >>> _addresses("民政厅 https://ynmz.yn.gov.cn/cms/5520.html", False)
+    '民政厅 ynmz.yn.gov.cn'
+    """
+    if full:
+        return source
+    return URL.sub(lambda m: re.sub(r"^https?://", "", m.group()).split("/", 1)[0], source)
 
 
 def source_zh(source: str) -> str:
@@ -287,7 +291,7 @@ SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
 
 def sheet_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The validation sheet in ``lang``: numbers as numbers, texts in that language."""
-    shown = shown_rows(df, lang)
+    shown = shown_rows(df, lang, full_addresses=True)
     units = [str(u) for u in df["unit"]]
 
     return pd.DataFrame(

@@ -953,6 +953,20 @@ def created_text(created: object) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S %z").strip().replace("+0000", "+00:00")
 
 
+def version_text(version: object, lang: str) -> str:
+    """The recorded code version as printed: git's ``-dirty`` (run from a checkout with
+    uncommitted changes) said in words.
+
+    >>> version_text("0.1.0+4cf3318-dirty", "en")
+    '0.1.0+4cf3318 (uncommitted changes)'
+    """
+    if not isinstance(version, str) or not version:
+        return fm.MISSING
+    if version.endswith("-dirty"):
+        return f"{version.removesuffix('-dirty')} {t('version_dirty', lang)}"
+    return version
+
+
 def run_items(data: ReportData, source: str, lang: str = "en") -> list[tuple[str, str]]:
     """(key, value) pairs of the run record for the run-record table (names, hashes, paths and
     versions as recorded; the scenario by its title in ``lang``, seeds and time in words)."""
@@ -970,7 +984,7 @@ def run_items(data: ReportData, source: str, lang: str = "en") -> list[tuple[str
         ("scenario_name", s(_title(r, lang, str(name)) if lang == "zh" else name)),
         ("scenario_file", s(scen.get("file"))),
         ("scenario_sha256", s(scen.get("sha256"))),
-        ("code_version", s(r.get("code_version"))),
+        ("code_version", version_text(r.get("code_version"), lang)),
         ("data_version", s(r.get("data_version"))),
         ("seeds", seeds_text(r.get("seeds"), lang)),
         ("replicates_rec", s(r.get("replicates", data.ds1.sizes.get("replicate")))),
