@@ -6,6 +6,7 @@ every year) appear in HTML only, the PDF lists counties for the reporting year.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -1010,6 +1011,22 @@ def run_section(data: ReportData, lang: str, source: str) -> Section:
     )
 
 
+def numbered(k: int, title: str, lang: str) -> str:
+    """Section title with its number in the report's order: 一、… in Chinese (up to 99),
+    1. … in English.
+
+    >>> numbered(3, "资金需求与来源", "zh"), numbered(12, "校核", "zh"), numbered(2, "Charts", "en")
+    ('三、资金需求与来源', '十二、校核', '2. Charts')
+    """
+    if lang != "zh":
+        return f"{k}. {title}"
+    digits = t("section_numerals", "zh")  # 一 … 十
+    tens, ones = divmod(k, 10)
+    word = (digits[tens - 1] if tens > 1 else "") + (digits[9] if tens else "")
+    word += digits[ones - 1] if ones else ""
+    return f"{word}、{title}"
+
+
 def build_report(data: ReportData, lang: str, source: str = "") -> Report:
     """The report in ``lang`` (zh or en). Numbers resting on estimated inputs carry
     :data:`ESTIMATED_MARK` and their table a footnote (:func:`estimated_areas`)."""
@@ -1060,7 +1077,10 @@ def _build_report(data: ReportData, lang: str, source: str) -> Report:
     texts = [str(r) for r in data.parameters["reference"]] if len(data.parameters) else []
     texts.append(CHECK_BASIS)
     body.append(dc.references_section(texts, lang))
-    sections = tuple(body)
+    sections = tuple(
+        dataclasses.replace(sec, title=numbered(k, sec.title, lang))
+        for k, sec in enumerate(body, 1)
+    )
     created = str(data.record.get("created", ""))
     meta = {
         "created": created,
