@@ -13,9 +13,10 @@ relative error / stated tolerance), on one replicate with a fixed seed, so every
 same households and the same draws (common random numbers): differences between trials are
 the parameters' doing. Every other fact of :func:`safetynet.history.fit_table` is held out.
 
-Usage (small samples; 2 cores are shared)::
+Usage (at the shipped sample size, 2%: a trial takes about 3 s on a quiet 2-core machine;
+the start point is the shipped values, factors 1)::
 
-    python -m safetynet.path_fit --sample 0.003 --max-evaluations 16
+    python -m safetynet.path_fit --sample 0.02 --max-evaluations 30
 
 prints each trial and the fitted values; the values are then written, with the fit's date
 and sample, into the parameter YAMLs (status ``calibrated``) by hand.
@@ -59,9 +60,9 @@ class Free:
 FREE: tuple[Free, ...] = (
     Free("behaviour.application_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
     Free("behaviour.inclusion_detection_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
-    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.4044),
-    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.011),
-    Free("behaviour.support_loss_rate", False, "2019-05", None, 0.0, 0.02, 0.0016),
+    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.8518),
+    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.01074),
+    Free("behaviour.support_loss_rate", False, "2019-05", None, 0.0, 0.02, 0.001788),
 )
 
 #: facts the path fit uses (history_facts keys); the rest of the fit table is held out
@@ -118,7 +119,7 @@ def residuals(ds: xr.Dataset) -> tuple[np.ndarray, list[history.FitRow]]:
 
 
 def fit(
-    sample: float = 0.003,
+    sample: float = 0.02,
     seed: int = 20190501,
     max_evaluations: int = 16,
     say: Callable[[str], None] = print,
@@ -156,7 +157,7 @@ def fit(
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m safetynet.path_fit")
-    ap.add_argument("--sample", type=float, default=0.003)
+    ap.add_argument("--sample", type=float, default=0.02)
     ap.add_argument("--seed", type=int, default=20190501)
     ap.add_argument("--max-evaluations", type=int, default=16)
     args = ap.parse_args(argv)
