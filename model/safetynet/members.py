@@ -222,22 +222,19 @@ def _person_arrays(p: Persons) -> list[npt.NDArray[Any]]:
     return [p[c] for c in ("age", "disability", "disability_grade", "ill", "care_level", "works")]
 
 
-def counts(hh: Households) -> dict[str, npt.NDArray[np.int64]]:
-    """The derived count columns of every household of ``hh`` from its members."""
-    out = np.zeros((len(DERIVED_COLUMNS), hh.n), dtype=np.int64)
+def counts(hh: Households, dtype: Any = np.int64) -> dict[str, npt.NDArray[Any]]:
+    """The derived count columns of every household of ``hh`` from its members, as ``dtype``."""
+    out = np.zeros((len(DERIVED_COLUMNS), hh.n), dtype=dtype)
     rows: Callable[..., None] = _count_rows
     rows(hh["first_member"], hh["size"], *_person_arrays(hh.persons), out)
     return {name: out[j] for j, name in enumerate(DERIVED_COLUMNS)}
 
 
 def derive_counts(hh: Households) -> None:
-    """Set the count columns of ``hh`` from its members (after members changed), written as
+    """Set the count columns of ``hh`` from its members (after members changed), computed as
     the columns' int8 directly."""
-    out = np.zeros((len(DERIVED_COLUMNS), hh.n), dtype=np.int8)
-    rows: Callable[..., None] = _count_rows
-    rows(hh["first_member"], hh["size"], *_person_arrays(hh.persons), out)
-    for j, name in enumerate(DERIVED_COLUMNS):
-        hh[name] = out[j]
+    for name, values in counts(hh, np.int8).items():
+        hh[name] = values
 
 
 def member_household(hh: Households) -> npt.NDArray[np.int64]:
