@@ -43,3 +43,18 @@ def test_targets_are_facts_marked_as_calibration() -> None:
         assert key in facts, key
         assert key in history.CALIBRATION_USE, key
     assert len(path_fit.FREE) <= len(path_fit.TARGETS)
+
+
+def test_the_fit_starts_at_the_shipped_values_inside_its_bounds(tmp_path: Path) -> None:
+    """The start point is read from the parameter files (factors 1): the trial scenario at it
+    sets every free parameter to what the baseline already has."""
+    x0 = path_fit.start_point()
+    for f, v in zip(path_fit.FREE, x0, strict=True):
+        assert f.lo <= v <= f.hi, f.path
+    shutil.copy(ROOT / "scenarios" / "baseline.toml", tmp_path / "baseline.toml")
+    path = tmp_path / "path_fit.toml"
+    path.write_text(path_fit.scenario_text(x0.tolist(), 0.001, 7), encoding="utf-8")
+    ps, base = load_scenario(path).parameters(load_parameters()), load_parameters()
+    for f in path_fit.FREE:
+        when = dt.date(int(f.start[:4]), int(f.start[5:7]), 1)
+        assert ps.value(f.path, when) == pytest.approx(base.value(f.path, when)), f.path

@@ -25,6 +25,7 @@ and sample, into the parameter YAMLs (status ``calibrated``) by hand.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import tempfile
 import time
@@ -37,16 +38,18 @@ import xarray as xr
 from scipy.optimize import least_squares
 
 from safetynet import history
+from safetynet.params import load_parameters
 from safetynet.simulation import simulate
 
-__all__ = ["FREE", "TARGETS", "Free", "fit", "residuals", "scenario_text"]
+__all__ = ["FREE", "TARGETS", "Free", "fit", "residuals", "scenario_text", "start_point"]
 
 
 @dataclass(frozen=True)
 class Free:
     """A free behaviour parameter: path, how the trial value enters (``factor``: every dated
     value from ``start`` times the trial value, i.e. a relative override of value − 1; else
-    the value itself from ``start`` to ``until``), bounds and start point."""
+    the value itself from ``start`` to ``until``) and bounds. The fit starts at the shipped
+    values (:func:`start_point`)."""
 
     path: str
     factor: bool
@@ -54,16 +57,32 @@ class Free:
     until: str | None
     lo: float
     hi: float
-    x0: float
 
 
 FREE: tuple[Free, ...] = (
-    Free("behaviour.application_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
-    Free("behaviour.inclusion_detection_rate", True, "2019-05", None, 0.1, 3.0, 1.0),
-    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0, 0.8518),
-    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3, 0.01074),
-    Free("behaviour.support_loss_rate", False, "2019-05", None, 0.0, 0.02, 0.001788),
+    Free("behaviour.application_rate", True, "2019-05", None, 0.1, 3.0),
+    Free("behaviour.inclusion_detection_rate", True, "2019-05", None, 0.1, 3.0),
+    Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0),
+    Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3),
+    Free("behaviour.support_loss_rate", False, "2019-05", None, 0.0, 0.02),
 )
+
+
+def start_point() -> np.ndarray:
+    """The shipped values: factor 1 for a factor, else the parameter file's value at ``start``."""
+    ps = load_parameters()
+    x0 = []
+    for f in FREE:
+        v = 1.0 if f.factor else ps.value(f.path, _first_day(f.start))
+        if not isinstance(v, int | float):
+            raise TypeError(f"{f.path}: a number expected, found {v!r}")
+        x0.append(float(v))
+    return np.array(x0)
+
+
+def _first_day(month: str) -> dt.date:
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
 
 #: facts the path fit uses (history_facts keys); the rest of the fit table is held out
 TARGETS: tuple[str, ...] = (
@@ -146,7 +165,7 @@ def fit(
                 f"({time.perf_counter() - t:.0f} s)")  # fmt: skip
         return cache[key]
 
-    x0 = np.array([f.x0 for f in FREE])
+    x0 = start_point()
     lo = np.array([f.lo for f in FREE])
     hi = np.array([f.hi for f in FREE])
     res = least_squares(
