@@ -57,6 +57,7 @@ from safetynet.constants import (
     TEKUN_INSTITUTIONAL_GROUP,
     TEMPORARY_GROUP,
 )
+from safetynet.prefetch import prefetch
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import rule, to_int
 from safetynet.rules.parameters import RuleParams, record_dtype, rule_params_of
@@ -67,6 +68,11 @@ N_MONITORED = 5
 MONTHS_PER_YEAR = 12.0
 #: no birth in a household of this size or more
 MAX_BIRTH_SIZE = 10
+#: every PREFETCH_MASK + 1 households the kernel prefetches the columns' lines PREFETCH_ROWS
+#: households ahead, and the person table's PREFETCH_PERSONS persons ahead (a speed setting)
+PREFETCH_MASK = 15
+PREFETCH_ROWS = 64
+PREFETCH_PERSONS = 192
 
 
 def _f32(x: float) -> float:
@@ -476,25 +482,82 @@ def step_county(
     p_ill = h.ill
     p_care = h.person_care_level
     p_works = h.works
-    s_money = sums.money
-    s_asked = sums.asked
-    s_on_programme = sums.on_programme
-    s_cases = sums.cases
-    s_persons = sums.persons
-    s_entries = sums.entries
-    s_exits = sums.exits
-    s_eligible = sums.eligible
-    s_covered = sums.covered
-    s_ineligible_covered = sums.ineligible_covered
-    s_population_households = sums.population_households
-    s_population_persons = sums.population_persons
-    s_monitored = sums.monitored
+    # the county's sums are added up in this call's own memory (row copies and scalars) and
+    # written back at the end: threads stepping neighbouring counties would otherwise write to
+    # the same cache lines of ``sums`` for every household. Starting from the row keeps the
+    # order of the additions, so a county cut into pieces sums as when stepped whole.
+    s_money = sums.money[pos].copy()
+    s_cases = sums.cases[pos].copy()
+    s_persons = sums.persons[pos].copy()
+    s_entries = sums.entries[pos].copy()
+    s_exits = sums.exits[pos].copy()
+    s_monitored = sums.monitored[pos].copy()
+    s_asked = sums.asked[pos]
+    s_on_programme = sums.on_programme[pos]
+    s_eligible = sums.eligible[pos]
+    s_covered = sums.covered[pos]
+    s_ineligible_covered = sums.ineligible_covered[pos]
+    s_population_households = sums.population_households[pos]
+    s_population_persons = sums.population_persons[pos]
     keep_money = money.shape[0] > 0
+    last_row = row_stop - 1
+    last_person = p_age.shape[0] - 1
     for row in range(row_start, row_stop):
         # the row and its column of the draws, unsigned: numba then indexes the columns
         # without the negative-index wraparound (a load and two instructions per access)
         i = np.uint64(row)
         j = np.uint64(u0 + row - row_start)
+        if (row & PREFETCH_MASK) == 0:
+            # the lines PREFETCH_ROWS rows ahead in every column (see safetynet.prefetch)
+            ahead = np.uint64(min(row + PREFETCH_ROWS, last_row))
+            prefetch(c_urban, ahead)
+            prefetch(c_weight, ahead)
+            prefetch(c_size, ahead)
+            prefetch(c_first, ahead)
+            prefetch(c_slots, ahead)
+            prefetch(c_n_18_59, ahead)
+            prefetch(c_n_60p, ahead)
+            prefetch(c_n_workers, ahead)
+            prefetch(c_n_disabled_severe, ahead)
+            prefetch(c_n_ill, ahead)
+            prefetch(c_care_level, ahead)
+            prefetch(c_income_wage, ahead)
+            prefetch(c_income_farm, ahead)
+            prefetch(c_income_transfer, ahead)
+            prefetch(c_assets, ahead)
+            prefetch(c_exp_medical, ahead)
+            prefetch(c_exp_schooling, ahead)
+            prefetch(c_exp_disability, ahead)
+            prefetch(c_has_supporter, ahead)
+            prefetch(c_tuopin, ahead)
+            prefetch(c_propensity, ahead)
+            prefetch(c_programme, ahead)
+            prefetch(c_covered_persons, ahead)
+            prefetch(c_exit_months_left, ahead)
+            prefetch(c_edge, ahead)
+            prefetch(c_pending_months, ahead)
+            prefetch(c_factor, ahead)
+            prefetch(c_shock_left, ahead)
+            prefetch(c_shock_event, ahead)
+            prefetch(c_last_benefit, ahead)
+            prefetch(c_months_since_job_gain, ahead)
+            prefetch(c_temp_case, ahead)
+            prefetch(c_prev_code, ahead)
+            prefetch(c_tests_valid, ahead)
+            prefetch(c_tests_able, ahead)
+            prefetch(c_tests_candidates, ahead)
+            prefetch(c_tests_category, ahead)
+            prefetch(c_birthdays, ahead)
+            prefetch(c_idle_adults, ahead)
+            if last_person >= 0:
+                pa = np.uint64(min(to_int(c_first[i]) + PREFETCH_PERSONS, last_person))
+                prefetch(p_age, pa)
+                prefetch(p_birth, pa)
+                prefetch(p_dis, pa)
+                prefetch(p_grade, pa)
+                prefetch(p_ill, pa)
+                prefetch(p_care, pa)
+                prefetch(p_works, pa)
         is_urban = c_urban[i]
         # ------------------------------------------------------------- life events
         # income growth, one demographic or health event at most (competing risks on one
@@ -789,12 +852,12 @@ def step_county(
         )
         # ------------------------------------------------------------- county sums
         wt = float(c_weight[i])
-        s_money[pos, 0] += wt * dibao_paid
-        s_money[pos, 1] += wt * tekun_basic
-        s_money[pos, 2] += wt * tekun_care
-        s_money[pos, 3] += wt * temp_amount
-        s_money[pos, 4] += wt * price
-        s_money[pos, 5] += wt * one_time
+        s_money[0] += wt * dibao_paid
+        s_money[1] += wt * tekun_basic
+        s_money[2] += wt * tekun_care
+        s_money[3] += wt * temp_amount
+        s_money[4] += wt * price
+        s_money[5] += wt * one_time
         if keep_money:
             money[i, 0] = dibao_paid
             money[i, 1] = tekun_basic
@@ -803,52 +866,65 @@ def step_county(
             money[i, 4] = price
             money[i, 5] = one_time
         if prog != NONE:
-            s_on_programme[pos] += wt
-            s_asked[pos] += wt * services.dependants(prog, f0, sz, p_care)
+            s_on_programme += wt
+            s_asked += wt * services.dependants(prog, f0, sz, p_care)
         # record: caseload groups, flows, targeting, population
         edge_now = edge and prog == NONE
         c_edge[i] = edge_now
         code = group_code(prog, left, is_urban, edge_now)
         prev = to_int(c_prev_code[i])
         if code != NO_GROUP:
-            s_cases[pos, code] += wt
-            s_persons[pos, code] += wt * (size_f if code == EDGE_GROUP else float(persons))
+            s_cases[code] += wt
+            s_persons[code] += wt * (size_f if code == EDGE_GROUP else float(persons))
         if code != prev:
             if code != NO_GROUP:
-                s_entries[pos, code] += wt
+                s_entries[code] += wt
             if prev != NO_GROUP:
-                s_exits[pos, prev] += wt
+                s_exits[prev] += wt
         c_prev_code[i] = code
         was_temp = c_temp_case[i]
         if crisis:
-            s_cases[pos, TEMPORARY_GROUP] += wt
-            s_persons[pos, TEMPORARY_GROUP] += wt * size_f
+            s_cases[TEMPORARY_GROUP] += wt
+            s_persons[TEMPORARY_GROUP] += wt * size_f
             if not was_temp:
-                s_entries[pos, TEMPORARY_GROUP] += wt
+                s_entries[TEMPORARY_GROUP] += wt
         elif was_temp:
-            s_exits[pos, TEMPORARY_GROUP] += wt
+            s_exits[TEMPORARY_GROUP] += wt
         c_temp_case[i] = crisis
         if whole_t or n_single_t > 0:
-            s_eligible[pos] += wt
+            s_eligible += wt
             if prog in (DIBAO, DIBAO_SINGLE):
-                s_covered[pos] += wt
+                s_covered += wt
         elif (prog in (DIBAO, DIBAO_SINGLE)) and left == 0:
-            s_ineligible_covered[pos] += wt
+            s_ineligible_covered += wt
         if alive:
-            s_population_households[pos] += wt
-        s_population_persons[pos] += wt * size_f
+            s_population_households += wt
+        s_population_persons += wt * size_f
         # the monitored population (safetynet.monitoring) on the state the month leaves
         if alive:
             if c_tuopin[i]:
-                s_monitored[pos, 0] += wt
+                s_monitored[0] += wt
             if prog == NONE:
                 at_risk = bool(c_tuopin[i]) and pci < b.tuopin_line_month
                 if at_risk:
-                    s_monitored[pos, 1] += wt
-                    s_monitored[pos, 2] += wt * sz
+                    s_monitored[1] += wt
+                    s_monitored[2] += wt * sz
                 if at_risk or edge_now:
-                    s_monitored[pos, 3] += wt
-                    s_monitored[pos, 4] += wt * sz
+                    s_monitored[3] += wt
+                    s_monitored[4] += wt * sz
+    sums.money[pos] = s_money
+    sums.cases[pos] = s_cases
+    sums.persons[pos] = s_persons
+    sums.entries[pos] = s_entries
+    sums.exits[pos] = s_exits
+    sums.monitored[pos] = s_monitored
+    sums.asked[pos] = s_asked
+    sums.on_programme[pos] = s_on_programme
+    sums.eligible[pos] = s_eligible
+    sums.covered[pos] = s_covered
+    sums.ineligible_covered[pos] = s_ineligible_covered
+    sums.population_households[pos] = s_population_households
+    sums.population_persons[pos] = s_population_persons
 
 
 @rule

@@ -43,7 +43,7 @@ class Compiled(Protocol, Generic[P, R_co]):
 
 
 #: sources whose compiled code is linked into other compiled functions (rules are inlined)
-_SOURCES = ("rules/*.py", "assessment.py", "household_month.py", "members.py")
+_SOURCES = ("rules/*.py", "assessment.py", "household_month.py", "members.py", "prefetch.py")
 
 
 def _refresh_cache() -> None:
