@@ -73,6 +73,8 @@ MAX_BIRTH_SIZE = 10
 PREFETCH_MASK = 15
 PREFETCH_ROWS = 64
 PREFETCH_PERSONS = 192
+#: relative margin of the life-event hazards' bound in step_county (float32 rounding)
+HAZARD_BOUND_MARGIN = 1.001
 
 
 def _f32(x: float) -> float:
@@ -501,6 +503,14 @@ def step_county(
     s_population_persons = sums.population_persons[pos]
     keep_money = money.shape[0] > 0
     last_row = row_stop - 1
+    # per member, at least the sum of the life-event hazards below (the float32 cumulation
+    # rounds each sum by at most 2**-24 of it; the margin is far above that)
+    hazard_bound = (
+        max(abs(b.death_old32), abs(b.death_young32))
+        + abs(b.birth32)
+        + max(abs(b.ill_on32), abs(b.ill_off32))
+        + abs(b.disabled32)
+    ) * HAZARD_BOUND_MARGIN
     last_person = p_age.shape[0] - 1
     for row in range(row_start, row_stop):
         # the row and its column of the draws, unsigned: numba then indexes the columns
@@ -584,30 +594,34 @@ def step_county(
         if changed:
             _recount(h, i, f0, sz)
         if sz > 0:
-            n60, n18 = to_int(c_n_60p[i]), to_int(c_n_18_59[i])
-            ill, dis = to_int(c_n_ill[i]), to_int(c_n_disabled_severe[i])
-            room = sz < MAX_BIRTH_SIZE and sz < to_int(c_slots[i])
             uh = float(u[1, j])
-            # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
-            hi = _r32(b.death_old32 * n60)
-            event = 0
-            if not uh < hi:
-                hi = _r32(hi + _r32(b.death_young32 * (sz - n60)))
-                event = 1
-            if event == 1 and not uh < hi:
-                hi = _r32(hi + (_r32(b.birth32 * n18) if room else 0.0))
-                event = 2
-            if event == 2 and not uh < hi:
-                hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
-                event = 3
-            if event == 3 and not uh < hi:
-                hi = _r32(hi + _r32(b.ill_off32 * ill))
-                event = 4
-            if event == 4 and not uh < hi:
-                hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
-                event = 5
-            if event == 5 and not uh < hi:
-                event = -1
+            # a draw at or above the bound of the household's summed hazards falls in none of
+            # their intervals (most households): no event, without the cumulation
+            event = -1
+            if uh < hazard_bound * sz:
+                n60, n18 = to_int(c_n_60p[i]), to_int(c_n_18_59[i])
+                ill, dis = to_int(c_n_ill[i]), to_int(c_n_disabled_severe[i])
+                room = sz < MAX_BIRTH_SIZE and sz < to_int(c_slots[i])
+                # the first interval [lo, hi) of the cumulated float32 hazards that holds the draw
+                hi = _r32(b.death_old32 * n60)
+                event = 0
+                if not uh < hi:
+                    hi = _r32(hi + _r32(b.death_young32 * (sz - n60)))
+                    event = 1
+                if event == 1 and not uh < hi:
+                    hi = _r32(hi + (_r32(b.birth32 * n18) if room else 0.0))
+                    event = 2
+                if event == 2 and not uh < hi:
+                    hi = _r32(hi + _r32(b.ill_on32 * (sz - ill)))
+                    event = 3
+                if event == 3 and not uh < hi:
+                    hi = _r32(hi + _r32(b.ill_off32 * ill))
+                    event = 4
+                if event == 4 and not uh < hi:
+                    hi = _r32(hi + _r32(b.disabled32 * (sz - dis)))
+                    event = 5
+                if event == 5 and not uh < hi:
+                    event = -1
             if event == 0 or event == 1:
                 # one member dies: transfers fall pro rata, their wage, medical and disability
                 # spending go; an empty household loses its money
