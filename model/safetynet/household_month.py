@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from numba.core import config as numba_config
 
 from safetynet import assessment as asm
 from safetynet import members
@@ -182,8 +183,7 @@ def behaviour_values(p: Any) -> dict[str, Any]:
 BEHAVIOUR_DTYPE = record_dtype(typing.get_type_hints(BehaviourParams), {})
 
 
-@rule
-def behaviour_params_of(b: Any) -> BehaviourParams:
+def _behaviour_params_of(b: Any) -> BehaviourParams:
     """The :class:`BehaviourParams` of one record of :data:`BEHAVIOUR_DTYPE`, inside compiled code
     (the kernel reads the county's values as values, not from the table's memory)."""
     return BehaviourParams(
@@ -231,6 +231,17 @@ def behaviour_params_of(b: Any) -> BehaviourParams:
         b.job_gain_rural32,
         b.tuopin_line_month,
     )
+
+
+def _behaviour_record(b: Any) -> BehaviourParams:
+    """:func:`behaviour_params_of` in Python (a numpy record reads its fields by key)."""
+    return BehaviourParams(*(b[name] for name in BehaviourParams._fields))
+
+
+#: compiled (inlined into the kernel); with ``NUMBA_DISABLE_JIT=1`` the Python reading
+behaviour_params_of = rule(
+    _behaviour_record if getattr(numba_config, "DISABLE_JIT", False) else _behaviour_params_of
+)
 
 
 class Columns(NamedTuple):

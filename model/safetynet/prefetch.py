@@ -14,10 +14,12 @@ from typing import Any, cast
 
 from llvmlite import ir
 from numba.core import cgutils as _cgutils
+from numba.core import config as _config
 from numba.core import types
 from numba.extending import intrinsic
 
 cgutils: Any = _cgutils  # numba's code-generation helpers (untyped)
+config: Any = _config
 
 #: llvm.prefetch arguments: read (0), keep in all cache levels (3), data cache (1)
 _READ, _LOCALITY, _DATA = 0, 3, 1
@@ -44,5 +46,10 @@ def _prefetch(typingctx: Any, array: Any, index: Any) -> Any:
     return sig, codegen
 
 
-#: ``prefetch(array, index)`` (typed for callers; the intrinsic itself)
-prefetch = cast(Callable[[Any, Any], None], _prefetch)
+def _no_prefetch(array: Any, index: Any) -> None:
+    """Plain Python (``NUMBA_DISABLE_JIT=1``): nothing to prefetch."""
+
+
+#: ``prefetch(array, index)``: the intrinsic in compiled code; with ``NUMBA_DISABLE_JIT=1``
+#: (the kernel run as plain Python) a function that does nothing
+prefetch = _no_prefetch if config.DISABLE_JIT else cast(Callable[[Any, Any], None], _prefetch)

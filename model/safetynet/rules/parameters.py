@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 from numba import types
+from numba.core import config as _numba_config
 from numba.extending import intrinsic
 
 from safetynet import outputs
@@ -164,8 +165,11 @@ def _rule_params_of(r: Any) -> RuleParams:
 
 
 #: compiled and inlined into its caller like every rule (a call to a separately compiled
-#: function returning the record's views cost the kernel ~40% in reference counting)
-rule_params_of = rule(_rule_params_of)
+#: function returning the record's views cost the kernel ~40% in reference counting); with
+#: ``NUMBA_DISABLE_JIT=1`` (the kernel run as Python) the record is read by :func:`record_params`
+rule_params_of = rule(
+    record_params if getattr(_numba_config, "DISABLE_JIT", False) else _rule_params_of
+)
 
 
 def read(p: Any, path: str, key: str | None) -> Any:
