@@ -45,7 +45,7 @@ from typing import Any
 import mesa
 import numpy as np
 from safetynet import assessment, outputs, refdata
-from safetynet.behaviour import initial
+from safetynet.behaviour import initial, support
 from safetynet.behaviour.initial import initial_state
 from safetynet.behaviour.shocks import ENDED, HIT, HIT_COVERED, covered
 from safetynet.constants import (
@@ -86,6 +86,7 @@ from scipy import special
 # the rules and their composition in plain Python (no compiled code runs in the reference)
 household_tests = plain(assessment.household_tests)
 per_capita_income = plain(assessment.per_capita_income)
+support_at_risk = plain(support.at_risk)
 eligibility = plain(assessment.eligibility)
 covered_persons = plain(assessment.covered_persons)
 dibao_benefit_held = plain(assessment.dibao_benefit_held)
@@ -728,8 +729,9 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         n = len(self.households)
         lose = self.streams["support"].random(n, dtype=np.float32).tolist()
         for hh, u in zip(self.households, lose, strict=True):
-            needy = hh.n_60p > 0 or hh.n_disabled_severe > 0
-            at_risk = hh.has_supporter and hh.n_workers == 0 and needy and hh.size > 0
+            at_risk = support_at_risk(
+                hh.has_supporter, hh.n_workers, hh.n_60p, hh.n_disabled_severe, hh.size
+            )
             if at_risk and m.support_loss32 > 0.0 and u < m.support_loss32:
                 hh.has_supporter = False
                 if hh.programme == NONE and hh.pending_months < 0:

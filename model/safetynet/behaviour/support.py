@@ -21,29 +21,54 @@ compiled household step reads the state (like the shocks, :mod:`safetynet.behavi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from safetynet.constants import NONE
+from safetynet.rules.compiled import rule, to_int
 
 
+@rule
 def at_risk(
-    has_supporter: np.ndarray,
-    n_workers: np.ndarray,
-    n_60p: np.ndarray,
-    n_disabled_severe: np.ndarray,
-    size: np.ndarray,
-) -> np.ndarray:
-    """Households whose supporter may stop supporting them this month: a supporter, nobody
+    has_supporter: bool, n_workers: int, n_60p: int, n_disabled_severe: int, size: int
+) -> bool:
+    """A household whose supporter may stop supporting it this month: a supporter, nobody
     working, a member 60+ or with a grade 1–2 disability, not empty.
 
-    >>> at_risk(np.array([1, 1, 1, 0], bool), np.array([0, 1, 0, 0]), np.array([1, 1, 0, 1]),
-    ...         np.array([0, 0, 1, 0]), np.array([1, 2, 2, 1])).tolist()
-    [True, False, True, False]
+    >>> at_risk(True, 0, 1, 0, 1), at_risk(True, 1, 1, 0, 2), at_risk(True, 0, 0, 1, 2)
+    (True, False, True)
+    >>> at_risk(False, 0, 1, 0, 1), at_risk(True, 0, 0, 0, 1), at_risk(True, 0, 1, 0, 0)
+    (False, False, False)
     """
-    needy = (np.asarray(n_60p) > 0) | (np.asarray(n_disabled_severe) > 0)
-    idle = np.asarray(n_workers) == 0
-    out: np.ndarray = np.asarray(has_supporter) & idle & needy & (np.asarray(size) > 0)
-    return out
+    return has_supporter and n_workers == 0 and (n_60p > 0 or n_disabled_severe > 0) and size > 0
+
+
+@rule
+def _lose_support(
+    u: Any,
+    rate32: float,
+    delay: int,
+    has_supporter: Any,
+    pending_months: Any,
+    programme: Any,
+    n_workers: Any,
+    n_60p: Any,
+    n_disabled_severe: Any,
+    size: Any,
+) -> None:
+    """:func:`advance` after its draw, household by household (one pass, no temporaries)."""
+    for i in range(u.shape[0]):
+        if u[i] < rate32 and at_risk(
+            bool(has_supporter[i]),
+            to_int(n_workers[i]),
+            to_int(n_60p[i]),
+            to_int(n_disabled_severe[i]),
+            to_int(size[i]),
+        ):
+            has_supporter[i] = False
+            if programme[i] == NONE and pending_months[i] < 0:
+                pending_months[i] = delay
 
 
 def advance(
@@ -72,9 +97,5 @@ def advance(
     u = rng.random(has_supporter.shape[0], dtype=np.float32)
     if not rate > 0.0:
         return
-    lost = at_risk(has_supporter, n_workers, n_60p, n_disabled_severe, size) & (
-        u < np.float32(rate)
-    )
-    has_supporter[lost] = False
-    applies = lost & (np.asarray(programme) == NONE) & (np.asarray(pending_months) < 0)
-    pending_months[applies] = delay
+    _lose_support(u, float(np.float32(rate)), int(delay), has_supporter, pending_months,
+                  programme, n_workers, n_60p, n_disabled_severe, size)  # fmt: skip
