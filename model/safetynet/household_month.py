@@ -31,7 +31,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from numba.core import config as numba_config
 
 from safetynet import assessment as asm
 from safetynet import members
@@ -61,7 +60,7 @@ from safetynet.constants import (
 from safetynet.prefetch import prefetch
 from safetynet.rules import dibao, services, tekun, temporary
 from safetynet.rules.compiled import rule, to_int
-from safetynet.rules.parameters import RuleParams, record_dtype, rule_params_of
+from safetynet.rules.parameters import RuleParams, record_dtype, record_values, rule_params_of
 
 FloatArray = npt.NDArray[np.float64]
 #: sums of the monitored population (safetynet.monitoring.NAMES, in that order)
@@ -183,65 +182,11 @@ def behaviour_values(p: Any) -> dict[str, Any]:
 BEHAVIOUR_DTYPE = record_dtype(typing.get_type_hints(BehaviourParams), {})
 
 
-def _behaviour_params_of(b: Any) -> BehaviourParams:
+@rule
+def behaviour_params_of(b: Any) -> BehaviourParams:
     """The :class:`BehaviourParams` of one record of :data:`BEHAVIOUR_DTYPE`, inside compiled code
     (the kernel reads the county's values as values, not from the table's memory)."""
-    return BehaviourParams(
-        b.growth32,
-        b.death_old32,
-        b.death_young32,
-        b.birth32,
-        b.ill_on32,
-        b.ill_off32,
-        b.disabled32,
-        b.medical_cost32,
-        b.disability_cost32,
-        b.job_loss32,
-        b.shock_keep32,
-        b.takeup_urban,
-        b.takeup_rural,
-        b.size_slope,
-        b.split_rural,
-        b.size_slope_rural,
-        b.priority_shift,
-        b.tekun_takeup_urban,
-        b.tekun_takeup_rural,
-        b.elasticity,
-        b.discovery,
-        b.apply32,
-        b.delay,
-        b.institution_able32,
-        b.institution_partly32,
-        b.institution_unable32,
-        b.review32,
-        b.caught32,
-        b.by_work32,
-        b.incidence32,
-        b.incidence_div32,
-        b.urgent32,
-        b.severe32,
-        b.month,
-        b.standard_start_urban,
-        b.standard_start_rural,
-        b.standard_changed_urban,
-        b.standard_changed_rural,
-        b.new_wage_urban32,
-        b.new_wage_rural32,
-        b.job_gain_urban32,
-        b.job_gain_rural32,
-        b.tuopin_line_month,
-    )
-
-
-def _behaviour_record(b: Any) -> BehaviourParams:
-    """:func:`behaviour_params_of` in Python (a numpy record reads its fields by key)."""
-    return BehaviourParams(*(b[name] for name in BehaviourParams._fields))
-
-
-#: compiled (inlined into the kernel); with ``NUMBA_DISABLE_JIT=1`` the Python reading
-behaviour_params_of = rule(
-    _behaviour_record if getattr(numba_config, "DISABLE_JIT", False) else _behaviour_params_of
-)
+    return record_values(b, BehaviourParams)  # type: ignore[no-any-return]
 
 
 class Columns(NamedTuple):

@@ -128,10 +128,16 @@ RULE_DTYPE = record_dtype(
 )
 
 
+def record_as(r: Any, cls: Any) -> Any:
+    """The NamedTuple ``cls`` of the fields of the numpy record ``r``, by field name, in Python
+    (numpy scalars and sub-arrays of the record); compiled code uses :data:`record_values`."""
+    return cls(*(r[name] for name in cls._fields))
+
+
 def record_params(r: Any) -> RuleParams:
-    """The :class:`RuleParams` of one record of :data:`RULE_DTYPE`, in Python (numpy scalars
-    and sub-arrays of the record); compiled code uses :data:`rule_params_of`."""
-    return RuleParams(*(r[name] for name in RuleParams._fields))
+    """The :class:`RuleParams` of one record of :data:`RULE_DTYPE`, in Python; compiled code
+    uses :data:`rule_params_of`."""
+    return record_as(r, RuleParams)  # type: ignore[no-any-return]
 
 
 def _record_values_typing(typingctx: Any, record: Any, cls: Any) -> Any:
@@ -153,23 +159,24 @@ def _record_values_typing(typingctx: Any, record: Any, cls: Any) -> Any:
     return sig, codegen
 
 
-_record_values: Any = intrinsic(_record_values_typing)
+#: ``record_values(record, cls)``: the NamedTuple ``cls`` of a record's fields, compiled (an
+#: intrinsic); with ``NUMBA_DISABLE_JIT=1`` (compiled callers run as Python) :func:`record_as`
+record_values: Any = (
+    record_as if getattr(_numba_config, "DISABLE_JIT", False) else intrinsic(_record_values_typing)
+)
 
 
 def _rule_params_of(r: Any) -> RuleParams:
     """The :class:`RuleParams` of one record of :data:`RULE_DTYPE` (``MonthParameters.table``),
     inside compiled code: the kernel reads the county's parameters as values, not from the
     table's memory (the tiered bands stay views of the record). One load per field, by name
-    (compiled only; in Python :func:`record_params`)."""
-    return _record_values(r, RuleParams)  # type: ignore[no-any-return]
+    (:data:`record_values`)."""
+    return record_values(r, RuleParams)  # type: ignore[no-any-return]
 
 
 #: compiled and inlined into its caller like every rule (a call to a separately compiled
-#: function returning the record's views cost the kernel ~40% in reference counting); with
-#: ``NUMBA_DISABLE_JIT=1`` (the kernel run as Python) the record is read by :func:`record_params`
-rule_params_of = rule(
-    record_params if getattr(_numba_config, "DISABLE_JIT", False) else _rule_params_of
-)
+#: function returning the record's views cost the kernel ~40% in reference counting)
+rule_params_of = rule(_rule_params_of)
 
 
 def read(p: Any, path: str, key: str | None) -> Any:
