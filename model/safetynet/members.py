@@ -45,7 +45,7 @@ __all__ = [
     "is_mental_3_4",
     "is_severe",
     "member_counts",
-    "member_household",
+    "member_rows",
 ]
 
 
@@ -237,14 +237,15 @@ def derive_counts(hh: Households) -> None:
         hh[name] = values
 
 
-def member_household(hh: Households) -> npt.NDArray[np.int64]:
-    """Household row of every person-table slot; -1 for a free slot."""
-    slots = hh["member_slots"].astype(np.int64)
-    owner = np.repeat(np.arange(hh.n, dtype=np.int64), slots)
-    rank = np.arange(owner.size, dtype=np.int64) - np.repeat(
-        hh["first_member"].astype(np.int64), slots
-    )
-    return np.where(rank < np.repeat(hh["size"].astype(np.int64), slots), owner, -1)
+@rule
+def member_rows(household: Any, first: Any, out: Any) -> None:
+    """Person-table row of each person drawn for household ``household[i]``: the household's
+    ``first`` row plus the number of its persons drawn before (members keep drawing order)."""
+    seen = np.zeros(first.shape[0], dtype=np.int64)
+    for i in range(household.shape[0]):
+        h = to_int(household[i])
+        out[i] = to_int(first[h]) + seen[h]
+        seen[h] += 1
 
 
 #: representative ages of members built from band counts (Households.members_from_counts)

@@ -50,6 +50,7 @@ from safetynet.constants import (
 )
 from safetynet.errors import InputError
 from safetynet.params import ParameterSet, load_parameters
+from safetynet.rules.compiled import array_loop, to_int
 from safetynet.schema import MAX_MEMBERS, PERSON_SCHEMA, Households, Persons, empty, first_members
 from safetynet.streams import stream
 
@@ -552,6 +553,33 @@ def _member_ages(
     return p_hh, p_age
 
 
+@array_loop
+def _person_state_rows(
+    p_hh: Any, p_age: Any, urban: Any, u: Any, p_severe: Any, p_mental: Any, p_ill: Any,
+    work_rate: Any, severe: Any, mental: Any, ill: Any, work: Any, kind: Any, grade: Any,
+) -> None:  # fmt: skip
+    """:func:`_person_states` per person (``u``: four float32 uniforms per person; the
+    prevalences of grade 1–2 and 3–4 disability as float32, of illness and work as float64)."""
+    for i in range(p_hh.shape[0]):
+        a = to_int(p_age[i])
+        u0, u1 = u[0, i], u[1, i]
+        sv = u0 < p_severe[a]
+        mt = not sv and u1 < p_mental[a]
+        il = np.float64(u[2, i]) < p_ill[a]
+        area = to_int(urban[to_int(p_hh[i])])
+        severe[i], mental[i], ill[i] = sv, mt, il
+        work[i] = not (sv or mt or il) and np.float64(u[3, i]) < work_rate[area, a]
+        if sv:
+            kind[i] = OTHER_DISABILITY
+            grade[i] = 1 if u0 < p_severe[a] / np.float32(2.0) else 2
+        elif mt:
+            kind[i] = MENTAL_DISABILITY
+            grade[i] = 3 if u1 < p_mental[a] / np.float32(2.0) else 4
+        else:
+            kind[i] = NO_DISABILITY
+            grade[i] = 0
+
+
 def _person_states(
     p_hh: IntArray, p_age: npt.NDArray[np.int8], urban: BoolArray, pp: PopulationParams,
     rng: np.random.Generator,
@@ -560,17 +588,14 @@ def _person_states(
     recorded as physical/other), a grade 3–4 intellectual/mental disability (grade 3 or 4 in
     equal shares), serious illness and work, by age band and residence."""
     u = rng.random((4, p_hh.size), dtype=np.float32)
-    p_severe = pp.disability_severe[p_age].astype(np.float32)
-    p_mental = pp.disability_mental[p_age].astype(np.float32)
-    severe = u[0] < p_severe
-    mental = ~severe & (u[1] < p_mental)
-    ill = u[2] < pp.illness[p_age]
-    work = ~(severe | mental | ill) & (u[3] < pp.work_rate[urban[p_hh].astype(np.int64), p_age])
-    i8 = np.int8  # the person columns' dtype, so no wider temporaries
-    kind = np.where(severe, i8(OTHER_DISABILITY),
-                    np.where(mental, i8(MENTAL_DISABILITY), i8(NO_DISABILITY)))  # fmt: skip
-    grade_mental = np.where(mental, np.where(u[1] < p_mental / 2, i8(3), i8(4)), i8(0))
-    grade = np.where(severe, np.where(u[0] < p_severe / 2, i8(1), i8(2)), grade_mental)
+    n = p_hh.size
+    severe, mental = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    ill, work = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    kind, grade = np.empty(n, dtype=np.int8), np.empty(n, dtype=np.int8)
+    rows: Any = _person_state_rows
+    rows(p_hh, p_age, urban, u, pp.disability_severe.astype(np.float32),
+         pp.disability_mental.astype(np.float32), pp.illness, pp.work_rate,
+         severe, mental, ill, work, kind, grade)  # fmt: skip
     return {"severe": severe, "mental": mental, "ill": ill, "works": work,
             "disability": kind, "disability_grade": grade}  # fmt: skip
 
@@ -609,15 +634,24 @@ _BAND_YEARS = (
 def _single_ages(p_age: npt.NDArray[np.int8], pp: PopulationParams, u: FloatArray) -> IntArray:
     """Single-year ages from the generation bands: equal cohorts inside 0–15, 16–17, 18–59 and
     60–64; 65 + floor(exponential with mean ``age_65p_mean_years``) for 65+ (at most 120)."""
-    lo = np.array([b[0] for b in _BAND_YEARS])[p_age]
-    width = np.array([b[1] for b in _BAND_YEARS])[p_age]
-    years = np.floor(u * width)
-    # the exponential only where it is used (65+), same values as over every person
-    old = np.flatnonzero(p_age == _A65P)
-    excess = np.floor(-pp.age_65p_mean_years * np.log1p(-u[old]))
-    years[old] = np.minimum(excess, AGE_MAX - lo[old])
-    out: IntArray = (lo + years).astype(np.int64)
+    out = np.empty(p_age.size, dtype=np.int64)
+    rows: Any = _single_age_rows
+    rows(p_age, u, np.array([b[0] for b in _BAND_YEARS]), np.array([b[1] for b in _BAND_YEARS]),
+         pp.age_65p_mean_years, out)  # fmt: skip
     return out
+
+
+@array_loop
+def _single_age_rows(p_age: Any, u: Any, low: Any, width: Any, mean_65p: float, out: Any) -> None:
+    """:func:`_single_ages` per person."""
+    for i in range(p_age.shape[0]):
+        a = to_int(p_age[i])
+        lo = low[a]
+        if a == _A65P:
+            years = min(np.floor(-mean_65p * np.log1p(-u[i])), np.float64(AGE_MAX - lo))
+        else:
+            years = np.floor(u[i] * width[a])
+        out[i] = np.int64(lo + years)
 
 
 def _generate_county(
@@ -679,13 +713,9 @@ def _generate_county(
     # the person table of the county: members by household, then one free slot
     slots = np.minimum(size + 1, MAX_MEMBERS)
     first = np.cumsum(slots) - slots
-    order = np.argsort(p_hh, kind="stable")
-    hh_sorted = p_hh[order]
-    start_sorted = np.cumsum(size) - size
-    rank = np.arange(p_hh.size) - start_sorted[hh_sorted]
-    # row of each person in drawing order (members keep their drawing order in a household)
-    rows = np.empty_like(order)
-    rows[order] = first[hh_sorted] + rank
+    rows = np.empty(p_hh.size, dtype=np.int64)
+    fill_rows: Any = members.member_rows
+    fill_rows(p_hh, first, rows)
     persons = {c.name: np.full(int(slots.sum()), c.default, dtype=c.np_dtype)
                for c in PERSON_SCHEMA}  # fmt: skip
     person_values: dict[str, npt.NDArray[Any]] = {

@@ -155,7 +155,11 @@ def split_draws(hh: Households, seed: int, replicate: int) -> FloatArray:
 
 
 def coverage(
-    hh: Households, a: assessment.Assessment, t: TakeUp, u_split: FloatArray | None = None
+    hh: Households,
+    a: assessment.Assessment,
+    t: TakeUp,
+    u_split: FloatArray | None = None,
+    probabilities: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Programme code (0 none, 1 dibao whole, 2 dibao single, 3 tekun) and persons covered.
 
@@ -165,15 +169,16 @@ def coverage(
     propensity < take-up(1, priority). A covered rural whole-household case whose priority
     members are not all its members has only those covered where ``u_split`` < ``t.split_rural``
     (单人保 / 分户, :func:`take_up.split_persons`; no split when ``u_split`` is None).
-    Institutional vs dispersed tekun is decided in :func:`initial_state`.
+    Institutional vs dispersed tekun is decided in :func:`initial_state`. ``probabilities``:
+    :func:`whole_and_single_take_up` of ``hh``, when the caller has them.
     """
     u = hh["propensity"].astype(np.float64)
     size = hh["size"].astype(np.int64)
     urban = hh["urban"]
-    prio = take_up.priority_members(hh)
+    p_whole, p_single = whole_and_single_take_up(hh, t) if probabilities is None else probabilities
     tk = a.tekun & (u < np.where(urban, t.tekun_urban, t.tekun_rural))
-    whole = a.dibao_whole & ~tk & (u < takeup_probability(size, urban, t, prio))
-    single = (a.single_persons > 0) & ~tk & ~whole & (u < takeup_probability(1, urban, t, prio))
+    whole = a.dibao_whole & ~tk & (u < p_whole)
+    single = (a.single_persons > 0) & ~tk & ~whole & (u < p_single)
     n_prio = take_up.priority_counts(hh)
     split = (
         whole
@@ -194,24 +199,30 @@ def coverage(
     return programme.astype(np.int64), persons.astype(np.int64)
 
 
+def whole_and_single_take_up(hh: Households, t: TakeUp) -> tuple[FloatArray, FloatArray]:
+    """:func:`takeup_probability` of each household of ``hh`` as a whole-household case (its
+    size) and as a single-person case (size 1), with its priority members."""
+    prio = take_up.priority_members(hh)
+    urban = hh["urban"]
+    return (
+        takeup_probability(hh["size"], urban, t, prio),
+        takeup_probability(1, urban, t, prio),
+    )
+
+
 def base_take_up(
     a: assessment.Assessment,
-    size: npt.ArrayLike,
     urban: npt.ArrayLike,
     t: TakeUp,
-    priority: npt.ArrayLike = False,
+    probabilities: tuple[FloatArray, FloatArray],
 ) -> FloatArray:
     """Calibrated take-up probability for the programme each household is eligible for:
     tekun, whole-household dibao (by size) or single-person dibao (as a one-person household);
-    ``priority``: the household has a priority member (:func:`take_up.priority_member`)."""
+    ``probabilities``: :func:`whole_and_single_take_up` of the households."""
     is_urban = np.asarray(urban, dtype=bool)
     out: FloatArray = np.select(
         [a.tekun, a.dibao_whole, a.single_persons > 0],
-        [
-            np.where(is_urban, t.tekun_urban, t.tekun_rural),
-            takeup_probability(size, is_urban, t, priority),
-            takeup_probability(1, is_urban, t, priority),
-        ],
+        [np.where(is_urban, t.tekun_urban, t.tekun_rural), *probabilities],
         0.0,
     )
     return out
@@ -291,7 +302,8 @@ def _initial_block(
     county after county in ``counties`` order)."""
     a = assessed(hh, month, t)
     local = local_takeup(p, hh["county"])
-    programme, persons = coverage(hh, a, local, split_draws(hh, seed, replicate))
+    probabilities = whole_and_single_take_up(hh, local)
+    programme, persons = coverage(hh, a, local, split_draws(hh, seed, replicate), probabilities)
     n = hh.n
     u_inst = np.empty(n, dtype=np.float32)
     u_pend = np.empty(n, dtype=np.float32)
@@ -310,7 +322,7 @@ def _initial_block(
     eligible = a.tekun | a.dibao_whole | (a.single_persons > 0)
     # only households willing to take up apply (the same test as the monthly applications
     # phase); at the start they are covered already unless active discovery is in force
-    base = base_take_up(a, hh["size"], hh["urban"], local, take_up.priority_members(hh))
+    base = base_take_up(a, hh["urban"], local, probabilities)
     discovery = p.behaviour.per_county("discovery_rate")[hh["county"]]
     willing_take_up = hh["propensity"] < take_up.take_up_probability(
         base, np.ones(n), p.behaviour, discovery

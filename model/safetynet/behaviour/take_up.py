@@ -27,9 +27,9 @@ import numpy as np
 from scipy import special
 
 from safetynet import members
-from safetynet.constants import BAND_60_LOW, NO_DISABILITY, SEVERE_GRADE_TOP
+from safetynet.constants import BAND_60_LOW
 from safetynet.constants import CARE_LEVELS as CARE_LEVELS
-from safetynet.rules.compiled import rule
+from safetynet.rules.compiled import rule, to_int
 
 
 @rule
@@ -67,22 +67,21 @@ def split_persons(
     return n_priority if u < share else 0
 
 
-def priority_counts(hh: Any) -> np.ndarray:
-    """:func:`priority_count` for every household of ``hh`` (from its person table)."""
-    from safetynet.members import member_household
+@rule
+def _priority_rows(
+    first: Any, size: Any, age: Any, disability: Any, grade: Any, ill: Any, out: Any
+) -> None:
+    for i in range(first.shape[0]):
+        out[i] = priority_count(to_int(first[i]), to_int(size[i]), age, disability, grade, ill)
 
-    owner = member_household(hh)
+
+def priority_counts(hh: Any) -> np.ndarray:
+    """:func:`priority_count` for every household of ``hh`` (a compiled loop over the rule)."""
     p = hh.persons
-    person = (
-        (np.asarray(p["age"]) >= BAND_60_LOW)
-        | (
-            (np.asarray(p["disability"]) != NO_DISABILITY)
-            & (np.asarray(p["disability_grade"]) >= 1)
-            & (np.asarray(p["disability_grade"]) <= SEVERE_GRADE_TOP)
-        )
-        | np.asarray(p["ill"]).astype(bool)
-    ) & (owner >= 0)
-    out: np.ndarray = np.bincount(owner[person], minlength=int(hh.n)).astype(np.int64)
+    out = np.zeros(int(hh.n), dtype=np.int64)
+    rows: Any = _priority_rows
+    rows(hh["first_member"], hh["size"], p["age"], p["disability"], p["disability_grade"],
+         p["ill"], out)  # fmt: skip
     return out
 
 

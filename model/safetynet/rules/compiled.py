@@ -43,7 +43,16 @@ class Compiled(Protocol, Generic[P, R_co]):
 
 
 #: sources whose compiled code is linked into other compiled functions (rules are inlined)
-_SOURCES = ("rules/*.py", "assessment.py", "household_month.py", "members.py", "prefetch.py")
+_SOURCES = (
+    "rules/*.py",
+    "behaviour/*.py",
+    "assessment.py",
+    "county_outputs.py",
+    "household_month.py",
+    "members.py",
+    "population.py",
+    "prefetch.py",
+)
 
 
 def _refresh_cache() -> None:
@@ -97,6 +106,13 @@ def rule(fn: Callable[P, R]) -> Compiled[P, R]:
     if not hasattr(compiled, "py_func"):  # NUMBA_DISABLE_JIT=1: numba hands back fn itself
         fn.py_func = fn  # type: ignore[attr-defined]
     return cast(Compiled[P, R], compiled)
+
+
+def array_loop(fn: Callable[P, R]) -> Compiled[P, R]:
+    """Compile ``fn``, a loop over arrays that is not itself a household rule (the population
+    draws' per-person steps, say), with the rules' options; its module belongs in
+    ``_SOURCES`` when it reads package constants, which numba freezes into the machine code."""
+    return rule(fn)
 
 
 def _at_least(x: float, floor: float) -> float:
