@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from safetynet import outputs
+from safetynet import outputs, refdata
 from safetynet.scenario import load_scenario
 from safetynet.simulation import (
     make_specs,
@@ -244,4 +244,27 @@ def test_county_batches_give_the_same_results(tmp_path: Path) -> None:
     for name, arr in whole.items():
         np.testing.assert_array_equal(arr, split[name], err_msg=name)
     sizes = np.array([5.0, 5.0, 5.0, 20.0])
-    assert [b.tolist() for b in county_batches([3, 0, 1, 2], sizes, 10)] == [[0, 1], [2], [3]]
+    assert [b.tolist() for b in county_batches([3, 0, 1, 2], sizes, 10)] == [[3], [0, 1], [2]]
+    # two threads: shares of at most 20 / 2, the fullest two to a batch
+    assert [b.tolist() for b in county_batches([3, 0, 1, 2], sizes, 20, 2)] == [[0, 1, 3], [2]]
+
+
+def test_county_batches_keep_every_county_once_and_balance_the_threads() -> None:
+    """Every county is in one batch; on the census counties the two threads of the full
+    province's batches carry at least 95% of what perfectly even threads would."""
+    from safetynet.model import balanced_groups
+    from safetynet.simulation import BATCH_HOUSEHOLDS, county_batches
+
+    sizes = refdata.counties().family_households.astype(float)
+    batches = county_batches(range(sizes.size), sizes, BATCH_HOUSEHOLDS, 2)
+    assert sorted(int(c) for b in batches for c in b) == list(range(sizes.size))
+
+    class County:
+        def __init__(self, n: float) -> None:
+            self.n = n
+
+    slowest = 0.0
+    for b in batches:
+        groups = balanced_groups([County(sizes[c]) for c in b], 2)
+        slowest += max(sum(c.n for c in g) for g in groups)
+    assert sizes.sum() / (2 * slowest) >= 0.95

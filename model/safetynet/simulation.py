@@ -63,28 +63,45 @@ PREPARE_AHEAD = 1
 
 
 def county_batches(
-    county_indices: Sequence[int], households: np.ndarray, limit: int
+    county_indices: Sequence[int], households: np.ndarray, limit: int, threads: int = 1
 ) -> list[np.ndarray]:
-    """Split sorted county indices into consecutive batches of at most ``limit`` expected
-    households (a single larger county forms its own batch).
+    """Group counties into batches of about ``limit`` expected households that step evenly on
+    ``threads`` threads (each batch's county indices sorted).
+
+    Counties are stepped whole, one thread each (:func:`model.balanced_groups`), and a month
+    ends when the slowest thread does, so a batch whose counties cannot be split evenly leaves
+    a core waiting (one county of 640,000 households alone in a batch halves its speed on two
+    cores). So counties are first packed largest first (first-fit decreasing) into shares of at
+    most ``limit / threads`` households (a larger county is a share of its own), and the shares,
+    from the fullest, are taken ``threads`` at a time into batches: each batch's threads get
+    about the same number of households. Results do not depend on the batches (the streams
+    are keyed by county).
 
     >>> [b.tolist() for b in county_batches([0, 1, 2, 3], np.array([5, 5, 5, 20]), 10)]
-    [[0, 1], [2], [3]]
+    [[3], [0, 1], [2]]
+    >>> [b.tolist() for b in county_batches([0, 1, 2, 3], np.array([5, 5, 5, 20]), 40, 2)]
+    [[0, 1, 2, 3]]
     """
-    idx = np.array(sorted(county_indices), dtype=np.int64)
-    batches: list[np.ndarray] = []
-    current: list[int] = []
-    size = 0.0
-    for c in idx:
+    t = max(int(threads), 1)
+    cap = float(limit) / t
+    order = sorted(sorted(int(c) for c in county_indices), key=lambda c: -float(households[c]))
+    shares: list[list[int]] = []
+    filled: list[float] = []
+    for c in order:
         n = float(households[c])
-        if current and size + n > limit:
-            batches.append(np.array(current, dtype=np.int64))
-            current, size = [], 0.0
-        current.append(int(c))
-        size += n
-    if current:
-        batches.append(np.array(current, dtype=np.int64))
-    return batches
+        for k in range(len(shares)):
+            if filled[k] + n <= cap:
+                shares[k].append(c)
+                filled[k] += n
+                break
+        else:
+            shares.append([c])
+            filled.append(n)
+    fullest = sorted(range(len(shares)), key=lambda k: -filled[k])
+    return [
+        np.array(sorted(c for k in fullest[i : i + t] for c in shares[k]), dtype=np.int64)
+        for i in range(0, len(fullest), t)
+    ]
 
 
 def replicate_setup(
@@ -135,9 +152,9 @@ def run_replicate(
     table = refdata.counties()
     months, cpi, shocks = replicate_setup(spec, ps)
     expected = table.family_households * spec.sample_fraction
-    batches = county_batches(spec.county_indices, expected, batch_households)
-    total = float(sum(expected[b].sum() for b in batches)) or 1.0
     n_threads = max(1, threads if threads is not None else default_threads())
+    batches = county_batches(spec.county_indices, expected, batch_households, n_threads)
+    total = float(sum(expected[b].sum() for b in batches)) or 1.0
 
     def prepare(idx: np.ndarray) -> Households:
         hh = generate(
@@ -205,7 +222,9 @@ def run_replicate(
                 keep.add(spec.replicate, cpi, shocks, months, idx.tolist(), model.snapshots)
             parts.append(model.recorder.arrays)
             del model, hh
-    return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
+    # the batches' counties in county order again
+    rows = np.argsort(np.concatenate(batches), kind="stable")
+    return {k: np.concatenate([p[k] for p in parts], axis=0)[rows] for k in parts[0]}
 
 
 def _scaled(progress: ProgressFn, share: float) -> ProgressFn:
