@@ -50,7 +50,7 @@ from safetynet.constants import (
 )
 from safetynet.errors import InputError
 from safetynet.params import ParameterSet, load_parameters
-from safetynet.rules.compiled import array_loop, to_int
+from safetynet.rules.compiled import rule, to_int
 from safetynet.schema import MAX_MEMBERS, PERSON_SCHEMA, Households, Persons, empty, first_members
 from safetynet.streams import stream
 
@@ -553,7 +553,7 @@ def _member_ages(
     return p_hh, p_age
 
 
-@array_loop
+@rule
 def _person_state_rows(
     p_hh: Any, p_age: Any, urban: Any, u: Any, p_severe: Any, p_mental: Any, p_ill: Any,
     work_rate: Any, severe: Any, mental: Any, ill: Any, work: Any, kind: Any, grade: Any,
@@ -641,7 +641,7 @@ def _single_ages(p_age: npt.NDArray[np.int8], pp: PopulationParams, u: FloatArra
     return out
 
 
-@array_loop
+@rule
 def _single_age_rows(p_age: Any, u: Any, low: Any, width: Any, mean_65p: float, out: Any) -> None:
     """:func:`_single_ages` per person."""
     for i in range(p_age.shape[0]):

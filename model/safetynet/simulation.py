@@ -84,7 +84,7 @@ def county_batches(
     """
     t = max(int(threads), 1)
     cap = float(limit) / t
-    order = sorted(sorted(int(c) for c in county_indices), key=lambda c: -float(households[c]))
+    order = sorted((int(c) for c in county_indices), key=lambda c: (-float(households[c]), c))
     shares: list[list[int]] = []
     filled: list[float] = []
     for c in order:

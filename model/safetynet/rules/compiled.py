@@ -42,7 +42,8 @@ class Compiled(Protocol, Generic[P, R_co]):
     def py_func(self) -> Callable[P, R_co]: ...
 
 
-#: sources whose compiled code is linked into other compiled functions (rules are inlined)
+#: sources of compiled code that the cache of one function does not track: rules inlined into
+#: their callers, and compiled loops reading package constants (numba freezes them)
 _SOURCES = (
     "rules/*.py",
     "behaviour/*.py",
@@ -106,13 +107,6 @@ def rule(fn: Callable[P, R]) -> Compiled[P, R]:
     if not hasattr(compiled, "py_func"):  # NUMBA_DISABLE_JIT=1: numba hands back fn itself
         fn.py_func = fn  # type: ignore[attr-defined]
     return cast(Compiled[P, R], compiled)
-
-
-def array_loop(fn: Callable[P, R]) -> Compiled[P, R]:
-    """Compile ``fn``, a loop over arrays that is not itself a household rule (the population
-    draws' per-person steps, say), with the rules' options; its module belongs in
-    ``_SOURCES`` when it reads package constants, which numba freezes into the machine code."""
-    return rule(fn)
 
 
 def _at_least(x: float, floor: float) -> float:
