@@ -648,6 +648,7 @@ class HouseholdAgent(mesa.Agent):  # type: ignore[misc]
         money = dibao_benefit_held(
             r,
             prog,
+            self.urban,
             self.exit_months_left,
             self.last_benefit,
             self.revise,

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from safetynet.params import load_parameters
-from safetynet.rules.dibao import GAP, TIER_BANDS
+from safetynet.rules.dibao import GAP, TIER_BANDS, TIERED_CLASSES
 from safetynet.rules.parameters import RuleParams, month_parameters
 
 DEFAULTS: dict[str, Any] = {
@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "tier_classes": (0.9, 0.6, 0.3),
     "tier_bounds": (0.3, 0.6, 1.0, *([np.inf] * (TIER_BANDS - 3))),
     "tier_paid": (0.8, 0.5, 0.25, *([0.0] * (TIER_BANDS - 2))),
+    "rural_formula": TIERED_CLASSES,
+    "rural_classes": (1.0, 0.6, 0.45),
     "single_person_income_share": 0.0,
     "single_person_disability_grade_max": 2,
     "single_person_mental_grade_max": 4,

@@ -271,8 +271,8 @@ def test_benefit_per_person_compiled_and_plain(
         tier_paid=paid,
         min_benefit=minimum,
     )
-    got = dibao.benefit_per_person(r, pci, std, category)
-    assert got == plain(dibao.benefit_per_person)(r, pci, std, category)
+    got = dibao.benefit_per_person(r, pci, std, category, True)
+    assert got == plain(dibao.benefit_per_person)(r, pci, std, category, True)
     if not std - pci > 0:
         assert got == 0.0
     elif formula == "gap":

@@ -110,7 +110,9 @@ def assess(rules: list[RuleParams], h: dict[str, Any], rise: float, minimum: flo
         )
         programme = 3 if tk else 1 if whole else DIBAO_SINGLE if n_single > 0 else 0
         persons = assessment.covered_persons(programme, size, n_single)
-        paid = assessment.dibao_benefit(r, programme, 0, 0.0, pci, std, size, cat, cand, n_single)
+        paid = assessment.dibao_benefit(
+            r, programme, bool(h["urban"][i]), 0, 0.0, pci, std, size, cat, cand, n_single
+        )
         members_care = tekun.care_subsidy(r, f0, size, h["care"])
         basic, care, price, _once = assessment.payments(
             r, programme, bool(h["urban"][i]), edge, size, persons, members_care

@@ -183,6 +183,7 @@ def covered_persons(programme: int, size: int, n_single: int) -> int:
 def dibao_benefit(
     p: RuleParams,
     programme: int,
+    urban: bool,
     exit_months_left: int,
     benefit_last_month: float,
     per_capita: float,
@@ -200,9 +201,11 @@ def dibao_benefit(
     if exit_months_left > 0:
         return dibao.gradual_exit_benefit(exit_months_left, benefit_last_month)
     if programme == DIBAO:
-        return dibao.whole_household_benefit(p, per_capita, standard, size, category, candidates)
+        return dibao.whole_household_benefit(
+            p, per_capita, standard, size, category, candidates, urban
+        )
     if n_single > 0:
-        return dibao.single_person_benefit(p, per_capita, standard, max(n_single, 1))
+        return dibao.single_person_benefit(p, per_capita, standard, max(n_single, 1), urban)
     return 0.0
 
 
@@ -210,6 +213,7 @@ def dibao_benefit(
 def dibao_benefit_held(
     p: RuleParams,
     programme: int,
+    urban: bool,
     exit_months_left: int,
     benefit_last_month: float,
     revised: bool,
@@ -234,6 +238,7 @@ def dibao_benefit_held(
     return dibao_benefit(
         p,
         programme,
+        urban,
         exit_months_left,
         benefit_last_month,
         per_capita,
@@ -375,8 +380,8 @@ def _assess_rows(
         tk, whole, edge, n_single = eligibility(
             p, pci, std, ok, able, to_int(n_workers[i]), supporter[i], sz, cand
         )
-        b_whole = dibao.whole_household_benefit(p, pci, std, sz, category, cand)
-        b_one = dibao.single_person_benefit(p, pci, std, max(n_single, 1))
+        b_whole = dibao.whole_household_benefit(p, pci, std, sz, category, cand, urban[i])
+        b_one = dibao.single_person_benefit(p, pci, std, max(n_single, 1), urban[i])
         b_single = b_one if n_single > 0 else 0.0
         basic = tekun.basic_living(p, sz)
         care = tekun.care_subsidy(p, f0, sz, care_level)

@@ -876,6 +876,7 @@ def evaluate_household(
     dibao_paid = _r.dibao_benefit(
         r,
         programme,
+        h["urban"],
         left if in_exit else 0,
         float(household["benefit_last_month"]),
         pci,
@@ -929,7 +930,7 @@ def evaluate_household(
         "tekun_eligible": is_tekun,
         "dibao_eligible": whole,
         "dibao_category": TIERS[category],
-        "dibao_benefit_per_person": _r.benefit_per_person(r, pci, std, category),
+        "dibao_benefit_per_person": _r.benefit_per_person(r, pci, std, category, h["urban"]),
         "edge": edge,
         "single_person_candidates": cand,
         "single_person_count": n_single if programme == DIBAO_SINGLE else 0,

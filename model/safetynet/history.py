@@ -84,6 +84,8 @@ CALIBRATION_USE: dict[str, str] = {
     "province_temporary_assistance_spending_2023_01_2023_09": "their product (cases × average)",
     "province_dibao_spending_2019_01_2019_05": "calibrated.* (start month)",
     "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
+    # rural dibao by class (分类施保): the class B and C amounts' rise with the standard
+    "province_dibao_benefit_per_person_2023_09": "dibao.rural_class_rise_share (its rural part)",
 }
 
 
@@ -391,10 +393,14 @@ def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list
         fact = (f.value * up + rural_month * rp) / (up + rp)
         persons = _persons(ds, m, [*URBAN, *RURAL])
         model = (_spending(ds, f.period[:7], ["dibao"]) or 0.0) / max(persons, 1.0)
+        key = f"province_dibao_benefit_per_person_{tail}"
+        note = "urban and rural average benefits weighted by persons"
+        use = "held out"
+        if key in CALIBRATION_USE:
+            use, note = "calibration", f"{note}; fitted: {CALIBRATION_USE[key]}"
         rows.append(
-            FitRow(f"province_dibao_benefit_per_person_{tail}", "Dibao benefit per person",
-                   f.period, model, fact, "yuan/person/month", "money", "held out",
-                   refdata.DERIVED, f.url, "urban and rural average benefits weighted by persons")
+            FitRow(key, "Dibao benefit per person", f.period, model, fact, "yuan/person/month",
+                   "money", use, refdata.DERIVED, f.url, note)
         )  # fmt: skip
     return rows
 

@@ -808,8 +808,8 @@ def step_county(
         # the amount is set at a decision and revised at a review, a shock or a change of
         # members; between them last month's amount is paid (assessment.dibao_benefit_held)
         dibao_paid = asm.dibao_benefit_held(
-            r, prog, left, float(c_last_benefit[i]), revise, pci, std, sz, category, candidates,
-            n_single,
+            r, prog, is_urban, left, float(c_last_benefit[i]), revise, pci, std, sz, category,
+            candidates, n_single,
         )  # fmt: skip
         persons = asm.covered_persons(prog, sz, n_single)
         c_last_benefit[i] = _r32(dibao_paid)

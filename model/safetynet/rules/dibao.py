@@ -58,6 +58,10 @@ class DibaoParams(Declared):
     # TIER_BANDS upper bounds of income / standard (inf: unused), share paid per band (+ 1)
     tier_bounds: tuple[float, ...] = derived("dibao.tiered_shares", (TIER_BANDS,))
     tier_paid: tuple[float, ...] = derived("dibao.tiered_shares", (TIER_BANDS + 1,))
+    # rural dibao: GAP (as urban, by benefit_formula) or TIERED_CLASSES (分类施保) with the
+    # class shares of the standard in force this month (:func:`rural_class_layout`)
+    rural_formula: int = derived("dibao.benefit_formula_rural")
+    rural_classes: tuple[float, float, float] = derived("dibao.rural_class_shares", (len(TIERS),))
     single_person_income_share: float = field("dibao.single_person_income_share")
     single_person_disability_grade_max: int = field("dibao.single_person_disability_grade_max")
     single_person_mental_grade_max: int = field("dibao.single_person_mental_grade_max")
@@ -66,16 +70,56 @@ class DibaoParams(Declared):
 
     @staticmethod
     def derive(p: Any, params: Any, date: dt.date, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The tiered formula's fields (:func:`tiered_layout`)."""
+        """The tiered formula's fields (:func:`tiered_layout`) and the rural class formula's
+        (:func:`rural_class_layout`)."""
         code, classes, bounds, paid = tiered_layout(
             str(p.dibao.benefit_formula), p.dibao.tiered_shares
         )
+        rural_code, rural_classes = rural_class_layout(params, date)
         return {
             "benefit_formula": code,
             "tier_classes": classes,
             "tier_bounds": bounds,
             "tier_paid": paid,
+            "rural_formula": rural_code,
+            "rural_classes": rural_classes,
         }
+
+
+def rural_class_layout(params: Any, date: dt.date) -> tuple[int, tuple[float, float, float]]:
+    """``dibao.benefit_formula_rural`` as a formula code (GAP: as urban; TIERED_CLASSES) and the
+    rural class shares of the standard on ``date``: class A as entered; classes B and C are yuan
+    amounts that rise by ``dibao.rural_class_rise_share`` (r) of the provincial rural floor's
+    rise since the entry's date, so their share is r + (share then − r) × floor then / floor
+    now (at most class A's share).
+
+    >>> from safetynet.params import load_parameters
+    >>> ps = load_parameters()
+    >>> code, (a, b, c) = rural_class_layout(ps, dt.date(2019, 5, 1))
+    >>> code == TIERED_CLASSES, a >= b >= c
+    (True, True)
+    >>> later = rural_class_layout(ps, dt.date(2023, 9, 1))[1]
+    >>> later[0] == a and later[1] < b and later[2] < c
+    True
+    """
+    formula = str(params.value("dibao.benefit_formula_rural", date))
+    if formula not in ("as_urban", "classes"):
+        raise ValueError(
+            f"dibao.benefit_formula_rural: expected 'as_urban' or 'classes', got {formula!r}"
+        )
+    entry = params["dibao.rural_class_shares"].entry_at(date)
+    shares = entry.value
+    missing = [k for k in TIERS if k not in shares]
+    if missing:
+        raise KeyError(f"parameter dibao.rural_class_shares has no key {missing[0]!r}")
+    rise = float(params.value("dibao.rural_class_rise_share", date))
+    then = float(params.value("dibao.floor_rural", entry.start))
+    now = float(params.value("dibao.floor_rural", date))
+    lag = then / now if now > 0.0 else 1.0
+    a = float(shares["class_a"])
+    b = min(rise + (float(shares["class_b"]) - rise) * lag, a)
+    c = min(rise + (float(shares["class_c"]) - rise) * lag, a)
+    return (GAP if formula == "as_urban" else TIERED_CLASSES), (a, b, c)
 
 
 def tiered_layout(
@@ -210,17 +254,23 @@ def tiered_share(p: RuleParams, per_capita: float, standard: float, category: in
 
 
 @rule
-def benefit_per_person(p: RuleParams, per_capita: float, standard: float, category: int) -> float:
+def benefit_per_person(
+    p: RuleParams, per_capita: float, standard: float, category: int, urban: bool
+) -> float:
     """Dibao paid per covered person, yuan/person/month; 0 where income reaches the standard.
 
     ``gap`` (补差): standard − per-capita income. ``tiered``: a share of the standard from
     ``tiered_shares`` (see :func:`tiered_share`). Either way at least ``min_benefit``
-    (POLICY.md §1 Benefit; formula ASSUMED, national practice).
+    (POLICY.md §1 Benefit; formula ASSUMED, national practice). Rural dibao under
+    ``benefit_formula_rural`` = classes (分类施保, 民发〔2021〕57号 art. 23; 腾冲, 武定): the
+    class's share of the standard (``rural_classes``, :func:`rural_class_layout`).
     """
     gap = standard - per_capita
     if not gap > 0.0:
         return 0.0
-    if p.benefit_formula == GAP:
+    if not urban and p.rural_formula == TIERED_CLASSES:
+        base = float(p.rural_classes[category]) * standard
+    elif p.benefit_formula == GAP:
         base = gap
     else:
         base = tiered_share(p, per_capita, standard, category) * standard
@@ -229,7 +279,7 @@ def benefit_per_person(p: RuleParams, per_capita: float, standard: float, catego
 
 @rule
 def single_person_benefit(
-    p: RuleParams, per_capita: float, standard: float, n_single: int
+    p: RuleParams, per_capita: float, standard: float, n_single: int, urban: bool
 ) -> float:
     """Dibao for members covered alone, yuan/household/month.
 
@@ -239,12 +289,18 @@ def single_person_benefit(
     severely disabled or ill), × persons covered.
     """
     own = p.single_person_income_share * per_capita
-    return benefit_per_person(p, own, standard, 0) * float(n_single)
+    return benefit_per_person(p, own, standard, 0, urban) * float(n_single)
 
 
 @rule
 def whole_household_benefit(
-    p: RuleParams, per_capita: float, standard: float, size: int, category: int, candidates: int
+    p: RuleParams,
+    per_capita: float,
+    standard: float,
+    size: int,
+    category: int,
+    candidates: int,
+    urban: bool,
 ) -> float:
     """Dibao for a whole household on dibao, yuan/household/month.
 
@@ -253,8 +309,8 @@ def whole_household_benefit(
     ASSUMED): without this, a family whose income falls just below the standard would lose
     money by becoming eligible as a whole, and raising the standard could lower a benefit.
     """
-    whole = benefit_per_person(p, per_capita, standard, category) * float(size)
-    return max(whole, single_person_benefit(p, per_capita, standard, candidates))
+    whole = benefit_per_person(p, per_capita, standard, category, urban) * float(size)
+    return max(whole, single_person_benefit(p, per_capita, standard, candidates, urban))
 
 
 @rule
