@@ -36,6 +36,7 @@ import xarray as xr
 
 from safetynet import constants, refdata
 from safetynet.params import ParameterSet, load_parameters
+from safetynet.rules import dibao as dibao_rules
 from safetynet.rules import price_subsidy
 
 __all__ = [
@@ -981,8 +982,14 @@ def orphans_subsidy(ds: xr.Dataset, params: ParameterSet | None = None) -> xr.Da
 # ------------------------------------------------------------------------------ chart
 
 
+def _number(ps: ParameterSet, path: str, day: dt.date) -> float:
+    """A scalar parameter's number on ``day`` (NaN if it is not a number)."""
+    v = ps.value(path, day)
+    return float(v) if isinstance(v, int | float) else math.nan
+
+
 def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) -> Path:
-    """The baseline's 2019-2024 path beside the facts (4 panels), written to ``png``."""
+    """The baseline's 2019-2024 path beside the facts (8 panels), written to ``png``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -993,7 +1000,7 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     months = d.month.values
     facts = refdata.history_facts()
     targets = refdata.targets()
-    fig, axes = plt.subplots(3, 2, figsize=(12, 11.5), constrained_layout=True)
+    fig, axes = plt.subplots(4, 2, figsize=(12, 15), constrained_layout=True)
     fitted = set(CALIBRATION_USE)
     labelled: set[tuple[int, bool]] = set()
 
@@ -1087,6 +1094,40 @@ def path_chart(ds: xr.Dataset, png: Path, params: ParameterSet | None = None) ->
     ax.set_title("Price subsidy: prefectures paid (of 16)")
     ax.set_ylim(-0.5, 16.5)
     ax.legend(fontsize=8)
+    ax = axes[3, 0]
+    persons = _prov(d["cases_persons"].sel(group=[*URBAN, *RURAL])).sum("group")
+    paid = _prov(d["spending"].sel(programme="dibao")) / persons.where(persons > 0)
+    ax.plot(months, paid, color="tab:olive", label="model, urban and rural")
+    for r in _benefit_rows(d, facts):
+        dot(ax, r.period, r.fact, "_", r.use != "calibration")
+    start = [targets[f"province_{a}_dibao_benefit_per_person_month_2019_01_2019_05"]
+             for a in ("urban", "rural")]  # fmt: skip
+    weights = [targets[f"province_{a}_dibao_persons_2019_05"].value for a in ("urban", "rural")]
+    jan_may = sum(t.value * w for t, w in zip(start, weights, strict=True)) / sum(weights)
+    ax.hlines(jan_may, np.datetime64("2019-01-01"), np.datetime64("2019-05-28"), color="tab:red",
+              linewidth=3, label="fact Jan-May 2019 (calibration)")  # fmt: skip
+    ax.plot([], [], marker="o", color="black", linestyle="none", label="fact, held out")
+    ax.plot([], [], marker="s", color="tab:red", linestyle="none", label="fact, calibration")
+    ax.set_title("Dibao paid per person (yuan / month)")
+    ax.legend(fontsize=8, loc="upper left")
+
+    ax = axes[3, 1]
+    days = [dt.date(int(str(m)[:4]), int(str(m)[5:7]), 1) for m in months]
+    floor = np.array([_number(ps, "dibao.floor_rural", day) for day in days])
+    shares = np.array([dibao_rules.rural_class_layout(ps, day)[1] for day in days])
+    classes = (("A", "tab:red"), ("B", "tab:blue"), ("C", "tab:green"))
+    for k, (name, color) in enumerate(classes):
+        ax.plot(months, shares[:, k] * floor, color=color, label=f"model class {name} on the floor")
+        for f in facts.values():
+            if f.item == f"rural_dibao_class_{name.lower()}_benefit":
+                dot(ax, f.period, f.value, "_", True)
+                at = np.datetime64(f.period[:7], "M").astype("datetime64[ns]")
+                ax.annotate(f.geo, (at, f.value), fontsize=6, xytext=(3, 3),
+                            textcoords="offset points")  # fmt: skip
+    ax.plot([], [], marker="o", color="black", linestyle="none",
+            label="county facts (Tengchong 530581, Wuding 532329)")  # fmt: skip
+    ax.set_title("Rural dibao by class: yuan per person per month")
+    ax.legend(fontsize=8, loc="upper left")
     for a in axes.ravel():
         a.grid(alpha=0.3)
     fig.suptitle("Baseline 2019-2024 beside the facts (safetynet, issue 16)")
