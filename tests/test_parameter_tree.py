@@ -359,7 +359,7 @@ def test_script_helpers() -> None:
     mod = _script()
     assert mod.round_up(1.3 * 640) == 832.0
     assert mod.premium(0.30, "county", "urban") == 1.0
-    assert mod.premium(0.90, "district", "urban") == pytest.approx(1 + 0.12 * 0.5 + 0.03)
+    assert mod.premium(0.90, "district", "urban") == pytest.approx(1 + 0.04 * 0.5 + 0.01)
 
 
 # ------------------------------------------------------------------------------ CLI

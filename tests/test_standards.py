@@ -14,7 +14,7 @@ from safetynet.params import Override, ParameterSet, load_parameters
 from safetynet.rules.checks import TOLERANCE
 
 D = dt.date
-CODE = "530102"  # Wuhua district: urban 808, rural 575 in 2024-07 (estimated table)
+CODE = "530102"  # Wuhua district: urban 760, rural 575 in 2024-07 (estimated table)
 
 
 def _at(ps: ParameterSet, when: dt.date, path: str, key: str) -> float:
@@ -50,8 +50,8 @@ def test_consumption_rule_hand_computed() -> None:
     # 2026 from 2025 consumption: 0.2904 × 31,291 / 12 = 757.24 -> 758; 0.4127 × 17,258 / 12 -> 594
     assert ps.value("dibao.floor_urban", D(2026, 7, 1)) == 758
     assert ps.value("dibao.floor_rural", D(2026, 7, 1)) == 594
-    # the county keeps its premium: 808 × 744 / 735 = 817.89
-    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(817.89)
+    # the county keeps its premium: 760 × 744 / 735 = 769.31
+    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(769.31)
     assert _at(ps, D(2025, 7, 1), "dibao.standard", "rural") == pytest.approx(
         round(575 * 560 / 533.33, 2)
     )
@@ -65,9 +65,9 @@ def test_projected_consumption_grows() -> None:
 
 def test_rise_rule_and_band() -> None:
     ps = _rule("rise")
-    # floor 735 × 1.05 = 771.75 -> 772; county 808 × 1.05 = 848.4 (band top 772 × 1.1 = 849.2)
+    # floor 735 × 1.05 = 771.75 -> 772; county 760 × 1.05 = 798 (band top 772 × 1.1 = 849.2)
     assert ps.value("dibao.floor_urban", D(2025, 7, 1)) == 772
-    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(848.4)
+    assert _at(ps, D(2025, 7, 1), "dibao.standard", "urban") == pytest.approx(798.0)
     # a county already above the band is held at its top: 900 × 1.05 = 945 > 849.2
     high = load_parameters().with_overrides(
         [
