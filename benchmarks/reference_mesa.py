@@ -718,6 +718,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         self.restandard = [False, False]  # rural, urban: every running case reassessed
         self.trigger = False
         self.month_lines = [0.0] * len(MONEY_LINES)
+        self.urban_dibao = 0.0
         self.bought = 0.0
 
     def new_year(self) -> None:
@@ -809,14 +810,18 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         asked = 0.0
         on_programme = 0.0
         lines = [0.0] * len(MONEY_LINES)
+        urban_dibao = 0.0
         for hh in self.households:
             w = hh.weight
+            if hh.urban:
+                urban_dibao += w * hh.money[0]
             if hh.programme != NONE:
                 on_programme += w
                 asked += w * dependants(hh.programme, 0, hh.size, hh.member_care)
             for i, v in enumerate(hh.money):
                 lines[i] += w * v
         self.month_lines = lines
+        self.urban_dibao = urban_dibao
         care = asked * float(params.behaviour.services_demand_share) * float(s.cost_per_dependant)
         demand = care + on_programme * float(s.casework_cost_per_household)
         month_other: float = 0
@@ -891,6 +896,7 @@ class ReferenceCounty(mesa.Agent):  # type: ignore[misc]
         arrays["ineligible_covered_households"][i, t] = inel
         arrays["population_households"][i, t] = pop_h
         arrays["population_persons"][i, t] = pop_p
+        arrays["dibao_spending_urban"][i, t] = self.urban_dibao
         arrays["tuopin_households"][i, t] = tuopin_h
         arrays["tuopin_at_risk_households"][i, t] = risk_h
         arrays["tuopin_at_risk_persons"][i, t] = risk_p

@@ -89,6 +89,12 @@ def test_stock_flow_identity(run: xr.Dataset) -> None:
     np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-6)
 
 
+def test_urban_dibao_is_part_of_the_dibao_line(run: xr.Dataset) -> None:
+    urban = run["dibao_spending_urban"]
+    assert (urban >= 0).all()
+    assert (urban <= run["spending"].sel(programme="dibao") * (1 + 1e-9)).all()
+
+
 def test_budget_need_is_sum_of_programmes_and_gap_identity(run: xr.Dataset) -> None:
     np.testing.assert_allclose(run["budget_need"], run["spending"].sum("programme"), rtol=1e-12)
     gap = run["budget_need"] - run["transfers"] - run["county_budget"]
@@ -150,6 +156,11 @@ def test_province_totals_equal_sum_of_households(tmp_path: Path) -> None:
     assert recorded == pytest.approx((w * on_dibao).sum(), rel=1e-9)
     paid = arrays["spending"][:, -1, outputs.PROGRAMMES.index("dibao")].sum()
     assert paid == pytest.approx((w * model.household_money["dibao"]).sum(), rel=1e-9)  # type: ignore[attr-defined]
+    # the urban part of the dibao line: what urban households were paid (the rest is rural)
+    urban = hh["urban"].astype(bool)
+    urban_paid = (w * model.household_money["dibao"] * urban).sum()  # type: ignore[attr-defined]
+    assert arrays["dibao_spending_urban"][:, -1].sum() == pytest.approx(urban_paid, rel=1e-9)
+    assert 0 < urban_paid < paid
     assert arrays["population_persons"][:, -1].sum() == pytest.approx((w * hh["size"]).sum())
 
 

@@ -87,6 +87,7 @@ CALIBRATION_USE: dict[str, str] = {
     "province_tekun_spending_2019_01_2019_05": "calibrated.* (start month)",
     # rural dibao by class (分类施保): the class B and C amounts' rise with the standard
     "province_dibao_benefit_per_person_2023_09": "dibao.rural_class_rise_share (its rural part)",
+    "province_rural_dibao_avg_benefit_2023_09": "dibao.rural_class_rise_share",
 }
 
 
@@ -377,8 +378,9 @@ def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> lis
 
 
 def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
-    """Dibao benefit per person per month, urban and rural together (the model does not split
-    spending by area): the persons-weighted mean of the reported average benefits."""
+    """Dibao benefit per person per month: urban and rural together (the persons-weighted mean
+    of the reported average benefits) and, where the results split dibao money by area
+    (``dibao_spending_urban``), urban and rural apart against the reported averages."""
     rows: list[FitRow] = []
     for key, f in facts.items():
         if f.item != "urban_dibao_avg_benefit":
@@ -403,6 +405,25 @@ def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list
             FitRow(key, "Dibao benefit per person", f.period, model, fact, "yuan/person/month",
                    "money", use, refdata.DERIVED, f.url, note)
         )  # fmt: skip
+        if "dibao_spending_urban" not in ds:
+            continue  # results written before dibao was split by area
+        urban_paid = float(_prov(ds["dibao_spending_urban"].sel(month=m)).sum())
+        all_paid = _spending(ds, f.period[:7], ["dibao"]) or 0.0
+        areas = (
+            (key.replace("province_dibao_benefit_per_person", "province_urban_dibao_avg_benefit"),
+             "Urban dibao benefit per person", f.value,
+             urban_paid / max(_persons(ds, m, URBAN), 1.0), f),
+            (need[0], "Rural dibao benefit per person", rural_month,
+             (all_paid - urban_paid) / max(_persons(ds, m, RURAL), 1.0), facts[need[0]]),
+        )  # fmt: skip
+        for k, label, value, got, src in areas:
+            use, note = "held out", "dibao paid ÷ dibao persons of the area"
+            if k in CALIBRATION_USE:
+                use, note = "calibration", f"{note}; fitted: {CALIBRATION_USE[k]}"
+            rows.append(
+                FitRow(k, label, src.period, got, value, "yuan/person/month", "money", use,
+                       src.status, src.url, note)
+            )  # fmt: skip
     return rows
 
 

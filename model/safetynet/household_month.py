@@ -280,6 +280,7 @@ class Sums(NamedTuple):
     population_households: FloatArray
     population_persons: FloatArray
     monitored: FloatArray  # county × monitoring.NAMES (the monitored population)
+    dibao_urban: FloatArray  # dibao paid to urban households, yuan (the rest is rural)
 
 
 def new_sums(n_counties: int, n_lines: int, n_groups: int) -> Sums:
@@ -290,6 +291,7 @@ def new_sums(n_counties: int, n_lines: int, n_groups: int) -> Sums:
         *(np.zeros((n_counties, n_groups)) for _ in range(4)),
         *(np.zeros(n_counties) for _ in range(5)),
         np.zeros((n_counties, N_MONITORED)),
+        np.zeros(n_counties),
     ]
     return Sums(*fields)
 
@@ -457,6 +459,7 @@ def step_county(
     s_ineligible_covered = sums.ineligible_covered[pos]
     s_population_households = sums.population_households[pos]
     s_population_persons = sums.population_persons[pos]
+    s_dibao_urban = sums.dibao_urban[pos]
     keep_money = money.shape[0] > 0
     last_row = row_stop - 1
     # per member, at least the sum of the life-event hazards below (the float32 cumulation
@@ -823,6 +826,8 @@ def step_county(
         # ------------------------------------------------------------- county sums
         wt = float(c_weight[i])
         s_money[0] += wt * dibao_paid
+        if is_urban:
+            s_dibao_urban += wt * dibao_paid
         s_money[1] += wt * tekun_basic
         s_money[2] += wt * tekun_care
         s_money[3] += wt * temp_amount
@@ -895,6 +900,7 @@ def step_county(
     sums.ineligible_covered[pos] = s_ineligible_covered
     sums.population_households[pos] = s_population_households
     sums.population_persons[pos] = s_population_persons
+    sums.dibao_urban[pos] = s_dibao_urban
 
 
 @rule

@@ -609,6 +609,7 @@ class Recorder:
         a["ineligible_covered_households"][:, t] = sums.ineligible_covered
         a["population_households"][:, t] = sums.population_households
         a["population_persons"][:, t] = sums.population_persons
+        a["dibao_spending_urban"][:, t] = sums.dibao_urban
 
     def record_county(self, model: SafetyNetModel) -> None:
         """County-level values of the month: spending, prices, services, standards."""

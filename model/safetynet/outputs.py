@@ -83,6 +83,9 @@ VARIABLES: tuple[Variable, ...] = (
        "Cap share × year-to-date assistance spending, minus services already paid this year."),
     _v("services_unmet", (), "yuan", "未满足服务需求", "Unmet service demand",
        "Service demand not bought because of the cap."),
+    _v("dibao_spending_urban", (), "yuan", "城市低保金支出", "Urban dibao paid",
+       "Dibao paid to urban households in the month (spending of programme dibao minus this is "
+       "rural dibao)."),
     _v("budget_need", (), "yuan", "资金需求", "Budget need",
        "Sum of all programme spending in the month."),
     _v("transfers", (), "yuan", "上级补助资金", "Central and provincial transfers",
