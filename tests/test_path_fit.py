@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_trial_scenario_sets_the_free_parameters(tmp_path: Path) -> None:
     shutil.copy(ROOT / "scenarios" / "baseline.toml", tmp_path / "baseline.toml")
     path = tmp_path / "path_fit.toml"
-    text = path_fit.scenario_text([0.5, 2.0, 0.7, 0.03, 0.004], 0.001, 7)
+    text = path_fit.scenario_text([0.5, 2.0, 0.7, 0.03, 0.004, 0.3], 0.001, 7)
     path.write_text(text, encoding="utf-8")
     ps = load_scenario(path).parameters(load_parameters())
     base = load_parameters()
@@ -31,6 +31,7 @@ def test_trial_scenario_sets_the_free_parameters(tmp_path: Path) -> None:
         )
         assert float(t.take_up_benefit_elasticity) == pytest.approx(0.7)
         assert float(t.support_loss_rate) == pytest.approx(0.004)
+        assert float(ps.value("dibao.rural_class_rise_share", when)) == pytest.approx(0.3)
     # the epidemic share holds in its month only
     assert float(ps.at(dt.date(2020, 2, 1)).behaviour.history_shock_share) == pytest.approx(0.03)
     assert float(ps.at(dt.date(2020, 3, 1)).behaviour.history_shock_share) == 0.0
@@ -58,3 +59,8 @@ def test_the_fit_starts_at_the_shipped_values_inside_its_bounds(tmp_path: Path) 
     for f in path_fit.FREE:
         when = dt.date(int(f.start[:4]), int(f.start[5:7]), 1)
         assert ps.value(f.path, when) == pytest.approx(base.value(f.path, when)), f.path
+
+
+def test_free_names_only_known_parameters() -> None:
+    with pytest.raises(ValueError, match=r"unknown parameter 'behaviour\.nothing'"):
+        path_fit.fit(0.001, 7, 1, free=["behaviour.nothing"])

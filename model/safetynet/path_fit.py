@@ -7,7 +7,9 @@ each month (``behaviour.application_rate``, entry), how fast checks find househo
 not eligible (``behaviour.inclusion_detection_rate``, exit), how many households the 2020
 epidemic hit (``behaviour.history_shock_share``, the dated historical shock), and how often a
 household without work loses its supporter (``behaviour.support_loss_rate``, the tekun entry
-flow, :mod:`safetynet.behaviour.support`). These are fitted
+flow, :mod:`safetynet.behaviour.support`), and how much of each rise of the rural floor the
+rural class B and C amounts follow (``dibao.rural_class_rise_share``, 分类施保: the rural
+benefit per person of 2023-09). These are fitted
 here with ``scipy.optimize.least_squares`` to the facts named in :data:`TARGETS` (residual =
 relative error / stated tolerance), on one replicate with a fixed seed, so every trial sees the
 same households and the same draws (common random numbers): differences between trials are
@@ -17,8 +19,10 @@ Usage (at the shipped sample size, 2%: a trial takes about 3 s on a quiet 2-core
 the start point is the shipped values, factors 1)::
 
     python -m safetynet.path_fit --sample 0.02 --max-evaluations 30
+    python -m safetynet.path_fit --sample 0.02 --free dibao.rural_class_rise_share
 
-prints each trial and the fitted values; the values are then written, with the fit's date
+prints each trial and the fitted values (``--free``: only the named parameters, the others at
+their shipped values); the values are then written, with the fit's date
 and sample, into the parameter YAMLs (status ``calibrated``) by hand.
 """
 
@@ -65,6 +69,7 @@ FREE: tuple[Free, ...] = (
     Free("behaviour.take_up_benefit_elasticity", False, "2019-05", None, 0.0, 3.0),
     Free("behaviour.history_shock_share", False, "2020-02", "2020-02", 0.001, 0.3),
     Free("behaviour.support_loss_rate", False, "2019-05", None, 0.0, 0.02),
+    Free("dibao.rural_class_rise_share", False, "2019-05", None, 0.0, 1.0),
 )
 
 
@@ -92,6 +97,7 @@ TARGETS: tuple[str, ...] = (
     "province_rural_dibao_persons_2020_01",
     "province_temporary_assistance_spending_2020_01_2020_03",
     "province_tekun_persons_2023_09",
+    "province_rural_dibao_avg_benefit_2023_09",
 )
 
 #: months of the fit run: 2019-05..2023-09 (the last target)
@@ -142,9 +148,16 @@ def fit(
     seed: int = 20190501,
     max_evaluations: int = 16,
     say: Callable[[str], None] = print,
+    free: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, list[history.FitRow]]:
-    """Fit :data:`FREE` to :data:`TARGETS`; returns the fitted ``x`` and the target rows at
-    it."""
+    """Fit :data:`FREE` (or only those of them named in ``free``, the others held at their
+    shipped values) to :data:`TARGETS`; returns the fitted ``x`` (all of :data:`FREE`) and the
+    target rows at it."""
+    names = [f.path for f in FREE]
+    unknown = sorted(set(free or ()) - set(names))
+    if unknown:
+        raise ValueError(f"--free: unknown parameter {unknown[0]!r}; free ones: {names}")
+    moving = np.array([free is None or f.path in free for f in FREE])
     folder = Path(tempfile.mkdtemp(prefix="safetynet-path-fit-"))
     scenarios = Path(__file__).resolve().parents[2] / "scenarios"
     cache: dict[tuple[float, ...], tuple[np.ndarray, list[history.FitRow]]] = {}
@@ -166,12 +179,20 @@ def fit(
         return cache[key]
 
     x0 = start_point()
-    lo = np.array([f.lo for f in FREE])
-    hi = np.array([f.hi for f in FREE])
+    lo = np.array([f.lo for f in FREE])[moving]
+    hi = np.array([f.hi for f in FREE])[moving]
+
+    def full(z: np.ndarray) -> np.ndarray:
+        x = x0.copy()
+        x[moving] = z
+        return x
+
     res = least_squares(
-        lambda x: run(x)[0], x0, bounds=(lo, hi), diff_step=0.1, max_nfev=max_evaluations
-    )
-    return res.x, run(res.x)[1]
+        lambda z: run(full(z))[0], x0[moving], bounds=(lo, hi), diff_step=0.1,
+        max_nfev=max_evaluations,
+    )  # fmt: skip
+    x = full(res.x)
+    return x, run(x)[1]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -179,8 +200,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--sample", type=float, default=0.02)
     ap.add_argument("--seed", type=int, default=20190501)
     ap.add_argument("--max-evaluations", type=int, default=16)
+    ap.add_argument(
+        "--free",
+        nargs="+",
+        default=None,
+        metavar="PATH",
+        help="fit only these of the free parameters (the others as shipped)",
+    )
     args = ap.parse_args(argv)
-    x, rows = fit(args.sample, args.seed, args.max_evaluations)
+    x, rows = fit(args.sample, args.seed, args.max_evaluations, free=args.free)
     for f, v in zip(FREE, x, strict=True):
         print(f"{f.path}: {'factor ' if f.factor else ''}{v:.6g}")
     for r in rows:
