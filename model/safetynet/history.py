@@ -377,6 +377,14 @@ def _combined_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> lis
     return rows
 
 
+def _fitted(key: str, note: str) -> tuple[str, str]:
+    """(use, note) of a fact row: calibration, with what was fitted to it, if it is in
+    :data:`CALIBRATION_USE`; else held out."""
+    if key not in CALIBRATION_USE:
+        return "held out", note
+    return "calibration", f"{note}; fitted: {CALIBRATION_USE[key]}".lstrip("; ")
+
+
 def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list[FitRow]:
     """Dibao benefit per person per month: urban and rural together (the persons-weighted mean
     of the reported average benefits) and, where the results split dibao money by area
@@ -391,39 +399,31 @@ def _benefit_rows(ds: xr.Dataset, facts: dict[str, refdata.HistoryFact]) -> list
         m = _month(ds, f.period)
         if m is None or any(k not in facts for k in need):
             continue
+        rural_fact = facts[need[0]]
         rural, up, rp = (facts[k].value for k in need)
-        rural_month = rural / 12.0 if facts[need[0]].unit.endswith("/year") else rural
-        fact = (f.value * up + rural_month * rp) / (up + rp)
-        persons = _persons(ds, m, [*URBAN, *RURAL])
-        model = (_spending(ds, f.period[:7], ["dibao"]) or 0.0) / max(persons, 1.0)
-        key = f"province_dibao_benefit_per_person_{tail}"
-        note = "urban and rural average benefits weighted by persons"
-        use = "held out"
-        if key in CALIBRATION_USE:
-            use, note = "calibration", f"{note}; fitted: {CALIBRATION_USE[key]}"
-        rows.append(
-            FitRow(key, "Dibao benefit per person", f.period, model, fact, "yuan/person/month",
-                   "money", use, refdata.DERIVED, f.url, note)
-        )  # fmt: skip
-        if "dibao_spending_urban" not in ds:
-            continue  # results written before dibao was split by area
-        urban_paid = float(_prov(ds["dibao_spending_urban"].sel(month=m)).sum())
-        all_paid = _spending(ds, f.period[:7], ["dibao"]) or 0.0
-        areas = (
-            (key.replace("province_dibao_benefit_per_person", "province_urban_dibao_avg_benefit"),
-             "Urban dibao benefit per person", f.value,
-             urban_paid / max(_persons(ds, m, URBAN), 1.0), f),
-            (need[0], "Rural dibao benefit per person", rural_month,
-             (all_paid - urban_paid) / max(_persons(ds, m, RURAL), 1.0), facts[need[0]]),
-        )  # fmt: skip
-        for k, label, value, got, src in areas:
-            use, note = "held out", "dibao paid ÷ dibao persons of the area"
-            if k in CALIBRATION_USE:
-                use, note = "calibration", f"{note}; fitted: {CALIBRATION_USE[k]}"
-            rows.append(
-                FitRow(k, label, src.period, got, value, "yuan/person/month", "money", use,
-                       src.status, src.url, note)
-            )  # fmt: skip
+        rural_month = rural / 12.0 if rural_fact.unit.endswith("/year") else rural
+        paid = _spending(ds, f.period[:7], ["dibao"]) or 0.0
+        # (key, label, fact, model, status, address, note)
+        found = [
+            (f"province_dibao_benefit_per_person_{tail}", "Dibao benefit per person",
+             (f.value * up + rural_month * rp) / (up + rp),
+             paid / max(_persons(ds, m, [*URBAN, *RURAL]), 1.0), refdata.DERIVED, f.url,
+             "urban and rural average benefits weighted by persons"),
+        ]  # fmt: skip
+        if "dibao_spending_urban" in ds:  # results written since dibao is split by area
+            urban_paid = float(_prov(ds["dibao_spending_urban"].sel(month=m)).sum())
+            area = "dibao paid ÷ dibao persons of the area"
+            found += [
+                (key, "Urban dibao benefit per person", f.value,
+                 urban_paid / max(_persons(ds, m, URBAN), 1.0), f.status, f.url, area),
+                (need[0], "Rural dibao benefit per person", rural_month,
+                 (paid - urban_paid) / max(_persons(ds, m, RURAL), 1.0), rural_fact.status,
+                 rural_fact.url, area),
+            ]  # fmt: skip
+        for k, label, fact, model, status, url, note in found:
+            use, note = _fitted(k, note)
+            rows.append(FitRow(k, label, f.period, model, fact, "yuan/person/month", "money",
+                               use, status, url, note))  # fmt: skip
     return rows
 
 
@@ -693,9 +693,7 @@ def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow
         t = targets[key]
         v = _monthly(ds, programmes)
         if v is not None:
-            use = "calibration" if key in CALIBRATION_USE else "held out"
-            note = "model 2019-05..12 average against Jan–May 2019 ÷ 5"
-            note += f"; fitted: {CALIBRATION_USE[key]}" if key in CALIBRATION_USE else ""
+            use, note = _fitted(key, "model 2019-05..12 average against Jan–May 2019 ÷ 5")
             rows.append(FitRow(key, label, "2019-01..2019-05", v, t.value / 5, "yuan/month",
                                "money", use, t.status, t.source, note))  # fmt: skip
     facts = refdata.history_facts()
@@ -713,11 +711,9 @@ def fit_table(ds: xr.Dataset, params: ParameterSet | None = None) -> list[FitRow
         if got is None:
             continue
         value, kind, note = got
-        use = "calibration" if key in CALIBRATION_USE else "held out"
+        use, note = _fitted(key, note)
         if kind == "shown":
             use = "shown"
-        if key in CALIBRATION_USE:
-            note = f"{note}; fitted: {CALIBRATION_USE[key]}".lstrip("; ")
         rows.append(FitRow(key, LABELS.get(f.item, f.item), f.period, value, f.value, f.unit,
                            kind, use, f.status, f.url, note))  # fmt: skip
     rows.extend(_combined_rows(ds, facts))
